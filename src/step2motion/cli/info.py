@@ -1,0 +1,89 @@
+"""``step2motion info FILE``: what a BVH motion or an insole recording holds."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from step2motion.errors import InputError
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "info",
+        help="summarise a BVH motion or a Moticon insole recording",
+        description="Print what a BVH motion file (skeleton, frames, rate, canonical mapping) or a Moticon "
+        "OpenGo text export (duration, rate, channels, missing samples, extra columns) holds. The kind of "
+        "file is recognised from its first line.",
+    )
+    parser.add_argument("file", type=Path, help="a .bvh file or a Moticon OpenGo .txt export")
+    parser.set_defaults(run=run)
+
+
+def _file_kind(path: Path) -> str:
+    with path.open("rb") as handle:
+        first_line = handle.readline().strip()
+    if first_line.upper().startswith(b"HIERARCHY"):
+        return "bvh"
+    if first_line.startswith(b"#"):
+        return "moticon"
+    raise InputError("not a BVH file (no HIERARCHY) nor a Moticon export (no '#' header)", path, 1)
+
+
+def describe_bvh(path: Path) -> list[str]:
+    """Lines describing a BVH file: the source skeleton and its canonical mapping."""
+    from step2motion.io.bvh import inspect_bvh, read_bvh
+
+    summary = inspect_bvh(path)
+    lines = [
+        f"BVH motion: {path}",
+        f"  frames:        {summary.n_frames} at {summary.header_fps:g} fps (header) = "
+        f"{summary.n_frames / summary.header_fps:.2f} s",
+        f"  source joints: {len(summary.joint_names)} ({summary.n_channels} channels)",
+    ]
+    if summary.matched_table is None:
+        lines.append(
+            f"  canonical map: none; unmatched canonical joints: {', '.join(summary.unmatched_joints)}"
+        )
+        return lines
+    motion = read_bvh(path)
+    positions = motion.joint_positions_m()
+    height_m = positions[..., 1].max(axis=1) - positions[..., 1].min(axis=1)
+    travel_m = np.linalg.norm(np.diff(motion.root_position_m[:, [0, 2]], axis=0), axis=1).sum()
+    lines += [
+        f"  canonical map: {summary.matched_table} → 22 joints",
+        f"  body extent:   {np.median(height_m):.2f} m (median vertical span)",
+        f"  root travel:   {travel_m:.2f} m (horizontal path of the hips)",
+    ]
+    return lines
+
+
+def describe_recording(path: Path) -> list[str]:
+    """Lines describing a Moticon export: timing, sides, channels and gaps."""
+    from step2motion.io.moticon import read_moticon
+
+    rec = read_moticon(path)
+    lines = [
+        f"Insole recording: {path}",
+        f"  samples:       {rec.n_samples} at {rec.rate_hz:g} Hz = {rec.duration_s:.2f} s",
+        f"  insole size:   {rec.insole_size if rec.insole_size is not None else 'not given'}",
+    ]
+    for side in ("left", "right"):
+        missing = int(rec.foot(side).missing_mask().sum())
+        lines.append(f"  {side:5s} foot:    {missing} of {rec.n_samples} samples missing")
+    if rec.missing_channels:
+        lines.append(
+            f"  absent columns: {len(rec.missing_channels)} ({', '.join(rec.missing_channels[:4])}, ...)"
+        )
+    if rec.extra_columns:
+        lines.append(f"  extra columns: {', '.join(rec.extra_columns)}")
+    lines += [f"  {key}: {value}" for key, value in rec.metadata.items()]
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    describe = describe_bvh if _file_kind(args.file) == "bvh" else describe_recording
+    print("\n".join(describe(args.file)))
+    return 0

@@ -1,0 +1,71 @@
+"""The in-memory motion type: one clip on the canonical skeleton.
+
+A motion is stored as local joint rotations plus a root trajectory, so bone lengths are constant by
+construction; global joint positions come from forward kinematics (pymotion) on demand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from pymotion.ops.skeleton import fk
+
+from step2motion import skeleton
+
+
+@dataclass(frozen=True)
+class Motion:
+    """A clip on the canonical 22-joint skeleton, metres, Y up.
+
+    Attributes:
+        local_rotations: ``[T, 22, 4]`` unit quaternions ``[w, x, y, z]``, each joint relative to its parent.
+        root_position_m: ``[T, 3]`` world position of the Hips joint.
+        offsets_m: ``[22, 3]`` rest offset of each joint from its parent (the root's is ignored by FK).
+        fps: frame rate in Hz.
+        end_sites_m: rest offsets of end sites keyed by the canonical joint they hang from
+            (at least the toe tips under ``LeftToeBase``/``RightToeBase`` when the source has them).
+        source: where the clip came from (file path or a description), for messages.
+    """
+
+    local_rotations: np.ndarray
+    root_position_m: np.ndarray
+    offsets_m: np.ndarray
+    fps: float
+    end_sites_m: dict[str, np.ndarray] = field(default_factory=dict)
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        n_frames = self.local_rotations.shape[0]
+        if self.local_rotations.shape != (n_frames, skeleton.N_JOINTS, 4):
+            raise ValueError(
+                f"local_rotations must be [T, {skeleton.N_JOINTS}, 4], got {self.local_rotations.shape}"
+            )
+        if self.root_position_m.shape != (n_frames, 3):
+            raise ValueError(f"root_position_m must be [{n_frames}, 3], got {self.root_position_m.shape}")
+        if self.offsets_m.shape != (skeleton.N_JOINTS, 3):
+            raise ValueError(f"offsets_m must be [{skeleton.N_JOINTS}, 3], got {self.offsets_m.shape}")
+        if not self.fps > 0:
+            raise ValueError(f"fps must be positive, got {self.fps}")
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.local_rotations.shape[0])
+
+    @property
+    def duration_s(self) -> float:
+        return self.n_frames / self.fps
+
+    def forward_kinematics(self) -> tuple[np.ndarray, np.ndarray]:
+        """Global joint positions ``[T, 22, 3]`` (m) and rotation matrices ``[T, 22, 3, 3]``."""
+        return fk(self.local_rotations, self.root_position_m, self.offsets_m, skeleton.PARENTS)
+
+    def joint_positions_m(self) -> np.ndarray:
+        """Global joint positions ``[T, 22, 3]`` in metres."""
+        return self.forward_kinematics()[0]
+
+    def end_site_positions_m(self, parent_joint: str) -> np.ndarray:
+        """Global position ``[T, 3]`` of the end site under ``parent_joint``."""
+        positions, rotmats = self.forward_kinematics()
+        j = skeleton.joint_index(parent_joint)
+        return positions[:, j] + rotmats[:, j] @ self.end_sites_m[parent_joint]
