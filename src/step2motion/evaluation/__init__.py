@@ -1,0 +1,1 @@
+"""Evaluation: statistics that characterise recordings and motions, and their comparison."""

@@ -1,0 +1,173 @@
+"""Virtual 6-axis IMU of an OpenGo insole, computed from a motion on the canonical skeleton.
+
+Physics. The accelerometer reads specific force ``a_S = R_WSᵀ (p̈_W − g_W)`` with ``g_W = (0, −9.81, 0)``,
+in g (so +1 g along the chip's up axis when still); the gyroscope reads the chip's angular velocity in
+its own axes, in deg/s. Both use the ``±40 ms`` stencils of ``step2motion.kinematics``.
+
+Where the chip sits. The insole lies under the foot, rigidly attached to the ``Foot`` (ankle) joint, so
+its frame is one constant rotation in that joint's frame. It is built from geometry and from how the foot
+stands, never from the joint's local axes (arbitrary per skeleton: the CMU rest pose rolls the foot by
+±25° against its stance orientation, so the rest pose cannot define the sole either):
+
+* Z (sole normal, up) = world up seen from the foot while it stands planted (mean over the slowest
+  quarter of the frames whose ankle is within 3 cm of its lowest height in the clip): the sole is
+  level when the foot stands on the floor. Over those frames the up direction scatters by 1–4° on CMU
+  walks. A clip that never puts the heel down (tiptoe walking, forefoot running) tilts this sole
+  toes-down: CMU runs come out 5–9° steeper than CMU walks;
+* X = the ankle → ``ToeBase`` direction made perpendicular to Z (toward the toes);
+* Y = Z × X (body-left); the frame is right-handed;
+* position: half-way from ankle to ``ToeBase`` along X, at the height of the lowest toe point
+  (``ToeBase`` or its end site) — mid-foot, on the sole.
+
+The chip is then tilted against the sole by ``MOUNT_UP_G`` (11.0° toes-down, 2.2° medial edge up),
+the mean quiet-stance accelerometer direction of the real exports: every real insole reads about
+(−0.19, 0.04, 0.97) g when the foot is flat and still, on both feet, in both recordings.
+
+Reported axes, per foot (decided from the two real OpenGo exports 230927_102114/102137, 100 Hz):
+
+* Both feet: +X toward the toes, +Y **medial**, +Z out of the top of the insole (up when standing).
+  Positive gyro X = inversion (medial edge rising), Y = toes going down, Z = adduction (toes turning
+  medially). The right insole is therefore right-handed (medial = body-left); the **left insole is
+  the mirror image, left-handed in body terms**: it reports ``acc · (1, −1, 1)`` and
+  ``gyro · (−1, 1, −1)`` of a right-handed (toes, body-left, up) chip frame, i.e. exactly what a right
+  insole would read on the mirror-image motion.
+* Evidence: mean gait cycle per foot, heel strike to heel strike (the exports' step events), 6 strides
+  per foot in 102114 and 8 in 102137. The left/right correlation of the mean cycles is
+  +0.98/+0.90 (acc X), +0.84/+0.65 (acc Y), +0.95/+0.78 (acc Z), +0.83/+0.78 (gyro X), +0.99/+0.94
+  (gyro Y) and +0.82/+0.92 (gyro Z) for 102114/102137. With same-handed frames the lateral channels
+  (acc Y, gyro X, gyro Z) would be anti-correlated between the feet. They are not, so the frames
+  are mirror images.
+* Gyro Y dominates (p99 |ω| 402/346 deg/s against X 135/167 and Z 119/112, left/right, 102114). It is
+  the pitch, and + means toes down on both feet: the push-off peak is +381/+340 (102114) and
+  +196/+173 (102137) deg/s as the heel rises; the swing minimum is −302/−312 and −197/−197 deg/s.
+* Y is medial, not lateral. At push-off acc Y rises from +0.02…+0.04 to +0.24…+0.36 g while gyro X
+  peaks at +45…+94 deg/s, on every foot and file, consistent with each other (d a_Y/dt ≈ +ω_X).
+  This is the foot inverting as the heel rises (rearfoot supination; pivoting about the oblique
+  metatarsal break, first metatarsal ahead of the fifth, lifts the medial edge). At the same moment
+  gyro Z reads −72…−103 deg/s: abduction (toes turning out), the known external rotation of the foot
+  at toe-off. Right after heel strike gyro X goes to −13…−154 deg/s: the heel everts as it loads.
+  Under the lateral reading all three would be backwards. The quiet-stance acc Y (+0.03…+0.04 g on
+  both feet) is then the same small medial-edge-up tilt on both sides, which also fits the mirroring.
+
+Check against the real insoles: on 80 CMU walks (165–174 strides per foot) the simulated mean gait
+cycle correlates with the real one (102114) at +0.86/+0.71 (acc X), +0.81/+0.96 (gyro Y) and
++0.63/+0.70 (gyro Z), left/right, with swing pitch minima of −380 deg/s (real −300) and a mid-stance
+acc X of −0.2…−0.3 g (real −0.19). Roll is not reproduced (gyro X −0.15/+0.06): CMU feet barely roll.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from step2motion import skeleton
+from step2motion.kinematics import body_angular_velocity, time_derivative
+from step2motion.motion import Motion
+
+GRAVITY_MPS2 = 9.81
+_GRAVITY_W = np.array([0.0, -GRAVITY_MPS2, 0.0])
+
+#: Unit accelerometer reading of a flat, still insole in the reported axes (both feet): the mean of
+#: the quiet-stance readings (foot loaded > 200 N, all gyro axes < 8 deg/s) of the real exports, normalised:
+#: 102114 left (−0.183, 0.030, 0.966), right (−0.196, 0.037, 0.980); 102137 left (−0.178, 0.038, 0.967),
+#: right (−0.196, 0.043, 0.980) g.
+MOUNT_UP_G: np.ndarray = np.array([-0.190, 0.037, 0.981]) / np.linalg.norm([-0.190, 0.037, 0.981])
+
+#: Sign maps from a right-handed (toes, body-left, up) chip frame to the reported axes.
+REPORTED_ACC_SIGNS: dict[str, np.ndarray] = {"left": np.array([1.0, -1.0, 1.0]), "right": np.ones(3)}
+REPORTED_GYRO_SIGNS: dict[str, np.ndarray] = {"left": np.array([-1.0, 1.0, -1.0]), "right": np.ones(3)}
+
+#: A foot counts as planted within this height of its lowest ankle height in the clip (CMU floors are
+#: not level: stance heights drift by up to 4 cm across the capture volume) ...
+PLANTED_HEIGHT_BAND_M = 0.03
+#: ... and among those frames, in this slowest fraction.
+PLANTED_QUANTILE = 0.25
+
+_FOOT_JOINTS: dict[str, tuple[str, str]] = {
+    "left": ("LeftFoot", "LeftToeBase"),
+    "right": ("RightFoot", "RightToeBase"),
+}
+
+
+def _check_side(side: str) -> None:
+    if side not in _FOOT_JOINTS:
+        raise ValueError(f"side must be 'left' or 'right', got {side!r}")
+
+
+def _unit(v: np.ndarray, what: str) -> np.ndarray:
+    norm = float(np.linalg.norm(v))
+    if norm < 1e-9:
+        raise ValueError(f"degenerate skeleton: {what} has zero length")
+    return v / norm
+
+
+def _planted_frames(motion: Motion, side: str, positions_m: np.ndarray) -> np.ndarray:
+    """``[T]`` mask of the frames where the foot stands planted.
+
+    Planted = ankle within ``PLANTED_HEIGHT_BAND_M`` of its lowest height in the clip (so a foot held
+    still in the air does not count), and among those the slowest ``PLANTED_QUANTILE`` by the larger
+    of ankle and toe speed.
+    """
+    foot, toe = (skeleton.joint_index(n) for n in _FOOT_JOINTS[side])
+    ankle_height_m = positions_m[:, foot, 1]
+    low = ankle_height_m <= ankle_height_m.min() + PLANTED_HEIGHT_BAND_M
+    speed_mps = np.maximum(
+        np.linalg.norm(time_derivative(positions_m[:, foot], motion.fps), axis=-1),
+        np.linalg.norm(time_derivative(positions_m[:, toe], motion.fps), axis=-1),
+    )
+    return low & (speed_mps <= np.quantile(speed_mps[low], PLANTED_QUANTILE))
+
+
+def _sole_frame(
+    motion: Motion, side: str, positions_m: np.ndarray, rotmats: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sole axes ``[3, 3]`` (columns X toes, Y body-left, Z up) and sensor position ``[3]`` (m), in the
+    foot joint's frame, from FK positions ``[T, 22, 3]`` and rotations ``[T, 22, 3, 3]``."""
+    _check_side(side)
+    toe_name = _FOOT_JOINTS[side][1]
+    foot, toe = (skeleton.joint_index(n) for n in _FOOT_JOINTS[side])
+    planted = _planted_frames(motion, side, positions_m)
+    world_from_foot = rotmats[planted, foot]  # [P, 3, 3]
+    up = _unit(world_from_foot[:, 1, :].mean(axis=0), "mean planted up")  # row 1 = world +Y in foot axes
+    ball = motion.offsets_m[toe]  # ankle -> ToeBase in foot axes (rigid)
+    x_axis = _unit(ball - (ball @ up) * up, f"ankle -> {toe_name} along the sole")
+    axes = np.stack([x_axis, np.cross(up, x_axis), up], axis=1)
+    sole_height_m = float(ball @ up)
+    if toe_name in motion.end_sites_m:  # the toe tip where it is while the foot stands planted
+        tip_w = positions_m[planted, toe] + rotmats[planted, toe] @ motion.end_sites_m[toe_name]
+        tip = np.einsum("pji,pj->pi", world_from_foot, tip_w - positions_m[planted, foot]).mean(axis=0)
+        sole_height_m = min(sole_height_m, float(tip @ up))
+    return axes, 0.5 * (ball @ x_axis) * x_axis + sole_height_m * up
+
+
+def _chip_frame(
+    motion: Motion, side: str, positions_m: np.ndarray, rotmats: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    sole_axes, position_m = _sole_frame(motion, side, positions_m, rotmats)
+    up_in_chip = MOUNT_UP_G * REPORTED_ACC_SIGNS[side]  # back from reported to right-handed chip axes
+    mount, _ = Rotation.align_vectors([[0.0, 0.0, 1.0]], [up_in_chip])  # chip coords -> sole coords
+    return sole_axes @ mount.as_matrix(), position_m
+
+
+def chip_frame_in_foot(motion: Motion, side: str) -> tuple[np.ndarray, np.ndarray]:
+    """Right-handed chip axes ``[3, 3]`` (columns) and position ``[3]`` (m) in the foot joint's frame.
+
+    The chip is the sole frame tilted so that a flat, still foot reads ``MOUNT_UP_G`` (reported axes).
+    """
+    return _chip_frame(motion, side, *motion.forward_kinematics())
+
+
+def simulate_imu(motion: Motion, side: str) -> tuple[np.ndarray, np.ndarray]:
+    """Accelerometer ``[T, 3]`` (g) and gyroscope ``[T, 3]`` (deg/s) of one insole, at ``motion.fps``.
+
+    Axes are the reported insole axes of that foot (module docstring): +X toes, +Y medial, +Z up.
+    """
+    positions_m, rotmats = motion.forward_kinematics()
+    chip_axes, chip_position_m = _chip_frame(motion, side, positions_m, rotmats)
+    j = skeleton.joint_index(_FOOT_JOINTS[side][0])
+    world_from_chip = rotmats[:, j] @ chip_axes  # [T, 3, 3]
+    chip_position_w = positions_m[:, j] + rotmats[:, j] @ chip_position_m
+    specific_force_w = time_derivative(chip_position_w, motion.fps, order=2) - _GRAVITY_W
+    acc_g = np.einsum("tji,tj->ti", world_from_chip, specific_force_w) / GRAVITY_MPS2
+    gyro_dps = np.degrees(body_angular_velocity(world_from_chip, motion.fps))
+    return acc_g * REPORTED_ACC_SIGNS[side], gyro_dps * REPORTED_GYRO_SIGNS[side]
