@@ -1,0 +1,192 @@
+"""Diffusion process for the pose denoiser: zero-terminal-SNR schedule, x0 loss, DDIM sampler with inpainting.
+
+The schedule is ``diffusers``' ``DDIMScheduler`` with ``rescale_betas_zero_snr=True`` (ᾱ_T = 0 exactly,
+so training at the last step sees pure noise, as sampling does), ``prediction_type="sample"`` (the
+network predicts x0), ``timestep_spacing="trailing"`` (the first sampling step is t = T−1) and
+``clip_sample=False`` (z-scored poses exceed ±1); its ``add_noise`` and ``set_timesteps`` are used.
+
+The deterministic DDIM update itself (:func:`ddim_step`, three lines) is written here because
+``DDIMScheduler.step`` takes the previous level as ``t − T // n``, which with trailing spacing is
+wrong whenever ``n`` does not divide ``T`` (diffusers issues #9261, #12633): e.g. with 7 of 1000
+steps its last step stops at ᾱ_0 instead of ᾱ = 1 and leaves noise in the output. Ours steps to the
+next timestep of the list and ends at ᾱ = 1, i.e. on the final x0 prediction. The only division is by
+√(1−ᾱ_t) ≥ √β_0 > 0; at ᾱ_T = 0 the implied noise is simply the current sample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+
+import torch
+import torch.nn.functional as F
+from diffusers import DDIMScheduler
+from torch import nn
+
+from step2motion.model.config import DiffusionConfig
+from step2motion.model.denoiser import N_POSE_JOINTS, PART_NAMES, Step2MotionDenoiser, part_joint_indices
+from step2motion.model.guidance import GuidedDenoiser, condition_dropout_mask
+from step2motion.model.modality_encoders import all_present
+
+#: x0 prediction from (noisy pose ``[B, T, 21, 3]``, timesteps ``[B]``).
+X0Predictor = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+_ELEMENTWISE_LOSSES: dict[str, Callable[..., torch.Tensor]] = {
+    "l1": F.l1_loss,
+    "mse": F.mse_loss,
+    "smooth_l1": F.smooth_l1_loss,
+}
+
+
+def make_scheduler(config: DiffusionConfig) -> DDIMScheduler:
+    """The zero-terminal-SNR, x0-predicting DDIM scheduler of ``config`` (see module docstring)."""
+    return DDIMScheduler(
+        num_train_timesteps=config.train_steps,
+        beta_start=config.beta_start,
+        beta_end=config.beta_end,
+        beta_schedule=config.beta_schedule,
+        clip_sample=False,
+        set_alpha_to_one=True,
+        prediction_type="sample",
+        timestep_spacing="trailing",
+        rescale_betas_zero_snr=True,
+    )
+
+
+def joint_weights(part_weights: Mapping[str, float]) -> torch.Tensor:
+    """Per-pose-joint loss weights ``[21]`` from per-part weights (parts not named weigh 1)."""
+    weights = torch.ones(N_POSE_JOINTS)
+    for part in PART_NAMES:
+        weights[part_joint_indices(part)] = float(part_weights.get(part, 1.0))
+    return weights
+
+
+def pose_loss(
+    predicted: torch.Tensor,
+    target: torch.Tensor,
+    kind: str = "l1",
+    part_weights: Mapping[str, float] | None = None,
+) -> torch.Tensor:
+    """Weighted mean of an elementwise loss over ``[B, T, 21, 3]`` poses; joints weighted by body part.
+
+    ``sum_j w_j·mean(loss_j) / sum_j w_j``, so uniform weights give the plain mean whatever their scale.
+    """
+    per_joint = _ELEMENTWISE_LOSSES[kind](predicted, target, reduction="none").mean(dim=(0, 1, 3))
+    weights = joint_weights(part_weights or {}).to(per_joint)
+    return (per_joint * weights).sum() / weights.sum()
+
+
+def ddim_sample(
+    predict_x0: X0Predictor,
+    noise: torch.Tensor,
+    scheduler: DDIMScheduler,
+    num_steps: int,
+    known: torch.Tensor | None = None,
+    known_frame_mask: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Deterministic DDIM from pure noise ``[B, T, 21, 3]`` to a pose ``[B, T, 21, 3]``.
+
+    Inpainting: where ``known_frame_mask [B, T]`` is True, the sample is replaced before every model
+    call by ``known`` noised to the current level with the same ``noise`` (the DDIM trajectory those
+    frames would follow if predicted perfectly), and by ``known`` itself at the end, so known frames
+    come back exactly. ``scheduler`` supplies ᾱ and the timesteps; ``set_timesteps`` modifies it, so
+    pass a private one.
+    """
+    if (known is None) != (known_frame_mask is None):
+        raise ValueError("inpainting needs both `known` and `known_frame_mask`")
+    if known is not None and (known.shape != noise.shape or tuple(known_frame_mask.shape) != noise.shape[:2]):
+        raise ValueError(
+            f"known {list(known.shape)} must match the sample {list(noise.shape)}, "
+            f"known_frame_mask {list(known_frame_mask.shape)} must be {list(noise.shape[:2])}"
+        )
+    scheduler.set_timesteps(num_steps)
+    alphas_cumprod = scheduler.alphas_cumprod.to(noise.device, noise.dtype)
+    levels = [alphas_cumprod[t] for t in scheduler.timesteps] + [torch.ones_like(alphas_cumprod[0])]
+    mask = None if known_frame_mask is None else known_frame_mask[:, :, None, None]
+    sample = noise
+    for index, timestep in enumerate(scheduler.timesteps):
+        timesteps = timestep.expand(noise.shape[0]).to(noise.device)
+        if mask is not None:
+            sample = torch.where(mask, scheduler.add_noise(known, noise, timesteps), sample)
+        sample = ddim_step(sample, predict_x0(sample, timesteps), levels[index], levels[index + 1])
+    return sample if mask is None else torch.where(mask, known, sample)
+
+
+def ddim_step(
+    sample: torch.Tensor, x0: torch.Tensor, alpha_bar: torch.Tensor, alpha_bar_next: torch.Tensor
+) -> torch.Tensor:
+    """Deterministic DDIM (η = 0) from level ``alpha_bar`` to ``alpha_bar_next`` given predicted ``x0``."""
+    noise = (sample - alpha_bar.sqrt() * x0) / (1 - alpha_bar).sqrt()
+    return alpha_bar_next.sqrt() * x0 + (1 - alpha_bar_next).sqrt() * noise
+
+
+@contextmanager
+def evaluating(module: nn.Module) -> Iterator[None]:
+    """Run a block in eval mode (no dropout), restoring the module's previous mode afterwards."""
+    was_training = module.training
+    module.eval()
+    try:
+        yield
+    finally:
+        module.train(was_training)
+
+
+class PoseDiffusion:
+    """Training loss and sampler of the pose denoiser for one :class:`DiffusionConfig`."""
+
+    def __init__(self, config: DiffusionConfig) -> None:
+        self.config = config
+        self.scheduler = make_scheduler(config)
+
+    def training_loss(
+        self,
+        denoiser: Step2MotionDenoiser,
+        x0: torch.Tensor,
+        condition: torch.Tensor,
+        present: torch.Tensor | None = None,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        """Loss on x0 for clean poses ``[B, T, 21, 3]`` and packed condition ``[B, T, C]``.
+
+        Draws one timestep uniformly in ``[0, T)`` per window, noises ``x0``, and drops condition
+        streams (see :func:`condition_dropout_mask`) on top of ``present [B, S]`` (sensors actually
+        recorded; default all).
+        """
+        batch, device = x0.shape[0], x0.device
+        if present is None:
+            present = all_present(batch, denoiser.schema, device)
+        timesteps = torch.randint(0, self.config.train_steps, (batch,), generator=generator, device=device)
+        noise = torch.randn(x0.shape, generator=generator, device=device, dtype=x0.dtype)
+        x_t = self.scheduler.add_noise(x0, noise, timesteps)
+        stream_mask = condition_dropout_mask(
+            present, self.config.cond_drop_prob, self.config.stream_drop_prob, generator
+        )
+        predicted = denoiser(x_t, timesteps, denoiser.encode_condition(condition, stream_mask))
+        return pose_loss(predicted, x0, self.config.loss, self.config.part_weights)
+
+    def sample(
+        self,
+        denoiser: Step2MotionDenoiser,
+        condition: torch.Tensor,
+        stream_mask: torch.Tensor | None = None,
+        *,
+        num_steps: int | None = None,
+        guidance_scale: float | None = None,
+        generator: torch.Generator | None = None,
+        known: torch.Tensor | None = None,
+        known_frame_mask: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Poses ``[B, T, 21, 3]`` (z-scored) for packed condition ``[B, T, C]``, in eval + inference mode.
+
+        ``stream_mask [B, S]`` marks recorded streams (default all); steps and guidance default to the
+        config; ``known``/``known_frame_mask`` inpaint given frames (see :func:`ddim_sample`).
+        """
+        batch, n_frames = condition.shape[:2]
+        shape = (batch, n_frames, N_POSE_JOINTS, 3)
+        scale = self.config.guidance_scale if guidance_scale is None else guidance_scale
+        scheduler = DDIMScheduler.from_config(self.scheduler.config)
+        with evaluating(denoiser), torch.inference_mode():
+            noise = torch.randn(shape, generator=generator, device=condition.device, dtype=condition.dtype)
+            predict_x0 = GuidedDenoiser(denoiser, condition, stream_mask, scale)
+            steps = self.config.sample_steps if num_steps is None else num_steps
+            return ddim_sample(predict_x0, noise, scheduler, steps, known, known_frame_mask)
