@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from step2motion.cli.simulate import read_motion_argument
 from step2motion.errors import InputError
 
 
@@ -34,21 +35,29 @@ def _file_kind(path: Path) -> str:
 
 def describe_bvh(path: Path) -> list[str]:
     """Lines describing a BVH file: the source skeleton and its canonical mapping."""
-    from step2motion.io.bvh import inspect_bvh, read_bvh
+    from step2motion.io.bvh import inspect_bvh
+    from step2motion.io.corpus import manifest_entry_for
 
     summary = inspect_bvh(path)
+    entry = manifest_entry_for(path)
     lines = [
         f"BVH motion: {path}",
         f"  frames:        {summary.n_frames} at {summary.header_fps:g} fps (header) = "
         f"{summary.n_frames / summary.header_fps:.2f} s",
         f"  source joints: {len(summary.joint_names)} ({summary.n_channels} channels)",
     ]
+    if entry is not None:
+        lines.append(
+            f"  MANIFEST.csv:  subject {entry.subject}, style {entry.style}, true rate {entry.fps:g} fps = "
+            f"{summary.n_frames / entry.fps:.2f} s"
+            f"{', first frame is a T-pose' if entry.first_frame_tpose else ''} ({entry.description})"
+        )
     if summary.matched_table is None:
         lines.append(
             f"  canonical map: none; unmatched canonical joints: {', '.join(summary.unmatched_joints)}"
         )
         return lines
-    motion = read_bvh(path)
+    motion = read_motion_argument(path, None, None)
     positions = motion.joint_positions_m()
     height_m = positions[..., 1].max(axis=1) - positions[..., 1].min(axis=1)
     travel_m = np.linalg.norm(np.diff(motion.root_position_m[:, [0, 2]], axis=0), axis=1).sum()

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from step2motion import insole_layout
+
+if TYPE_CHECKING:
+    from step2motion.motion import Motion
 
 DEFAULT_MASS_KG = 70.0
 DEFAULT_INSOLE_SIZE = 7
@@ -71,24 +75,39 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--source-fps",
         type=float,
         metavar="F",
-        help="the clip's true frame rate when its Frame Time header is wrong (e.g. 60 for CMU salsa)",
+        help="the clip's true frame rate when its Frame Time header is wrong (e.g. 60 for CMU salsa); "
+        "default: from a MANIFEST.csv above the file that lists it, else the header",
     )
     source.add_argument(
         "--drop-first-frames",
         type=int,
-        default=0,
         metavar="N",
-        help="source frames to drop first, e.g. 1 for an added T-pose frame (default 0)",
+        help="source frames to drop first, e.g. 1 for an added T-pose frame; default: 1 when a MANIFEST.csv "
+        "above the file marks its first frame as a T-pose, else 0",
     )
     parser.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def read_motion_argument(path: Path, source_fps: float | None, drop_first_frames: int | None) -> Motion:
+    """A BVH named on the command line, with its true frame rate and T-pose flag taken from a corpus
+    manifest listing it unless given explicitly (and said on stdout, since it changes the timing)."""
     from step2motion.io.bvh import read_bvh
+    from step2motion.io.corpus import manifest_entry_for
+
+    entry = manifest_entry_for(path) if source_fps is None or drop_first_frames is None else None
+    if entry is not None:
+        source_fps = entry.fps if source_fps is None else source_fps
+        if drop_first_frames is None:
+            drop_first_frames = 1 if entry.first_frame_tpose else 0
+        print(f"{path}: per MANIFEST.csv, {source_fps:g} fps, dropping {drop_first_frames} first frame(s)")
+    return read_bvh(path, source_fps=source_fps, drop_first_frames=drop_first_frames or 0)
+
+
+def run(args: argparse.Namespace) -> int:
     from step2motion.io.moticon import write_moticon
     from step2motion.simulation.simulate import simulate_recording
 
-    motion = read_bvh(args.motion, source_fps=args.source_fps, drop_first_frames=args.drop_first_frames)
+    motion = read_motion_argument(args.motion, args.source_fps, args.drop_first_frames)
     recording = simulate_recording(motion, args.mass_kg, args.insole_size, args.rate, args.noise, args.seed)
     write_moticon(recording, args.output)
     print(

@@ -127,3 +127,18 @@ def read_corpus_motion(root: str | Path, entry: CorpusEntry, fps: float | None =
         source_fps=entry.fps,
         drop_first_frames=1 if entry.first_frame_tpose else 0,
     )
+
+
+def manifest_entry_for(path: str | Path) -> CorpusEntry | None:
+    """The manifest entry of the BVH file ``path`` from the nearest ``MANIFEST.csv`` above it that lists
+    it, so single-file commands use the corpus's true frame rate and T-pose flag too; None if no manifest
+    lists it."""
+    path = Path(path).resolve()
+    for folder in path.parents:
+        manifest = folder / MANIFEST_NAME
+        if manifest.is_file():
+            relative = path.relative_to(folder).as_posix()
+            for entry in read_manifest(manifest):
+                if entry.path == relative:
+                    return entry
+    return None
