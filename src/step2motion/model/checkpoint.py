@@ -1,0 +1,117 @@
+"""Self-describing model checkpoints: one ``.safetensors`` file with the weights and, in its header
+metadata, the model config, the normalisation statistics and free-form training facts (JSON).
+
+Why one file: ``--model M`` needs nothing else to rebuild the network and prepare its inputs, and a
+user can pass the file around without a sidecar going missing. Why safetensors: loading never unpickles
+(a checkpoint from a stranger cannot run code), and the header is readable without loading weights
+(``step2motion info`` prints it).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
+
+from step2motion.dataset.windows import NormalisationStats
+from step2motion.errors import InputError
+from step2motion.model.config import ModelConfig
+from step2motion.model.full_model import Step2MotionModel
+
+#: Header metadata key holding the JSON description.
+METADATA_KEY = "step2motion"
+CHECKPOINT_VERSION = 1
+
+
+@dataclass
+class Checkpoint:
+    """A model ready to run: the network (eval mode, on CPU), its config and normalisation statistics.
+
+    ``info`` holds what training recorded (steps, wall time, data, split, validation metrics, ...).
+    """
+
+    model: Step2MotionModel
+    config: ModelConfig
+    stats: NormalisationStats
+    info: dict[str, Any]
+
+
+def save_checkpoint(
+    path: str | Path,
+    model: Step2MotionModel,
+    stats: NormalisationStats,
+    info: dict[str, Any] | None = None,
+) -> Path:
+    """Write ``model`` (its ``state_dict``), its config, ``stats`` and ``info`` (JSON-able) to ``path``.
+
+    Written to a temporary name and renamed, so an interrupted save never leaves a truncated file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    description = {
+        "checkpoint_version": CHECKPOINT_VERSION,
+        "model_config": model.config.to_dict(),
+        "normalisation": stats.to_dict(),
+        "info": info or {},
+    }
+    tensors = {name: tensor.detach().cpu().contiguous() for name, tensor in model.state_dict().items()}
+    partial = path.with_name(path.name + ".partial")
+    save_file(tensors, partial, metadata={METADATA_KEY: json.dumps(description)})
+    partial.replace(path)
+    return path
+
+
+def read_description(path: str | Path) -> dict[str, Any]:
+    """The JSON description in a checkpoint's header, without loading weights; ``InputError`` when the
+    file is missing, not safetensors, or not a step2motion checkpoint."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("model checkpoint not found", path)
+    try:
+        with safe_open(path, framework="pt") as handle:
+            metadata = handle.metadata() or {}
+    except (SafetensorError, OSError, ValueError) as error:
+        raise InputError(f"not a safetensors checkpoint: {error}", path) from None
+    if METADATA_KEY not in metadata:
+        raise InputError(
+            f"safetensors file without a '{METADATA_KEY}' description: not a step2motion model", path
+        )
+    try:
+        description = json.loads(metadata[METADATA_KEY])
+    except json.JSONDecodeError as error:
+        raise InputError(f"checkpoint description is not valid JSON: {error}", path) from None
+    version = description.get("checkpoint_version") if isinstance(description, dict) else None
+    if version != CHECKPOINT_VERSION:
+        raise InputError(
+            f"checkpoint version {version!r} is not supported (expected {CHECKPOINT_VERSION})", path
+        )
+    return description
+
+
+def load_checkpoint(path: str | Path) -> Checkpoint:
+    """The model stored at ``path``, rebuilt from its own description (weights on CPU, eval mode)."""
+    description = read_description(path)
+    try:
+        config = ModelConfig.from_dict(description["model_config"])
+        stats = NormalisationStats.from_dict(description["normalisation"])
+    except KeyError as error:
+        raise InputError(f"checkpoint description lacks {error}", path) from None
+    except InputError as error:
+        raise InputError(f"checkpoint description: {error.message}", path) from None
+    model = Step2MotionModel(config)
+    state: dict[str, torch.Tensor] = {}
+    with safe_open(path, framework="pt") as handle:
+        for name in handle.keys():  # noqa: SIM118 - safe_open is not a Mapping
+            state[name] = handle.get_tensor(name)
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as error:
+        first_line = str(error).splitlines()[1 if "\n" in str(error) else 0].strip()
+        raise InputError(f"weights do not fit the described model: {first_line}", path) from None
+    model.eval()
+    return Checkpoint(model=model, config=config, stats=stats, info=description.get("info", {}))
