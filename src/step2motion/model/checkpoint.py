@@ -23,6 +23,8 @@ from step2motion.errors import InputError
 from step2motion.model.config import ModelConfig
 from step2motion.model.full_model import Step2MotionModel
 
+#: The pretrained model shipped with the package, used when a command gets no ``--model``.
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent / "data" / "models" / "default.safetensors"
 #: Header metadata key holding the JSON description.
 METADATA_KEY = "step2motion"
 CHECKPOINT_VERSION = 1
