@@ -65,3 +65,12 @@ def test_bad_checkpoints_are_input_errors(tmp_path: Path) -> None:
     save_file({"w": torch.zeros(2)}, foreign)
     with pytest.raises(InputError, match="not a step2motion model"):
         load_checkpoint(foreign)
+
+
+def test_info_prints_a_checkpoint_header(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from step2motion.cli import main
+
+    path = save_checkpoint(tmp_path / "m.safetensors", _tiny_model(), _stats(), {"steps": 3})
+    assert main(["info", str(path)]) == 0
+    printed = capsys.readouterr().out
+    assert "8 frames at 30.0 Hz" in printed and "left_imu" in printed and "steps: 3" in printed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
@@ -15,15 +16,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "info",
         help="summarise a BVH motion or a Moticon insole recording",
-        description="Print what a BVH motion file (skeleton, frames, rate, canonical mapping) or a Moticon "
-        "OpenGo text export (duration, rate, channels, missing samples, extra columns) holds. The kind of "
-        "file is recognised from its first line.",
+        description="Print what a BVH motion file (skeleton, frames, rate, canonical mapping), a Moticon "
+        "OpenGo text export (duration, rate, channels, missing samples, extra columns) or a step2motion "
+        "model checkpoint (window, input streams, how it was trained) holds. The kind of file is recognised "
+        "from its first line (models: the .safetensors suffix).",
     )
-    parser.add_argument("file", type=Path, help="a .bvh file or a Moticon OpenGo .txt export")
+    parser.add_argument(
+        "file", type=Path, help="a .bvh file, a Moticon OpenGo .txt export or a .safetensors model"
+    )
     parser.set_defaults(run=run)
 
 
 def _file_kind(path: Path) -> str:
+    if path.suffix == ".safetensors":
+        return "model"
     with path.open("rb") as handle:
         first_line = handle.readline().strip()
     if first_line.upper().startswith(b"HIERARCHY"):
@@ -92,7 +98,25 @@ def describe_recording(path: Path) -> list[str]:
     return lines
 
 
+def describe_model(path: Path) -> list[str]:
+    """Lines describing a model checkpoint from its header alone (no weights loaded)."""
+    from step2motion.model.checkpoint import read_description
+
+    description = read_description(path)
+    config = description["model_config"]
+    lines = [
+        f"Model checkpoint: {path}",
+        f"  window:        {config.get('window_frames')} frames at {config.get('frame_rate_hz')} Hz",
+        f"  streams:       {', '.join(item['name'] for item in config.get('schema', []))}",
+    ]
+    lines += [f"  {key}: {json.dumps(value)}" for key, value in description.get("info", {}).items()]
+    return lines
+
+
+_DESCRIBERS = {"bvh": describe_bvh, "moticon": describe_recording, "model": describe_model}
+
+
 def run(args: argparse.Namespace) -> int:
-    describe = describe_bvh if _file_kind(args.file) == "bvh" else describe_recording
+    describe = _DESCRIBERS[_file_kind(args.file)]
     print("\n".join(describe(args.file)))
     return 0
