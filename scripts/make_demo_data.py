@@ -15,10 +15,10 @@ from step2motion.io.corpus import corpus_entries, read_corpus_motion
 from step2motion.io.moticon import write_moticon
 from step2motion.simulation.simulate import simulate_recording
 
-CLIP = "cmu/29/29_01.bvh"
+CLIP = "cmu/49/49_01.bvh"
 DEMO_DIR = Path(__file__).resolve().parent.parent / "src" / "step2motion" / "data" / "demo"
 TRUTH_FPS = 30.0
-MASS_KG, INSOLE_SIZE, SEED = 70.0, 7, 29
+MASS_KG, INSOLE_SIZE, SEED = 70.0, 7, 49
 
 
 def main(corpus: Path) -> None:

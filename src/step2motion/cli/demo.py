@@ -1,6 +1,6 @@
 """``step2motion demo -o DIR``: the whole pipeline on the bundled recording, no data of your own needed.
 
-The bundled recording (``src/step2motion/data/demo/``) is the virtual-insole recording of an 11-s CMU walk
+The bundled recording (``src/step2motion/data/demo/``) is the virtual-insole recording of a 5.4-s CMU walk
 of a subject held out from training, made by ``scripts/make_demo_data.py``; its motion capture is bundled
 beside it as the ground truth.
 """
@@ -19,7 +19,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "demo",
         help="run the pipeline on the bundled recording (plot, statistics, simulation check)",
-        description="Run step2motion on the bundled demo recording (virtual insoles of an 11-s CMU walk of a "
+        description="Run step2motion on the bundled demo recording (virtual insoles of a 5.4-s CMU walk of a "
         "subject held out from training): draw it, print its walking statistics, and simulate the "
         "insoles again from the bundled ground-truth motion to show the simulator. Everything is written to "
         "DIR.",
