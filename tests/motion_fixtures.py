@@ -12,9 +12,11 @@ Foot geometry (rest pose, foot flat): ankle 7 cm above the floor, ball (``ToeBas
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.spatial.transform import Rotation
 
 from step2motion import skeleton
 from step2motion.motion import Motion
@@ -242,3 +244,23 @@ def walking_motion(n_cycles: int = 3, gait: Gait | None = None, fps: float = FPS
     root = np.stack([np.zeros_like(time_s), gait.pelvis_height_m + bob, root_z], axis=1)
     feet = {side: _walking_foot(side, time_s, gait) for side in ("left", "right")}
     return assemble_motion(root, feet, fps)
+
+
+def with_rest_pose_blend(motion: Motion, n_frames: int = 4) -> Motion:
+    """``motion`` preceded by ``n_frames`` that blend in from the rest pose, as the DAZ releases of CMU do.
+
+    Frame ``i`` of the blend is the rest pose (all local rotations identity, arms out) rotated a fraction
+    ``i / n_frames`` of the way toward the motion's first pose, with the first frame's root position.
+    """
+    first = Rotation.from_quat(motion.local_rotations[0], scalar_first=True)  # [22]
+    fractions = np.arange(n_frames) / n_frames
+    blend = np.stack(
+        [Rotation.from_rotvec(f * first.as_rotvec()).as_quat(scalar_first=True) for f in fractions]
+    )
+    return dataclasses.replace(
+        motion,
+        local_rotations=np.concatenate([blend, motion.local_rotations]),
+        root_position_m=np.concatenate(
+            [np.repeat(motion.root_position_m[:1], n_frames, 0), motion.root_position_m]
+        ),
+    )

@@ -12,8 +12,9 @@ from moticon_opengo.txt_export import Measurement
 from moticon_opengo.utils import Side
 from scipy.spatial.transform import Rotation
 
-from step2motion import skeleton
+from step2motion import insole_layout, skeleton
 from step2motion.motion import Motion
+from step2motion.simulation import foot_contact
 from step2motion.simulation.imu import GRAVITY_MPS2, MOUNT_UP_G, chip_frame_in_foot, simulate_imu
 
 FPS = 100.0
@@ -186,15 +187,24 @@ def test_chip_frame_ignores_the_foot_joints_local_axes() -> None:
     np.testing.assert_allclose(gyro_dps, expected_gyro_dps, atol=1e-5)  # FK quaternions: float noise
 
 
-def test_chip_sits_mid_foot_on_the_sole_in_a_right_handed_frame() -> None:
+def test_chip_sits_mid_foot_on_the_pressure_cells_sole_in_a_right_handed_frame() -> None:
+    """The IMU and the pressure cells share one sole model: the chip lies on the cells' plate."""
     motion = _motion()
+    positions, rotmats = motion.forward_kinematics()
+    plate = insole_layout.CELL_CENTROIDS_NORM[:, 0] <= foot_contact.X_BALL_NORM  # cells on the rigid plate
     for side in SIDES:
         axes, position_m = chip_frame_in_foot(motion, side)
         np.testing.assert_allclose(axes.T @ axes, np.eye(3), atol=1e-12)
         assert np.linalg.det(axes) == pytest.approx(1.0)
-        # rest pose = world: half-way to the ball (0.14 m ahead), level with the toe tip (0.06 m down)
-        np.testing.assert_allclose(position_m, [0.0, -0.06, 0.07], atol=1e-12)
         assert axes[:, 0] @ [0.0, 0.0, 1.0] > 0.97  # X toward the toes
+        # rest pose: every joint frame is the world frame, so foot-frame offsets are world offsets
+        sole = foot_contact.calibrate_sole(positions, rotmats, FPS, side)
+        cells_m = foot_contact.cell_positions_m(positions, rotmats, sole)[0, plate]
+        ankle_m = positions[0, skeleton.joint_index(f"{side.capitalize()}Foot")]
+        design = np.c_[np.ones(plate.sum()), insole_layout.CELL_CENTROIDS_NORM[plate]]  # affine in (X, Y)
+        coefficients, *_ = np.linalg.lstsq(design, cells_m - ankle_m, rcond=None)
+        midfoot_x = 0.5 * (foot_contact.X_ANKLE_NORM + foot_contact.X_BALL_NORM)
+        np.testing.assert_allclose(position_m, [1.0, midfoot_x, 0.0] @ coefficients, atol=1e-9)
     with pytest.raises(ValueError, match="side"):
         simulate_imu(motion, "middle")
 

@@ -18,7 +18,7 @@ def test_spacing_is_chosen_by_time() -> None:
         stencil_spacing_frames(0.0)
 
 
-@pytest.mark.parametrize("n_frames", [4, 9, 50])
+@pytest.mark.parametrize("n_frames", [3, 4, 9, 50])
 def test_quadratic_trajectories_are_differentiated_exactly_up_to_the_ends(n_frames: int) -> None:
     fps = 100.0
     t = np.arange(n_frames) / fps
@@ -43,11 +43,25 @@ def test_cubic_interior_is_exact_and_nyquist_jitter_cancels() -> None:
     np.testing.assert_allclose(time_derivative(jitter, fps, order=2)[k:-k], 0.0, atol=1e-9)
 
 
+def test_end_accelerations_hold_the_nearest_full_stencil_and_never_extrapolate() -> None:
+    """A one-sided second difference would extrapolate the cubic's growing acceleration past the end
+    and triple the jitter there; the held value is the last one a full stencil sees."""
+    fps = 120.0
+    k = stencil_spacing_frames(fps)
+    t = np.arange(40) / fps
+    rng = np.random.default_rng(0)
+    x = 40.0 * t**3 + 0.001 * rng.standard_normal(40)  # acceleration 240 t m/s², plus 1 mm jitter
+    acc = time_derivative(x, fps, order=2)
+    np.testing.assert_array_equal(acc[:k], acc[k])
+    np.testing.assert_array_equal(acc[-k:], acc[-k - 1])
+    assert acc[k:-k].min() <= acc.min() and acc.max() <= acc[k:-k].max()
+    assert acc[-1] < 240.0 * t[-1]  # the true end value lies beyond what the stencil can see
+
+
 def test_too_short_or_bad_order_is_refused() -> None:
-    with pytest.raises(ValueError, match="at least 4 frames"):
-        time_derivative(np.zeros((3, 3)), 100.0, order=2)
-    with pytest.raises(ValueError, match="at least 3 frames"):
-        time_derivative(np.zeros((2, 3)), 100.0, order=1)
+    for order in (1, 2):
+        with pytest.raises(ValueError, match="at least 3 frames"):
+            time_derivative(np.zeros((2, 3)), 100.0, order=order)
     with pytest.raises(ValueError, match="order"):
         time_derivative(np.zeros((10, 3)), 100.0, order=3)
 

@@ -10,6 +10,7 @@ import pytest
 from motion_fixtures import standing_motion, walking_motion
 
 from step2motion.cli import main
+from step2motion.dataset.paired_corpus import read_paired_index
 from step2motion.io.bvh import read_bvh, write_bvh
 from step2motion.io.moticon import read_moticon
 
@@ -112,3 +113,54 @@ def test_simulate_corpus_takes_frame_rates_from_the_manifest(tmp_path: Path) -> 
     source = read_bvh(corpus / "01" / "01_01.bvh")
     assert row["style"] == "walk"
     assert float(row["seconds"]) == pytest.approx((source.n_frames - 1) / 30.0, abs=0.01)
+
+
+def test_simulate_corpus_variants_draw_people_insoles_and_pace_per_clip(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    _corpus(corpus)
+    plain, varied = tmp_path / "plain", tmp_path / "varied"
+    base = ["simulate-corpus", str(corpus), "--noise", "none", "--jobs", "1"]
+    assert main([*base, "-o", str(plain)]) == 0
+    assert main([*base, "-o", str(varied), "--variants", "3"]) == 0
+    rows = _index(varied)
+    assert [(row["clip"], row["variant"]) for row in rows] == [
+        (clip, str(k)) for clip in ("01/01_01.bvh", "02/02_01.bvh") for k in range(3)
+    ]
+    assert [row for row in rows if row["variant"] == "0"] == _index(plain)  # variant 0 is the plain run
+    for row in rows:
+        recording, motion = read_moticon(varied / row["recording"]), read_bvh(varied / row["motion"])
+        assert motion.n_frames == recording.n_samples
+        source = read_bvh(corpus / row["clip"])
+        warp = float(row["time_warp"])
+        assert motion.duration_s == pytest.approx(warp * source.duration_s, abs=0.02)  # the BVH is warped
+        assert recording.metadata["Body mass"] == f"{row['mass_kg']} kg"
+        assert recording.insole_size == int(row["insole_size"])
+        if row["variant"] != "0":
+            assert Path(row["recording"]).name == f"{Path(row['clip']).stem}__v{row['variant']}.txt"
+            assert 50.0 <= float(row["mass_kg"]) <= 110.0 and 3 <= int(row["insole_size"]) <= 8
+            assert 0.8 <= warp <= 1.25 and warp != 1.0
+    drawn = {(row["mass_kg"], row["insole_size"], row["seed"], row["time_warp"]) for row in rows}
+    assert len(drawn) == len(rows)
+    # the paired-data reader takes each variant as its own take of the same subject
+    entries = read_paired_index(varied)
+    assert len({entry.recording_path for entry in entries}) == 6
+    assert {entry.subject for entry in entries} == {"1", "2"}
+
+
+def test_simulate_corpus_adds_variants_without_redoing_or_changing_earlier_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus, output = tmp_path / "corpus", tmp_path / "out"
+    _corpus(corpus)
+    base = ["simulate-corpus", str(corpus), "-o", str(output), "--jobs", "1", "--seed", "5"]
+    assert main([*base, "--variants", "2"]) == 0
+    before = _index(output)
+    written = output / "1" / "01_01__v1.txt"
+    first_write = written.stat().st_mtime_ns
+    capsys.readouterr()
+    assert main([*base, "--variants", "3"]) == 0
+    assert "2 clips simulated, 4 already done" in capsys.readouterr().out
+    assert written.stat().st_mtime_ns == first_write
+    after = _index(output)
+    assert [row for row in after if row["variant"] != "2"] == before
+    assert main([*base, "--variants", "0"]) == 2

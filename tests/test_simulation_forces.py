@@ -12,6 +12,7 @@ from motion_fixtures import (
     standing_motion,
     tiptoe_motion,
     walking_motion,
+    with_rest_pose_blend,
 )
 
 from step2motion import insole_layout, skeleton
@@ -20,7 +21,13 @@ from step2motion.motion import Motion
 from step2motion.recording import SIDES
 from step2motion.simulation import foot_contact, ground_reaction
 from step2motion.simulation.body_model import GRAVITY_MS2, SEGMENTS, centre_of_mass_m
-from step2motion.simulation.simulate import FootLoads, motion_at_rate, simulate_loads, simulate_recording
+from step2motion.simulation.simulate import (
+    FootLoads,
+    motion_at_rate,
+    settled_span,
+    simulate_loads,
+    simulate_recording,
+)
 
 MASS_KG = 70.0
 WEIGHT_N = MASS_KG * GRAVITY_MS2
@@ -74,6 +81,34 @@ def test_flat_standing_loads_heel_and_metatarsals_not_the_arch() -> None:
     heel, metatarsal = (pressure[insole_layout.region_indices(r)].mean() for r in ("heel", "metatarsal"))
     assert heel > pressure[medial_arch] * 5 and metatarsal > pressure[medial_arch] * 5
     assert heel > metatarsal  # quiet standing puts more weight on the rearfoot
+
+
+def _region_shares(pressure_ncm2: np.ndarray) -> dict[str, float]:
+    """Share of the (summed over frames) foot force carried by each region."""
+    total = _region_force_n(pressure_ncm2, "heel") + _region_force_n(pressure_ncm2, "midfoot")
+    total = total + _region_force_n(pressure_ncm2, "forefoot")
+    return {r: float(_region_force_n(pressure_ncm2, r).sum() / total.sum()) for r in insole_layout.REGIONS}
+
+
+def test_quiet_standing_puts_most_of_the_load_on_the_heel_and_little_on_the_toes() -> None:
+    """Real quiet stance (the OpenGo exports): heel 52-65 %, toes 9-15 % of each foot's force; a foot
+    standing on a vertical shank, as the fixture does, leans back a little more."""
+    for side in SIDES:
+        shares = _region_shares(simulate_loads(standing_motion(), MASS_KG, SIZE).pressure_ncm2[side])
+        assert 0.5 < shares["heel"] < 0.75
+        assert 0.03 < shares["toes"] < 0.15
+        assert shares["metatarsal"] > shares["toes"]
+
+
+def test_a_partly_raised_heel_hands_the_load_to_the_forefoot() -> None:
+    """Heel 10° up (its pad ≈ 3 cm off the floor): the forefoot rocker. A shank-fixed roll-over target
+    alone would keep the centre of pressure behind the ball and reload the lifting heel (31 %)."""
+    loads = simulate_loads(tiptoe_motion(seconds=1.5, heel_raise_deg=10.0, flat_s=0.5), MASS_KG, SIZE)
+    raised = slice(-round(0.5 * loads.force_n["left"].size / 1.5), None)
+    for side in SIDES:
+        pressure = loads.pressure_ncm2[side][raised]
+        assert np.all(_region_force_n(pressure, "heel") < 0.1 * loads.force_n[side][raised])
+        assert np.all(insole_layout.centre_of_pressure_norm(pressure, SIZE)[:, 0] > foot_contact.X_BALL_NORM)
 
 
 def test_medial_cells_of_both_feet_face_the_midline() -> None:
@@ -238,6 +273,22 @@ def test_recording_covers_the_motion_at_the_rate() -> None:
         assert np.all(np.isfinite(foot.acc_g))
     mean_total = np.mean(recording.left.total_force_n + recording.right.total_force_n)
     assert mean_total == pytest.approx(WEIGHT_N, rel=0.10)
+
+
+def test_a_blend_in_from_the_rest_pose_is_not_simulated() -> None:
+    """DAZ-style clips sweep from the rest pose into the motion over their first frames (hands at
+    12-26 m/s): those frames are dropped from the recording and from the paired motion alike."""
+    motion = walking_motion(n_cycles=2)
+    assert settled_span(motion) == (0, motion.n_frames)
+    blended = with_rest_pose_blend(motion, n_frames=4)
+    start, stop = settled_span(blended)
+    assert 4 <= start <= 5 and stop == blended.n_frames
+    recording = simulate_recording(blended, MASS_KG, SIZE, rate_hz=motion.fps, noise="none")
+    assert recording.metadata["Source frames dropped"] == f"{start} at the start, 0 at the end"
+    assert motion_at_rate(blended, motion.fps).n_frames == recording.n_samples == blended.n_frames - start
+    for side in SIDES:
+        assert np.abs(recording.foot(side).acc_g).max() < 4.0
+        assert np.abs(recording.foot(side).gyro_dps).max() < 500.0
 
 
 def test_slow_motion_is_upsampled_to_the_rate() -> None:

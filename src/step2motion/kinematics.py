@@ -10,9 +10,15 @@ on 40 CMU walks gives (0.42, 0.74, 0.63) at ±20 ms, (0.045, 0.21, 0.09) at ±40
 heel-strike transients that the real sensor records.
 
 The ``k``-spaced three-point second difference equals the exact second difference of the signal after
-a triangular smoothing of half-width ``k``. Near the ends the same spacing is used with one-sided
-stencils (second-order accurate, exact for quadratics), so the first and last ``k`` frames are neither
-dropped nor padded.
+a triangular smoothing of half-width ``k``. The first and last ``k`` frames have no full stencil:
+
+* first derivatives use the one-sided stencil of the same spacing there (second-order accurate,
+  exact for quadratics);
+* second derivatives *hold* the nearest full-stencil value (frame ``k`` or ``T−1−k``). A one-sided
+  second difference (2, −5, 4, −1) extrapolates a cubic-looking trend and multiplies the jitter by
+  √46/√6 ≈ 2.8: at the clip ends it made a walking COM read 2 body weights (CMU 38_02's last 50 ms)
+  and a foot 16 g. Holding is still exact for quadratics (free fall stays free fall) and never
+  reports an acceleration that no interior frame reports.
 
 Why hand-written: ``np.gradient`` only differences neighbouring samples, and scipy's Savitzky-Golay
 derivative is a different (least-squares) filter than the validated ``±k`` stencil. Rotations are never
@@ -32,15 +38,15 @@ from scipy.spatial.transform import Rotation
 
 #: Half-width of the difference stencil in seconds (±40 ms: ±4 frames at 100 Hz, ±5 at 120 fps).
 DEFAULT_HALF_WINDOW_S = 0.04
+#: Frames a derivative needs: one full three-point stencil.
+MIN_FRAMES = 3
 
 _Stencil = tuple[tuple[int, ...], tuple[float, ...]]  # (offsets in units of k, coefficients)
 
-# order -> (central stencil, forward stencil). Backward stencils mirror the forward ones: offsets
-# negated, coefficients times (-1)**order.
-_STENCILS: dict[int, tuple[_Stencil, _Stencil]] = {
-    1: (((-1, 1), (-0.5, 0.5)), ((0, 1, 2), (-1.5, 2.0, -0.5))),
-    2: (((-1, 0, 1), (1.0, -2.0, 1.0)), ((0, 1, 2, 3), (2.0, -5.0, 4.0, -1.0))),
-}
+#: order -> central stencil; first derivatives also have a forward stencil for the ends (backward
+#: = offsets negated, coefficients negated).
+_CENTRAL: dict[int, _Stencil] = {1: ((-1, 1), (-0.5, 0.5)), 2: ((-1, 0, 1), (1.0, -2.0, 1.0))}
+_FORWARD_FIRST: _Stencil = ((0, 1, 2), (-1.5, 2.0, -0.5))
 
 
 def stencil_spacing_frames(fps: float, half_window_s: float = DEFAULT_HALF_WINDOW_S) -> int:
@@ -48,6 +54,14 @@ def stencil_spacing_frames(fps: float, half_window_s: float = DEFAULT_HALF_WINDO
     if not fps > 0 or not half_window_s > 0:
         raise ValueError(f"fps and half_window_s must be positive, got {fps} and {half_window_s}")
     return max(1, round(half_window_s * fps))
+
+
+def _apply(
+    stencil: _Stencil, frames: np.ndarray, k: int, sample: Callable[[np.ndarray, int], np.ndarray]
+) -> np.ndarray:
+    """``Σ c · sample(frames, k · offset)`` over the stencil (not yet scaled by ``(fps / k)^order``)."""
+    offsets, coefficients = stencil
+    return sum(c * sample(frames, k * o) for o, c in zip(offsets, coefficients, strict=True))
 
 
 def _stencil_derivative(
@@ -59,29 +73,24 @@ def _stencil_derivative(
 ) -> np.ndarray:
     """Apply the order-``order`` ``±k`` stencil; ``sample(t, shift)`` returns the signal at ``t + shift``.
 
-    ``k`` shrinks for short clips so the one-sided end stencils still fit inside the clip.
+    ``k`` shrinks for short clips so that the end stencils fit: ``2k + 1`` frames for a held second
+    derivative, ``3k`` for the one-sided first-derivative stencils.
     """
-    if order not in _STENCILS:
+    if order not in _CENTRAL:
         raise ValueError(f"derivative order must be 1 or 2, got {order}")
-    (central_off, central_coef), (fwd_off, fwd_coef) = _STENCILS[order]
-    span = fwd_off[-1] + 1  # the one-sided stencil needs k * span <= n_frames
-    if n_frames < span:
-        raise ValueError(f"an order-{order} derivative needs at least {span} frames, got {n_frames}")
-    k = min(stencil_spacing_frames(fps, half_window_s), n_frames // span)
-    bwd_off = tuple(-o for o in fwd_off)
-    bwd_coef = tuple(c * (-1) ** order for c in fwd_coef)
+    if n_frames < MIN_FRAMES:
+        raise ValueError(f"a derivative needs at least {MIN_FRAMES} frames, got {n_frames}")
+    k = min(stencil_spacing_frames(fps, half_window_s), (n_frames - 1) // 2 if order == 2 else n_frames // 3)
     frames = np.arange(n_frames)
-    pieces = (
-        (frames[:k], fwd_off, fwd_coef),
-        (frames[k : n_frames - k], central_off, central_coef),
-        (frames[n_frames - k :], bwd_off, bwd_coef),
-    )
-    parts = [
-        sum(c * sample(t, k * o) for o, c in zip(offs, coefs, strict=True))
-        for t, offs, coefs in pieces
-        if t.size
-    ]
-    return np.concatenate(parts, axis=0) * (fps / k) ** order
+    inner = _apply(_CENTRAL[order], frames[k : n_frames - k], k, sample)
+    if order == 2:  # hold the nearest full-stencil value (module docstring)
+        head, tail = np.repeat(inner[:1], k, axis=0), np.repeat(inner[-1:], k, axis=0)
+    else:
+        offsets, coefficients = _FORWARD_FIRST
+        head = _apply(_FORWARD_FIRST, frames[:k], k, sample)
+        backward = (tuple(-o for o in offsets), tuple(-c for c in coefficients))
+        tail = _apply(backward, frames[n_frames - k :], k, sample)
+    return np.concatenate([head, inner, tail], axis=0) * (fps / k) ** order
 
 
 def time_derivative(
@@ -89,8 +98,8 @@ def time_derivative(
 ) -> np.ndarray:
     """First or second time derivative of ``x`` ``[T, ...]`` sampled at ``fps`` (per second, per second²).
 
-    Returns an array of the same shape. Exact for polynomials up to degree 2 (one-sided ends) or 3
-    (central part), whatever the spacing.
+    Returns an array of the same shape. Exact for polynomials up to degree 2 everywhere and up to
+    degree 3 where the full central stencil fits.
     """
     x = np.asarray(x, dtype=float)
     return _stencil_derivative(x.shape[0], fps, order, half_window_s, lambda t, shift: x[t + shift])

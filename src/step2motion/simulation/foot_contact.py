@@ -29,7 +29,8 @@ Sole model (per foot, in the ``Foot`` joint's frame):
   the right-hand side of the left foot and the left-hand side of the right foot.
 
 Only relative cell heights shape the pressure, and the floor is estimated from the cells themselves,
-so a constant error in ``ankle_height_m`` moves nothing.
+so a constant error in ``ankle_height_m`` moves nothing. The same sole model carries the insole's IMU
+chip (:mod:`~step2motion.simulation.imu`), so cells and chip share one frame.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ BALL_CLEARANCE_PER_LENGTH = 0.10
 WIDTH_PER_LENGTH = 0.38
 DESCENT_RANGE_RAD = (np.radians(5.0), np.radians(25.0))
 FOOT_LENGTH_PER_LEG = 0.31
-ROLLOVER_CENTRE_ALONG_SHANK = 0.4
+ROLLOVER_CENTRE_ALONG_SHANK = 0.35
 #: Calibration frames: ankle speed at most this (or the clip's 20th percentile if larger), and the
 #: ankle within this height of its lowest still position.
 STILL_SPEED_MS = 0.10
@@ -88,12 +89,31 @@ class SoleModel:
     def width_m(self) -> float:
         return WIDTH_PER_LENGTH * self.length_m
 
+    @property
+    def axes_local(self) -> np.ndarray:
+        """Right-handed sole axes ``[3, 3]`` in the ``Foot`` frame, as columns: toes, body-left, up."""
+        return np.stack(
+            [self.forward_local, np.cross(self.normal_local, self.forward_local), self.normal_local], axis=1
+        )
+
+    def plate_points_local(self, x_norm: np.ndarray, y_norm: np.ndarray) -> np.ndarray:
+        """Points ``[N, 3]`` on the rigid sole plate at insole coordinates ``x_norm``, ``y_norm`` ``[N]``,
+        in the ``Foot`` frame (X beyond the ball is held at the ball: the toes hinge there)."""
+        return (
+            -self.ankle_height_m * self.normal_local
+            + (np.minimum(x_norm, X_BALL_NORM) - X_ANKLE_NORM)[:, None] * self.length_m * self.forward_local
+            + np.asarray(y_norm)[:, None] * self.width_m * self.medial_local
+        )
+
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=-1, keepdims=True)
 
 
-def _foot_joints(side: str) -> tuple[int, int]:
+def foot_joints(side: str) -> tuple[int, int]:
+    """Indices of the ``Foot`` (ankle) and ``ToeBase`` (ball) joints of ``side`` ("left" or "right")."""
+    if side not in ("left", "right"):
+        raise ValueError(f"side must be 'left' or 'right', got {side!r}")
     foot, toe = ("LeftFoot", "LeftToeBase") if side == "left" else ("RightFoot", "RightToeBase")
     return skeleton.joint_index(foot), skeleton.joint_index(toe)
 
@@ -108,7 +128,7 @@ def calibration_frames(ankle_m: np.ndarray, fps: float) -> np.ndarray:
 
 def calibrate_sole(positions_m: np.ndarray, rotmats: np.ndarray, fps: float, side: str) -> SoleModel:
     """Fit one foot's sole model to a clip: global positions ``[T, 22, 3]``, rotations ``[T, 22, 3, 3]``."""
-    foot, toe = _foot_joints(side)
+    foot, toe = foot_joints(side)
     knee = skeleton.PARENTS[foot]
     leg_m = sum(np.linalg.norm(positions_m[0, j] - positions_m[0, skeleton.PARENTS[j]]) for j in (foot, knee))
     length = FOOT_LENGTH_PER_LEG * float(leg_m)
@@ -137,13 +157,9 @@ def calibrate_sole(positions_m: np.ndarray, rotmats: np.ndarray, fps: float, sid
 
 def cell_positions_m(positions_m: np.ndarray, rotmats: np.ndarray, sole: SoleModel) -> np.ndarray:
     """World position ``[T, 16, 3]`` of each insole cell's centroid on the sole of ``sole.side``."""
-    foot, toe = _foot_joints(sole.side)
+    foot, toe = foot_joints(sole.side)
     x, y = insole_layout.CELL_CENTROIDS_NORM.T
-    plate_local = (
-        -sole.ankle_height_m * sole.normal_local
-        + (np.minimum(x, X_BALL_NORM) - X_ANKLE_NORM)[:, None] * sole.length_m * sole.forward_local
-        + y[:, None] * sole.width_m * sole.medial_local
-    )  # [16, 3]; toe cells first placed at the ball, then pushed along the toes
+    plate_local = sole.plate_points_local(x, y)  # [16, 3]; toe cells at the ball, then pushed along the toes
     cells = positions_m[:, foot, None, :] + np.einsum("tij,cj->tci", rotmats[:, foot], plate_local)
     # the toes cannot point into the floor: the toe joint bends them flat as the heel rises, which
     # mocap toe rotations (nearly rigid in CMU) miss, so a downward toe direction is laid level
@@ -161,7 +177,7 @@ def insole_x_norm(
 
     The point is projected, horizontally, onto the line of the foot's rigid sole plate.
     """
-    foot, _ = _foot_joints(sole.side)
+    foot, _ = foot_joints(sole.side)
     under_ankle = positions_m[:, foot] - sole.ankle_height_m * (rotmats[:, foot] @ sole.normal_local)
     forward_xz = (rotmats[:, foot] @ sole.forward_local)[:, [0, 2]]  # shortened by the foot's pitch
     along_m = np.einsum("ti,ti->t", points_xz_m - under_ankle[:, [0, 2]], forward_xz)
@@ -179,11 +195,16 @@ def rollover_cop_x_norm(positions_m: np.ndarray, rotmats: np.ndarray, sole: Sole
     from frame to frame). The published radius puts the centre ≈ 0.65 of the way from ankle to knee
     (radius 0.2 stature, less the ankle's 0.04, over the shank's 0.25). On six CMU/DAZ walks that
     runs ≈ 0.1 ahead of the real OpenGo walks at 30–60 % of stance and leaves the heel 35 % of the
-    pressure impulse (real 45–55 %); ``ROLLOVER_CENTRE_ALONG_SHANK`` = 0.4 matches the impulse shares
-    and the first half of stance (real -0.34, -0.22, -0.06 at 0, 20, 40 %; simulated -0.36, -0.21,
-    -0.08) but lags later (real 0.09, 0.27 at 60, 80 %; simulated 0.01, 0.11).
+    pressure impulse (real 45–55 %). The circle holds only until the heel lifts (the forefoot rocker
+    takes over, :func:`~step2motion.simulation.plantar_pressure.cop_target_x_norm`); with that,
+    ``ROLLOVER_CENTRE_ALONG_SHANK`` = 0.35 gives, on 12 corpus walks (median), CoP X -0.38, -0.22,
+    -0.09, +0.03, +0.27 at 0, 20, 40, 60, 80 % of stance (real -0.34…-0.35, -0.20…-0.22, -0.02…-0.10,
+    +0.07…+0.10, +0.27…+0.28) and a heel impulse share of 0.47 (real 0.50). It also sets quiet
+    standing, where the CMU shank leans 16–20° forward: CoP X -0.07, heel 60 % and toes 11 % of the
+    foot's load on CMU 29_07 (the real exports' quiet stance: -0.06…-0.11, 52–65 %, 9–15 %); 0.3
+    would move walking's 40–60 % back to -0.12, -0.01 and 0.4 standing's heel down to 55 %.
     """
-    foot, _ = _foot_joints(sole.side)
+    foot, _ = foot_joints(sole.side)
     knee = skeleton.PARENTS[foot]
     centre = positions_m[:, foot] + ROLLOVER_CENTRE_ALONG_SHANK * (
         positions_m[:, knee] - positions_m[:, foot]

@@ -5,19 +5,18 @@ in g (so +1 g along the chip's up axis when still); the gyroscope reads the chip
 its own axes, in deg/s. Both use the ``±40 ms`` stencils of ``step2motion.kinematics``.
 
 Where the chip sits. The insole lies under the foot, rigidly attached to the ``Foot`` (ankle) joint, so
-its frame is one constant rotation in that joint's frame. It is built from geometry and from how the foot
-stands, never from the joint's local axes (arbitrary per skeleton: the CMU rest pose rolls the foot by
-±25° against its stance orientation, so the rest pose cannot define the sole either):
+its frame is one constant rotation in that joint's frame: the sole model of
+:func:`~step2motion.simulation.foot_contact.calibrate_sole`, the same one that places the pressure cells
+(one model of one sole, so the pressure cells and the IMU can never disagree about where the foot is).
+It is built from geometry and from how the foot stands, never from the joint's local axes (arbitrary
+per skeleton: the CMU rest pose rolls the foot by ±25° against its stance orientation):
 
-* Z (sole normal, up) = world up seen from the foot while it stands planted (mean over the slowest
-  quarter of the frames whose ankle is within 3 cm of its lowest height in the clip): the sole is
-  level when the foot stands on the floor. Over those frames the up direction scatters by 1–4° on CMU
-  walks. A clip that never puts the heel down (tiptoe walking, forefoot running) tilts this sole
-  toes-down: CMU runs come out 5–9° steeper than CMU walks;
-* X = the ankle → ``ToeBase`` direction made perpendicular to Z (toward the toes);
-* Y = Z × X (body-left); the frame is right-handed;
-* position: half-way from ankle to ``ToeBase`` along X, at the height of the lowest toe point
-  (``ToeBase`` or its end site) — mid-foot, on the sole.
+* Z (sole normal, up) = world up seen from the foot while it stands flat and still (the sole model's
+  calibration frames), unless the clip never stands flat (tiptoe walking, forefoot running): the sole
+  is then tilted so that the ankle → ball line descends at most 25° below it;
+* X = the sole's forward axis (toward the toes), Y = Z × X (body-left); the frame is right-handed;
+* position: on the sole plate at insole X = ``CHIP_X_NORM`` (midfoot, half-way from under the ankle to
+  under the ball), on the centre line.
 
 The chip is then tilted against the sole by ``MOUNT_UP_G`` (11.0° toes-down, 2.2° medial edge up),
 the mean quiet-stance accelerometer direction of the real exports: every real insole reads about
@@ -60,11 +59,11 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from step2motion import skeleton
 from step2motion.kinematics import body_angular_velocity, time_derivative
 from step2motion.motion import Motion
+from step2motion.simulation import foot_contact
+from step2motion.simulation.body_model import GRAVITY_MS2 as GRAVITY_MPS2
 
-GRAVITY_MPS2 = 9.81
 _GRAVITY_W = np.array([0.0, -GRAVITY_MPS2, 0.0])
 
 #: Unit accelerometer reading of a flat, still insole in the reported axes (both feet): the mean of
@@ -77,96 +76,44 @@ MOUNT_UP_G: np.ndarray = np.array([-0.190, 0.037, 0.981]) / np.linalg.norm([-0.1
 REPORTED_ACC_SIGNS: dict[str, np.ndarray] = {"left": np.array([1.0, -1.0, 1.0]), "right": np.ones(3)}
 REPORTED_GYRO_SIGNS: dict[str, np.ndarray] = {"left": np.array([-1.0, 1.0, -1.0]), "right": np.ones(3)}
 
-#: A foot counts as planted within this height of its lowest ankle height in the clip (CMU floors are
-#: not level: stance heights drift by up to 4 cm across the capture volume) ...
-PLANTED_HEIGHT_BAND_M = 0.03
-#: ... and among those frames, in this slowest fraction.
-PLANTED_QUANTILE = 0.25
-
-_FOOT_JOINTS: dict[str, tuple[str, str]] = {
-    "left": ("LeftFoot", "LeftToeBase"),
-    "right": ("RightFoot", "RightToeBase"),
-}
+#: Insole X of the chip: midfoot, half-way between the ankle and the ball.
+CHIP_X_NORM = 0.5 * (foot_contact.X_ANKLE_NORM + foot_contact.X_BALL_NORM)
 
 
-def _check_side(side: str) -> None:
-    if side not in _FOOT_JOINTS:
-        raise ValueError(f"side must be 'left' or 'right', got {side!r}")
-
-
-def _unit(v: np.ndarray, what: str) -> np.ndarray:
-    norm = float(np.linalg.norm(v))
-    if norm < 1e-9:
-        raise ValueError(f"degenerate skeleton: {what} has zero length")
-    return v / norm
-
-
-def _planted_frames(motion: Motion, side: str, positions_m: np.ndarray) -> np.ndarray:
-    """``[T]`` mask of the frames where the foot stands planted.
-
-    Planted = ankle within ``PLANTED_HEIGHT_BAND_M`` of its lowest height in the clip (so a foot held
-    still in the air does not count), and among those the slowest ``PLANTED_QUANTILE`` by the larger
-    of ankle and toe speed.
-    """
-    foot, toe = (skeleton.joint_index(n) for n in _FOOT_JOINTS[side])
-    ankle_height_m = positions_m[:, foot, 1]
-    low = ankle_height_m <= ankle_height_m.min() + PLANTED_HEIGHT_BAND_M
-    speed_mps = np.maximum(
-        np.linalg.norm(time_derivative(positions_m[:, foot], motion.fps), axis=-1),
-        np.linalg.norm(time_derivative(positions_m[:, toe], motion.fps), axis=-1),
-    )
-    return low & (speed_mps <= np.quantile(speed_mps[low], PLANTED_QUANTILE))
-
-
-def _sole_frame(
-    motion: Motion, side: str, positions_m: np.ndarray, rotmats: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Sole axes ``[3, 3]`` (columns X toes, Y body-left, Z up) and sensor position ``[3]`` (m), in the
-    foot joint's frame, from FK positions ``[T, 22, 3]`` and rotations ``[T, 22, 3, 3]``."""
-    _check_side(side)
-    toe_name = _FOOT_JOINTS[side][1]
-    foot, toe = (skeleton.joint_index(n) for n in _FOOT_JOINTS[side])
-    planted = _planted_frames(motion, side, positions_m)
-    world_from_foot = rotmats[planted, foot]  # [P, 3, 3]
-    up = _unit(world_from_foot[:, 1, :].mean(axis=0), "mean planted up")  # row 1 = world +Y in foot axes
-    ball = motion.offsets_m[toe]  # ankle -> ToeBase in foot axes (rigid)
-    x_axis = _unit(ball - (ball @ up) * up, f"ankle -> {toe_name} along the sole")
-    axes = np.stack([x_axis, np.cross(up, x_axis), up], axis=1)
-    sole_height_m = float(ball @ up)
-    if toe_name in motion.end_sites_m:  # the toe tip where it is while the foot stands planted
-        tip_w = positions_m[planted, toe] + rotmats[planted, toe] @ motion.end_sites_m[toe_name]
-        tip = np.einsum("pji,pj->pi", world_from_foot, tip_w - positions_m[planted, foot]).mean(axis=0)
-        sole_height_m = min(sole_height_m, float(tip @ up))
-    return axes, 0.5 * (ball @ x_axis) * x_axis + sole_height_m * up
-
-
-def _chip_frame(
-    motion: Motion, side: str, positions_m: np.ndarray, rotmats: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    sole_axes, position_m = _sole_frame(motion, side, positions_m, rotmats)
-    up_in_chip = MOUNT_UP_G * REPORTED_ACC_SIGNS[side]  # back from reported to right-handed chip axes
-    mount, _ = Rotation.align_vectors([[0.0, 0.0, 1.0]], [up_in_chip])  # chip coords -> sole coords
-    return sole_axes @ mount.as_matrix(), position_m
-
-
-def chip_frame_in_foot(motion: Motion, side: str) -> tuple[np.ndarray, np.ndarray]:
+def chip_frame_in_sole(sole: foot_contact.SoleModel) -> tuple[np.ndarray, np.ndarray]:
     """Right-handed chip axes ``[3, 3]`` (columns) and position ``[3]`` (m) in the foot joint's frame.
 
     The chip is the sole frame tilted so that a flat, still foot reads ``MOUNT_UP_G`` (reported axes).
     """
-    return _chip_frame(motion, side, *motion.forward_kinematics())
+    up_in_chip = MOUNT_UP_G * REPORTED_ACC_SIGNS[sole.side]  # back from reported to right-handed chip axes
+    mount, _ = Rotation.align_vectors([[0.0, 0.0, 1.0]], [up_in_chip])  # chip coords -> sole coords
+    position_m = sole.plate_points_local(np.array([CHIP_X_NORM]), np.zeros(1))[0]
+    return sole.axes_local @ mount.as_matrix(), position_m
 
 
-def simulate_imu(motion: Motion, side: str) -> tuple[np.ndarray, np.ndarray]:
+def chip_frame_in_foot(motion: Motion, side: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`chip_frame_in_sole` of the sole model that ``motion`` calibrates for ``side``."""
+    positions_m, rotmats = motion.forward_kinematics()
+    return chip_frame_in_sole(foot_contact.calibrate_sole(positions_m, rotmats, motion.fps, side))
+
+
+def simulate_imu(
+    motion: Motion, side: str, sole: foot_contact.SoleModel | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Accelerometer ``[T, 3]`` (g) and gyroscope ``[T, 3]`` (deg/s) of one insole, at ``motion.fps``.
 
     Axes are the reported insole axes of that foot (module docstring): +X toes, +Y medial, +Z up.
+    ``sole`` is the foot's sole model when the caller has calibrated it already (else it is fitted here).
     """
+    foot, _ = foot_contact.foot_joints(side)
     positions_m, rotmats = motion.forward_kinematics()
-    chip_axes, chip_position_m = _chip_frame(motion, side, positions_m, rotmats)
-    j = skeleton.joint_index(_FOOT_JOINTS[side][0])
-    world_from_chip = rotmats[:, j] @ chip_axes  # [T, 3, 3]
-    chip_position_w = positions_m[:, j] + rotmats[:, j] @ chip_position_m
+    if sole is None:
+        sole = foot_contact.calibrate_sole(positions_m, rotmats, motion.fps, side)
+    elif sole.side != side:
+        raise ValueError(f"the sole model is the {sole.side} foot's, not the {side} foot's")
+    chip_axes, chip_position_m = chip_frame_in_sole(sole)
+    world_from_chip = rotmats[:, foot] @ chip_axes  # [T, 3, 3]
+    chip_position_w = positions_m[:, foot] + rotmats[:, foot] @ chip_position_m
     specific_force_w = time_derivative(chip_position_w, motion.fps, order=2) - _GRAVITY_W
     acc_g = np.einsum("tji,tj->ti", world_from_chip, specific_force_w) / GRAVITY_MPS2
     gyro_dps = np.degrees(body_angular_velocity(world_from_chip, motion.fps))

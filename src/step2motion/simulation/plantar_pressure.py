@@ -7,10 +7,14 @@ cells once the heel has risen (tiptoes: those only). Two things shape a foot's p
 * Geometry (which cells *can* carry load): the sole model of :mod:`~step2motion.simulation.foot_contact`
   gives each cell's height; a cell's pressure falls exponentially with its height above the foot's
   lowest cell (a soft sole, ``ROLL_SCALE_M``) and is zero from ``LIFTED_M`` up (that part of the sole
-  is in the air), on top of an anatomical flat-foot pattern.
+  is in the air: heel pad, insole and shoe compress by about a centimetre under body weight, so a
+  cell 2 cm up no longer touches), on top of an anatomical flat-foot pattern. Flat-foot phases of
+  CMU walks keep every cell within 0.1–0.4 cm of the lowest, well inside that band.
 * Progression (where the centre of pressure *is*): :func:`tilt_towards` moves the centre of pressure
-  along the foot to the roll-over target of :func:`~step2motion.simulation.foot_contact.rollover_cop_x_norm`,
-  within the loaded cells.
+  along the foot to the target of :func:`cop_target_x_norm`, within the loaded cells: the roll-over
+  target of :func:`~step2motion.simulation.foot_contact.rollover_cop_x_norm` while the heel is down,
+  and no further back than the loaded cells' own centroid once the heel has lifted (the forefoot
+  rocker: the foot pivots on the metatarsal heads and toes, which alone carry the load).
 
 Calibration (the constants below): the flat-foot pattern started from the relative cell pressures of
 the real OpenGo walks at mid-stance (35–50 % of stance): heel pad high, lateral midfoot moderate,
@@ -18,7 +22,12 @@ medial arch (cell 7) almost unloaded, hallux high, lesser toes low. It was then 
 roll-over centre and ``ROLL_SCALE_M``, so that six corpus walks (CMU 02_01, 05_01, 07_01, 08_01 and
 DAZ 35_01, 38_01), simulated at the real walker's weight (85 kg), match the real exports' region
 impulse shares and peak pressures: heel × 1.3, the metatarsal row peaked on cell 11 (2nd–3rd heads,
-the real exports' highest metatarsal cell), lesser toes × 2.
+the real exports' highest metatarsal cell), lesser toes × 2. The real exports' own quiet stance (mean
+of 4 feet, relative to cell 6) has the same heel (0.61–1.0), midfoot and hallux (1.08), but lower
+metatarsals (0.18–0.40) and lesser toes (0.11–0.12); used as the pattern it matches the walks' per-cell
+impulse shares better but puts the hallux peak at 32 N/cm² (real 19–25), so the walking fit is kept.
+In that quiet stance the hallux cell reads as much as the heel cells (cell 14 / mean heel cell
+0.9–1.7 in the four feet), as the simulation does.
 
 Forces are exact: Σ pressure·area equals the foot's force in every frame.
 """
@@ -44,8 +53,14 @@ COP_X_RANGE_NORM = (-0.35, 0.34)
 #: Largest tilt (per unit of normalised X) towards a centre-of-pressure target, and bisection steps.
 MAX_TILT = 6.0
 TILT_BISECTIONS = 30
-#: Cells higher than the first value above the lowest cell are fading out; above the second, unloaded.
-LIFTED_M = (0.015, 0.03)
+#: Cells higher than the first value above the lowest cell are fading out; above the second, unloaded
+#: (the sole's compliance, module docstring).
+LIFTED_M = (0.01, 0.02)
+#: Heel off (:func:`cop_target_x_norm`): the heel pad's cells (those behind the ankle) this far above
+#: the lowest cell, on average, start / finish handing the centre of pressure to the forefoot's
+#: geometry. The scale is the sole's compliance (``ROLL_SCALE_M``): within it the heel still bears.
+HEEL_OFF_M = (0.005, 0.015)
+_HEEL_PAD = insole_layout.CELL_CENTROIDS_NORM[:, 0] < -0.25
 
 
 def pressure_shape(cell_heights_m: np.ndarray) -> np.ndarray:
@@ -54,6 +69,29 @@ def pressure_shape(cell_heights_m: np.ndarray) -> np.ndarray:
     above_lowest = heights - heights.min(axis=1, keepdims=True)
     fade = np.clip((LIFTED_M[1] - above_lowest) / (LIFTED_M[1] - LIFTED_M[0]), 0.0, 1.0)
     return FLAT_FOOT_PRESSURE * np.exp(-above_lowest / ROLL_SCALE_M) * fade
+
+
+def cop_target_x_norm(
+    shape: np.ndarray, cell_heights_m: np.ndarray, rollover_x_norm: np.ndarray
+) -> np.ndarray:
+    """Centre-of-pressure X target ``[T]`` of a foot: roll-over while the heel is down, forefoot rocker after.
+
+    Why: the roll-over circle (Hansen & Childress) describes the CoP from heel contact to opposite heel
+    contact while the foot rolls on its sole; from heel-off to toe-off the foot pivots on the metatarsal
+    heads with the toes flat, so the CoP lies among those loaded cells (real OpenGo walks: +0.27 at
+    80 % of stance, +0.34 just before toe-off), while the shank-fixed circle centre still lags behind
+    the ball (CMU walks: +0.09 at 80 %, a backward tilt that reloaded the lifting heel and kept the toes
+    at 12–16 % of the impulse). So, as the heel pad rises through ``HEEL_OFF_M`` above the lowest cell,
+    the target becomes at least the centroid of ``shape`` ``[T, 16]`` (the cells that can still bear);
+    ``cell_heights_m`` ``[T, 16]`` and ``rollover_x_norm`` ``[T]`` (NaN: no target, kept NaN).
+    """
+    heights = cell_heights_m + ARCH_CLEARANCE_M
+    heel_lift_m = heights[:, _HEEL_PAD].mean(axis=1) - heights.min(axis=1)
+    t = np.clip((heel_lift_m - HEEL_OFF_M[0]) / (HEEL_OFF_M[1] - HEEL_OFF_M[0]), 0.0, 1.0)
+    heel_off = t * t * (3.0 - 2.0 * t)
+    x = insole_layout.CELL_CENTROIDS_NORM[:, 0]
+    geometric_x = (shape @ x) / np.maximum(shape.sum(axis=1), 1e-12)
+    return rollover_x_norm + heel_off * np.maximum(geometric_x - rollover_x_norm, 0.0)
 
 
 def tilt_towards(shape: np.ndarray, target_x_norm: np.ndarray, insole_size: int) -> np.ndarray:

@@ -7,14 +7,19 @@ resampling the motion up), then sampled at ``rate_hz``:
    (:mod:`.ground_reaction`);
 2. sole models, floor and contacts (:mod:`.foot_contact`) → per-foot force, shared in double support
    so that the combined centre of pressure follows the ZMP;
-3. per-foot force spread over the 16 cells as the foot rolls (:mod:`.plantar_pressure`);
-4. the 6-axis IMU of each insole (:mod:`.imu`);
+3. per-foot force spread over the 16 cells as the foot rolls: heel rocker and roll-over while the heel
+   is down, forefoot rocker once it lifts (:mod:`.plantar_pressure`);
+4. the 6-axis IMU of each insole, on the same sole model as the cells (:mod:`.imu`);
 5. the sensor model (:mod:`.sensor_model`): quantisation, saturation, threshold and, with
    ``noise="realistic"``, noise, bias drift and missing samples.
 
 The recording covers the motion's duration: ``round(duration × rate_hz)`` samples at ``k / rate_hz``
 (the last frame's values hold for its frame period); :func:`motion_at_rate` gives the motion on the
-same samples, to pair with the recording frame by frame.
+same samples, to pair with the recording frame by frame. Both first drop what is not motion at the
+clip's ends (:func:`settled_motion`): the DAZ releases of CMU (71 of the corpus's 196 clips) blend in
+from the rest pose over the 3–4 frames after the dropped T-pose frame, hands sweeping at 12–26 m/s,
+which read as −15 g and 2000 deg/s on the insoles; a few other clips start with a frozen or a
+displaced frame.
 """
 
 from __future__ import annotations
@@ -43,6 +48,14 @@ NOISE_LEVELS = ("realistic", "none")
 COM_DERIVATIVE_HALF_WINDOW_S = 0.04
 #: Second derivatives need at least this many frames.
 MIN_FRAMES = 4
+#: Clip-edge jumps (:func:`settled_motion`): within this much of either end, a frame step in which
+#: some joint moves faster than ``EDGE_JUMP_FACTOR`` × the clip's 99th-percentile peak joint speed
+#: elsewhere (and than ``EDGE_JUMP_MIN_SPEED_MS``) is not motion. On the corpus the DAZ blend-in steps
+#: run at 4–6× that percentile (the last one at 1–2×, hence one frame dropped beyond the last jump),
+#: glitch frames at 10–80×; of the 125 other clips, 3 also lose 2–8 leading frames.
+EDGE_WINDOW_S = 0.1
+EDGE_JUMP_FACTOR = 1.5
+EDGE_JUMP_MIN_SPEED_MS = 2.0
 
 
 @dataclass(frozen=True)
@@ -54,12 +67,14 @@ class FootLoads:
         force_n: per-foot vertical force (N) keyed by side.
         pressure_ncm2: per-foot cell pressures (N/cm²) keyed by side; Σ p·A = ``force_n`` exactly.
         contact: per-foot contact weight in [0, 1] keyed by side.
+        soles: per-foot sole model keyed by side (it also places the IMU chip).
     """
 
     body_force_n: np.ndarray
     force_n: dict[str, np.ndarray]
     pressure_ncm2: dict[str, np.ndarray]
     contact: dict[str, np.ndarray]
+    soles: dict[str, foot_contact.SoleModel]
 
 
 @dataclass(frozen=True)
@@ -112,10 +127,45 @@ def simulate_loads(motion: Motion, mass_kg: float, insole_size: int) -> FootLoad
     )
     pressure = {}
     for side, force in zip(SIDES, forces, strict=True):
-        target_x = foot_contact.rollover_cop_x_norm(positions, rotmats, feet.soles[side])
+        rollover_x = foot_contact.rollover_cop_x_norm(positions, rotmats, feet.soles[side])
+        target_x = plantar_pressure.cop_target_x_norm(shapes[side], feet.heights_m[side], rollover_x)
         shape = plantar_pressure.tilt_towards(shapes[side], target_x, insole_size)
         pressure[side] = plantar_pressure.distribute_force(force, shape, insole_size)
-    return FootLoads(body_force, dict(zip(SIDES, forces, strict=True)), pressure, feet.contact)
+    return FootLoads(body_force, dict(zip(SIDES, forces, strict=True)), pressure, feet.contact, feet.soles)
+
+
+def settled_span(motion: Motion) -> tuple[int, int]:
+    """Frames ``[start, stop)`` of ``motion`` that are motion: jumps at either end are dropped.
+
+    A jump is a frame step, within ``EDGE_WINDOW_S`` of an end, whose fastest joint beats
+    ``EDGE_JUMP_FACTOR`` × the 99th percentile of the fastest joint's speed over the rest of the clip;
+    everything from the jump outward goes, and one frame more (a blend's last, smaller step). Clips
+    shorter than three windows are kept whole (there is no "rest of the clip" to compare with), and so
+    are clips that would lose half their frames (at 10 fps a window is one frame).
+    """
+    window = round(EDGE_WINDOW_S * motion.fps)
+    if window < 1 or motion.n_frames <= 3 * window:
+        return 0, motion.n_frames
+    step_m = np.linalg.norm(np.diff(motion.joint_positions_m(), axis=0), axis=-1).max(axis=1)
+    speed_ms = step_m * motion.fps  # [T - 1], step t is frame t -> t + 1
+    limit = max(EDGE_JUMP_MIN_SPEED_MS, EDGE_JUMP_FACTOR * float(np.percentile(speed_ms[window:-window], 99)))
+    head = np.flatnonzero(speed_ms[:window] > limit)
+    tail = np.flatnonzero(speed_ms[-window:] > limit)
+    start = int(head[-1]) + 2 if head.size else 0
+    stop = motion.n_frames - (window - int(tail[0]) + 1 if tail.size else 0)
+    return (start, stop) if 2 * (stop - start) >= motion.n_frames else (0, motion.n_frames)
+
+
+def settled_motion(motion: Motion, span: tuple[int, int] | None = None) -> Motion:
+    """``motion`` cut to ``span`` (default :func:`settled_span`); the same object when that is all of it."""
+    start, stop = settled_span(motion) if span is None else span
+    if (start, stop) == (0, motion.n_frames):
+        return motion
+    return dataclasses.replace(
+        motion,
+        local_rotations=motion.local_rotations[start:stop],
+        root_position_m=motion.root_position_m[start:stop],
+    )
 
 
 def _validate(motion: Motion, mass_kg: float, insole_size: int, rate_hz: float, noise: str) -> None:
@@ -139,11 +189,13 @@ def recording_length(motion: Motion, rate_hz: float) -> int:
 
 
 def motion_at_rate(motion: Motion, rate_hz: float) -> Motion:
-    """``motion`` on its recording's samples: ``recording_length`` frames, frame ``k`` at ``k / rate_hz``.
+    """``motion`` on its recording's samples: its :func:`settled_motion` at ``rate_hz``, with
+    ``recording_length`` frames, frame ``k`` at ``k / rate_hz``.
 
     Resampled by :func:`~step2motion.io.bvh.resample_motion` (which stops at the last source frame);
     the last pose then holds for the rest of its frame period, as the recording's signals do.
     """
+    motion = settled_motion(motion)
     resampled = resample_motion(motion, rate_hz)
     frames = np.minimum(np.arange(recording_length(motion, rate_hz)), resampled.n_frames - 1)
     return dataclasses.replace(
@@ -179,16 +231,21 @@ def simulate_recording(
 ) -> InsoleRecording:
     """The insole recording of ``motion`` for a person of ``mass_kg`` wearing size-``insole_size`` insoles.
 
-    Raises :class:`~step2motion.errors.InputError` for a value out of range (mass 20–250 kg, a valid
-    OpenGo size, a positive rate, noise ``realistic`` or ``none``) or a motion under 4 frames.
+    The recording starts at the first frame of :func:`settled_motion` (pair it with
+    :func:`motion_at_rate`); the header says how many source frames were dropped. Raises
+    :class:`~step2motion.errors.InputError` for a value out of range (mass 20–250 kg, a valid OpenGo
+    size, a positive rate, noise ``realistic`` or ``none``) or a motion under 4 frames.
     """
     _validate(motion, mass_kg, insole_size, rate_hz, noise)
+    span = settled_span(motion)
+    dropped = f"{span[0]} at the start, {motion.n_frames - span[1]} at the end"
+    motion = settled_motion(motion, span)
     working = motion if motion.fps >= rate_hz else resample_motion(motion, rate_hz)
     loads = simulate_loads(working, mass_kg, insole_size)
     time_s = np.arange(recording_length(motion, rate_hz)) / rate_hz
     feet = {}
     for side in SIDES:
-        acc_g, gyro_dps = simulate_imu(working, side)
+        acc_g, gyro_dps = simulate_imu(working, side, loads.soles[side])
         feet[side] = _foot_signals(
             *(
                 _sample(values, working.fps, time_s)
@@ -201,13 +258,15 @@ def simulate_recording(
         left=feet["left"],
         right=feet["right"],
         insole_size=insole_size,
-        metadata=_metadata(motion, mass_kg, insole_size, noise, seed),
+        metadata=_metadata(motion, mass_kg, insole_size, noise, seed, dropped),
         source=f"simulated from {motion.source or 'a motion'}",
     )
     return apply_sensor_model(recording, noise, np.random.default_rng(seed))
 
 
-def _metadata(motion: Motion, mass_kg: float, insole_size: int, noise: str, seed: int) -> dict[str, str]:
+def _metadata(
+    motion: Motion, mass_kg: float, insole_size: int, noise: str, seed: int, dropped_frames: str
+) -> dict[str, str]:
     """Header fields saying that (and how) the recording was simulated."""
     source = motion.source or "unnamed motion"
     return {
@@ -219,4 +278,5 @@ def _metadata(motion: Motion, mass_kg: float, insole_size: int, noise: str, seed
         "Simulation noise": noise,
         "Simulation seed": str(seed),
         "Source motion": source,
+        "Source frames dropped": dropped_frames,
     }
