@@ -1,0 +1,109 @@
+"""``step2motion reconstruct REC.txt -o OUT.bvh``: full-body motion from an insole recording alone."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+TRAIN_HINT = (
+    "train one with 'step2motion simulate-corpus ../shared/data/mocap -o corpus/ && step2motion train "
+    "--config configs/default.json --data corpus/ --out runs/default' and pass --model "
+    "runs/default/best.safetensors"
+)
+
+DESCRIPTION = """\
+Reconstruct the wearer's full-body motion from a Moticon OpenGo recording alone (real or simulated: the
+same path; no motion capture is read). The diffusion model generates poses window by window (overlaps
+inpainted), the root network the root's moves (start at the origin, heading 0); foot contacts come from
+the insoles' force, and planted feet do not slide.
+
+Writes OUT.bvh on the canonical 22-joint skeleton (constant bone lengths), exactly as long as the
+recording, and an NPZ with:
+  time_s [T], fps                     frame times (recording clock) and rate
+  joint_positions_m [T,22,3]          world positions of the BVH's joints (m, Y up)
+  joint_names [22]                    canonical joint order
+  contact_left, contact_right [T]     planted feet (bool), from the insoles
+  uncertainty_m [T,22]                with --samples K > 1: per-joint spread (RMS distance) of the samples
+                                      around their mean, which the BVH follows
+  samples_joint_positions_m [K,T,22,3]  with K > 1: every sample"""
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "reconstruct",
+        help="reconstruct full-body motion (BVH + joint positions) from an insole recording",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example: step2motion reconstruct walk_insoles.txt -o walk.bvh --samples 5 --fps 60",
+    )
+    parser.add_argument("recording", type=Path, metavar="REC.txt", help="Moticon OpenGo text export")
+    parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.bvh", help="BVH to write")
+    parser.add_argument(
+        "--npz", type=Path, metavar="PATH", help="joint positions to write (default: OUT with suffix .npz)"
+    )
+    parser.add_argument(
+        "--model", type=Path, metavar="M", help="model checkpoint (.safetensors; default: the bundled model)"
+    )
+    sampling = parser.add_argument_group("sampling")
+    sampling.add_argument(
+        "--samples",
+        type=int,
+        default=1,
+        metavar="K",
+        help="motions drawn; K > 1 gives an uncertainty (default 1)",
+    )
+    sampling.add_argument(
+        "--steps",
+        type=int,
+        metavar="S",
+        help="DDIM denoising steps (default: the model's, a few-step sampler)",
+    )
+    sampling.add_argument(
+        "--guidance", type=float, metavar="W", help="classifier-free guidance weight (default: the model's)"
+    )
+    sampling.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
+    output = parser.add_argument_group("output")
+    output.add_argument("--fps", type=float, metavar="F", help="output frame rate (default: the model's, 30)")
+    output.add_argument(
+        "--body-mass-kg",
+        type=float,
+        metavar="KG",
+        help="wearer's mass; default: estimated from the insoles' force (as in training)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from step2motion.errors import InputError
+    from step2motion.gait_events import GRAVITY_MS2
+    from step2motion.io.bvh import write_bvh
+    from step2motion.io.moticon import read_moticon
+    from step2motion.model.checkpoint import DEFAULT_MODEL_PATH, load_checkpoint
+    from step2motion.reconstruction.pipeline import ReconstructionOptions, reconstruct, write_npz
+
+    model_path: Path = args.model or DEFAULT_MODEL_PATH
+    if not model_path.is_file():
+        what = "the bundled default model is not installed" if args.model is None else "no model file here"
+        raise InputError(f"{what}; {TRAIN_HINT}", model_path)
+    options = ReconstructionOptions(
+        n_samples=args.samples,
+        steps=args.steps,
+        guidance=args.guidance,
+        seed=args.seed,
+        fps=args.fps,
+        body_weight_n=None if args.body_mass_kg is None else args.body_mass_kg * GRAVITY_MS2,
+    )
+    checkpoint = load_checkpoint(model_path)
+    recording = read_moticon(args.recording)
+    result = reconstruct(recording, checkpoint, options, progress=True)
+    npz_path: Path = args.npz or args.output.with_suffix(".npz")
+    write_bvh(result.motion, args.output)
+    write_npz(result, npz_path)
+    motion = result.motion
+    print(
+        f"{args.output}: {motion.duration_s:.2f} s = {motion.n_frames} frames at {motion.fps:g} fps "
+        f"(recording {recording.duration_s:.2f} s), {result.n_samples} sample(s), {result.steps} steps, "
+        f"guidance {result.guidance:g}; joint positions in {npz_path}"
+    )
+    print(f"wall time {result.wall_s:.2f} s = {result.realtime_factor:.2f} s of motion per wall-clock second")
+    return 0

@@ -1,0 +1,219 @@
+"""Foot contacts from the insoles' pressure, pelvis height from the predicted pose, and planted feet that
+do not slide.
+
+**Contacts** come from the recording, not from the motion: a foot is planted while its total force says
+stance (:func:`step2motion.gait_events.detect_stance`, threshold 0.10 body weight). An output frame takes
+the stance of the nearest insole sample.
+
+**Pelvis height**: the pose network predicts root-relative joints; the floor is where the toe joints
+(``*ToeBase``) of planted feet are (the same floor as the training target, :mod:`~step2motion.dataset.
+pose_features`). So the pelvis is as high above the floor as the lowest planted toe joint is below it.
+Frames without a planted foot (flight, or no force) hold the last height; frames before the first
+contact use the lower toe joint of either foot.
+
+**No sliding** (:class:`FootPinner`): the pinned point is the toe joint (ball of the foot), which stays
+still from heel strike through push-off while the ankle rolls over it. At the first stance frame its
+horizontal position becomes the anchor; on every later stance frame the foot is translated back onto it
+(the toe keeps its predicted height) and the leg is re-solved with two-bone inverse kinematics
+(hip → knee → ankle, knee bending toward where the prediction bent it, bone lengths unchanged, the foot
+keeping its orientation). After toe-off the remaining correction fades out over :data:`RELEASE_S`.
+When a planted foot would be out of the leg's reach, the whole body is moved toward it: horizontally
+for good (the root stays held back, so the trajectory remains continuous), vertically (pelvis lowered)
+for that frame only. Everything is causal (a frame depends on earlier frames only), so offline and
+streaming reconstruction share it; the pinner keeps its state between calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from pymotion.rotations import quat
+
+from step2motion import gait_events, skeleton
+from step2motion.dataset.pose_features import POSE_JOINTS
+from step2motion.reconstruction.skeleton_fit import forward_kinematics, shortest_arc
+from step2motion.recording import SIDES, InsoleRecording
+
+#: After toe-off, a planted foot's correction fades out over this time.
+RELEASE_S = 0.1
+#: Largest hip-ankle distance used, as a fraction of thigh + shin (a fully straight knee is singular).
+REACH_FRACTION = 0.995
+#: Passes of the reach fix per frame (two feet pulling in different directions converge in a few).
+REACH_PASSES = 4
+
+_LEGS = {side: skeleton.joint_indices(skeleton.BODY_PARTS[f"{side}_leg"]) for side in SIDES}
+_POSE_TOES = [POSE_JOINTS.index(f"{side.capitalize()}ToeBase") for side in SIDES]
+_EPS_M = 1e-9
+
+
+def stance_at_times(rec: InsoleRecording, body_weight_n: float, time_s: np.ndarray) -> np.ndarray:
+    """``[T, 2]`` bool stance (left, right) at ``time_s`` (s from the recording's first sample)."""
+    threshold_n = gait_events.stance_threshold_n(body_weight_n)
+    sample_time_s = rec.time_s - rec.time_s[0]
+    after = np.clip(np.searchsorted(sample_time_s, time_s), 1, max(rec.n_samples - 1, 1))
+    before = after - 1
+    nearest = np.where(
+        np.abs(sample_time_s[after] - time_s) < np.abs(time_s - sample_time_s[before]), after, before
+    )
+    return np.stack(
+        [
+            gait_events.detect_stance(rec.foot(side).total_force_n, rec.rate_hz, threshold_n)[nearest]
+            for side in SIDES
+        ],
+        axis=1,
+    )
+
+
+def pelvis_height_m(
+    poses_m: np.ndarray, stance: np.ndarray, last_height_m: float | None = None
+) -> np.ndarray:
+    """``[T]`` pelvis height above the floor from root-relative poses ``[T, 21, 3]`` and stance ``[T, 2]``
+    (module docstring); ``last_height_m`` continues an earlier call's last frame."""
+    toe_y = poses_m[:, _POSE_TOES, 1]
+    planted = np.where(stance, toe_y, np.inf).min(axis=1)
+    measured = np.isfinite(planted)
+    latest = np.maximum.accumulate(np.where(measured, np.arange(planted.size), -1))
+    before_first = -toe_y.min(axis=1) if last_height_m is None else np.full(planted.size, last_height_m)
+    return np.where(latest >= 0, -planted[np.maximum(latest, 0)], before_first)
+
+
+@dataclass
+class _FootState:
+    """A foot's anchor while planted, and the correction fading out after toe-off."""
+
+    anchor_xz: np.ndarray | None = None
+    release_xz: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    release_frames_left: int = 0
+
+    def give_way(self, move_xz: np.ndarray) -> None:
+        """The planted foot could not be held: it moves by ``-move_xz`` and is held there from now on."""
+        if self.anchor_xz is not None:
+            self.anchor_xz = self.anchor_xz - move_xz
+        self.release_xz = self.release_xz - move_xz
+
+
+class FootPinner:
+    """Keeps planted feet still (module docstring); call it on consecutive chunks of one motion."""
+
+    def __init__(self, offsets_m: np.ndarray, fps: float) -> None:
+        self.offsets_m = offsets_m
+        self.release_frames = max(1, round(RELEASE_S * fps))
+        self.root_shift_xz = np.zeros(2)
+        self._feet = {side: _FootState() for side in SIDES}
+        self._lengths_m = {
+            side: (np.linalg.norm(offsets_m[_LEGS[side][1]]), np.linalg.norm(offsets_m[_LEGS[side][2]]))
+            for side in SIDES
+        }
+
+    def __call__(
+        self, local_rotations: np.ndarray, root_position_m: np.ndarray, stance: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Pinned copies of local rotations ``[T, 22, 4]`` and root positions ``[T, 3]`` given the stance
+        ``[T, 2]`` (left, right) of the same frames."""
+        positions, _ = forward_kinematics(local_rotations, root_position_m, self.offsets_m)
+        shift, ankle_targets = self._shifts_and_targets(positions, stance)
+        root = root_position_m + shift
+        rotations = local_rotations.copy()
+        for index, side in enumerate(SIDES):
+            frames = np.flatnonzero(np.isfinite(ankle_targets[:, index, 0]))
+            if frames.size:
+                rotations[frames] = self._solve_leg(
+                    rotations[frames], root[frames], ankle_targets[frames, index], side
+                )
+        return rotations, root
+
+    def _shifts_and_targets(self, positions: np.ndarray, stance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per frame, the body's translation ``[T, 3]`` and each foot's ankle target ``[T, 2, 3]`` (NaN:
+        foot left alone), frame after frame (the anchors and the held-back root carry over)."""
+        n_frames = positions.shape[0]
+        shift = np.zeros((n_frames, 3))
+        targets = np.full((n_frames, len(SIDES), 3), np.nan)
+        for t in range(n_frames):
+            offset = np.array([self.root_shift_xz[0], 0.0, self.root_shift_xz[1]])
+            for index, side in enumerate(SIDES):
+                correction = self._correction_xz(
+                    side, positions[t, _LEGS[side][3]] + offset, stance[t, index]
+                )
+                if correction is not None:
+                    ankle = positions[t, _LEGS[side][2]] + offset
+                    targets[t, index] = ankle + np.array([correction[0], 0.0, correction[1]])
+            # the body moves horizontally for good, vertically (index 1) for this frame only
+            for _ in range(REACH_PASSES):
+                excess = self._reach_excess(positions[t], offset, targets[t])
+                if not excess:
+                    break
+                offset += np.mean(list(excess.values()), axis=0)
+            # still out of reach (feet further apart than the legs allow): the foot gives way
+            for index, excess_m in self._reach_excess(positions[t], offset, targets[t]).items():
+                targets[t, index] -= excess_m
+                self._feet[SIDES[index]].give_way(excess_m[[0, 2]])
+            self.root_shift_xz = offset[[0, 2]]
+            shift[t] = offset
+        return shift, targets
+
+    def _correction_xz(self, side: str, toe_m: np.ndarray, planted: bool) -> np.ndarray | None:
+        """Horizontal move of a foot whose toe joint is at ``toe_m`` this frame; None when free."""
+        state = self._feet[side]
+        if planted:
+            if state.anchor_xz is None:
+                state.anchor_xz = toe_m[[0, 2]].copy()
+            state.release_xz = state.anchor_xz - toe_m[[0, 2]]
+            state.release_frames_left = self.release_frames
+            return state.release_xz
+        state.anchor_xz = None
+        if state.release_frames_left == 0:
+            return None
+        state.release_frames_left -= 1
+        return state.release_xz * (state.release_frames_left / self.release_frames)
+
+    def _reach_excess(
+        self, positions: np.ndarray, offset: np.ndarray, targets: np.ndarray
+    ) -> dict[int, np.ndarray]:
+        """Per foot whose ankle target (of ``[2, 3]``) is out of reach, the move that would bring the body
+        within reach of it."""
+        excess = {}
+        for index, side in enumerate(SIDES):
+            if np.isnan(targets[index, 0]):
+                continue
+            to_target = targets[index] - (positions[_LEGS[side][0]] + offset)
+            distance = np.linalg.norm(to_target)
+            reach = REACH_FRACTION * sum(self._lengths_m[side])
+            if distance > reach:
+                excess[index] = (distance - reach) * to_target / distance
+        return excess
+
+    def _solve_leg(
+        self, local_rotations: np.ndarray, root_m: np.ndarray, ankle_target_m: np.ndarray, side: str
+    ) -> np.ndarray:
+        """Two-bone IK of one leg on ``[n]`` frames: new local rotations ``[n, 22, 4]`` putting the ankle on
+        its target (within reach), the foot keeping its global orientation."""
+        hip_j, knee_j, ankle_j, _ = _LEGS[side]
+        thigh_m, shin_m = self._lengths_m[side]
+        positions, rotmats = forward_kinematics(local_rotations, root_m, self.offsets_m)
+        global_q = quat.from_matrix(rotmats[:, [skeleton.PARENTS[hip_j], hip_j, knee_j, ankle_j]])
+        hip, knee, ankle = positions[:, hip_j], positions[:, knee_j], positions[:, ankle_j]
+        to_target = ankle_target_m - hip
+        axis = to_target / np.maximum(np.linalg.norm(to_target, axis=-1, keepdims=True), _EPS_M)
+        distance = np.clip(
+            np.linalg.norm(to_target, axis=-1),
+            abs(thigh_m - shin_m) + 1e-6,
+            REACH_FRACTION * (thigh_m + shin_m),
+        )
+        bend = (knee - hip) - np.sum((knee - hip) * axis, axis=-1, keepdims=True) * axis
+        forward = quat.mul_vec(global_q[:, 0], np.broadcast_to([0.0, 0.0, 1.0], bend.shape))
+        bend = np.where(np.linalg.norm(bend, axis=-1, keepdims=True) > 1e-6, bend, forward)
+        bend /= np.linalg.norm(bend, axis=-1, keepdims=True)
+        along_m = (thigh_m**2 - shin_m**2 + distance**2) / (2.0 * distance)
+        across_m = np.sqrt(np.maximum(thigh_m**2 - along_m**2, 0.0))
+        new_knee = hip + along_m[:, None] * axis + across_m[:, None] * bend
+        new_ankle = hip + distance[:, None] * axis
+        turn_thigh = shortest_arc(knee - hip, new_knee - hip)
+        thigh_q = quat.mul(turn_thigh, global_q[:, 1])
+        turn_shin = shortest_arc(quat.mul_vec(turn_thigh, ankle - knee), new_ankle - new_knee)
+        shin_q = quat.mul(turn_shin, quat.mul(turn_thigh, global_q[:, 2]))
+        out = local_rotations.copy()
+        out[:, hip_j] = quat.normalize(quat.mul(quat.inverse(global_q[:, 0]), thigh_q))
+        out[:, knee_j] = quat.normalize(quat.mul(quat.inverse(thigh_q), shin_q))
+        out[:, ankle_j] = quat.normalize(quat.mul(quat.inverse(shin_q), global_q[:, 3]))
+        return out

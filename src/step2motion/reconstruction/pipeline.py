@@ -1,0 +1,229 @@
+"""Insole recording → full-body motion on the canonical skeleton, offline (the whole recording at once).
+
+Steps, each from the recording alone (real and simulated files take the same path, nothing reads
+motion capture):
+
+1. Input streams at the model's rate (:func:`~step2motion.dataset.insole_features.insole_streams`), on a
+   time axis that starts at the recording's first sample; z-scored with the checkpoint's statistics.
+2. Poses (``K`` samples) and root moves, window by window with inpainted overlaps
+   (:mod:`~step2motion.reconstruction.windowed_sampling`).
+3. World placement: root moves integrated open loop from the origin with heading 0 (heading changes come
+   from the network); pelvis height from the pose and the insole contacts
+   (:mod:`~step2motion.reconstruction.foot_contacts`).
+4. Output frames: exactly ``round(duration × fps)`` frames at ``k / fps`` from the first sample (the
+   recording's duration is samples × sample period), linearly interpolated from the model frames (the
+   last model frame holds when the model grid ends earlier). With ``K > 1`` the output follows the mean
+   of the samples, and the per-joint spread (RMS distance of the samples from that mean) is the
+   uncertainty.
+5. Skeleton: constant bone lengths, rotations fitted to the positions
+   (:mod:`~step2motion.reconstruction.skeleton_fit`), then planted feet pinned.
+
+Body weight (to normalise forces and to threshold contacts) is estimated from both feet's force; when
+only one foot has force, from that foot alone (each foot carries half the weight on average), unless
+given.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from step2motion import gait_events, skeleton
+from step2motion.dataset.insole_features import insole_streams
+from step2motion.dataset.pose_features import integrate_root, to_world
+from step2motion.errors import InputError
+from step2motion.model.checkpoint import Checkpoint
+from step2motion.motion import Motion
+from step2motion.reconstruction.foot_contacts import FootPinner, pelvis_height_m, stance_at_times
+from step2motion.reconstruction.skeleton_fit import fit_rotations, rest_offsets_m
+from step2motion.reconstruction.windowed_sampling import WindowModel, prepare_condition, sample_recording
+from step2motion.recording import SIDES, InsoleRecording
+
+
+@dataclass(frozen=True)
+class ReconstructionOptions:
+    """How to sample: ``n_samples`` (K), DDIM ``steps`` and ``guidance`` (None: the model's defaults),
+    noise ``seed``, output ``fps`` (None: the model's rate), ``body_weight_n`` (None: estimated)."""
+
+    n_samples: int = 1
+    steps: int | None = None
+    guidance: float | None = None
+    seed: int = 0
+    fps: float | None = None
+    body_weight_n: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.n_samples < 1:
+            raise InputError(f"the number of samples must be at least 1, got {self.n_samples}")
+        if self.steps is not None and self.steps < 1:
+            raise InputError(f"the number of denoising steps must be at least 1, got {self.steps}")
+        if self.guidance is not None and not self.guidance >= 0:
+            raise InputError(f"the guidance weight must be ≥ 0, got {self.guidance}")
+        if self.fps is not None and not (np.isfinite(self.fps) and self.fps > 0):
+            raise InputError(f"the output frame rate must be positive, got {self.fps}")
+        if self.body_weight_n is not None and not self.body_weight_n > 0:
+            raise InputError(f"the body weight must be positive, got {self.body_weight_n}")
+
+
+@dataclass(frozen=True)
+class Reconstruction:
+    """The reconstructed motion and what comes with it.
+
+    Attributes:
+        motion: the skeleton motion (constant bone lengths), ``T`` frames at ``motion.fps``.
+        time_s: ``[T]`` frame times in the recording's clock.
+        contacts: ``[T, 2]`` bool, planted (left, right) per the insoles.
+        samples_m: ``[K, T, 22, 3]`` world joint positions of every sample (before the skeleton fit).
+        uncertainty_m: ``[T, 22]`` per-joint spread across samples (zeros when ``K == 1``).
+        steps, guidance: the sampler settings used.
+        wall_s: wall-clock time of the reconstruction.
+    """
+
+    motion: Motion
+    time_s: np.ndarray
+    contacts: np.ndarray
+    samples_m: np.ndarray
+    uncertainty_m: np.ndarray
+    steps: int
+    guidance: float
+    wall_s: float
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.samples_m.shape[0])
+
+    @property
+    def realtime_factor(self) -> float:
+        """Seconds of motion reconstructed per wall-clock second."""
+        return self.motion.duration_s / self.wall_s if self.wall_s > 0 else float("inf")
+
+
+@dataclass(frozen=True)
+class RootState:
+    """Where the root is after the last placed frame: position (m), heading (rad), per-sample pelvis
+    height (m; None before the first frame). The start is the origin with heading 0."""
+
+    position_m: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(3))
+    heading_rad: float = 0.0
+    pelvis_height_m: np.ndarray | None = None
+
+
+def wearer_weight_n(rec: InsoleRecording) -> float:
+    """The wearer's weight as the insoles see it (module docstring); ``InputError`` without any force."""
+    left, right = rec.left.total_force_n, rec.right.total_force_n
+    weight_n = gait_events.estimate_body_weight_n(left, right, rec.rate_hz)
+    for force_n in (left, right):
+        if not np.isfinite(weight_n) and np.isfinite(force_n).any():
+            weight_n = gait_events.estimate_body_weight_n(force_n, force_n, rec.rate_hz)
+    if not (np.isfinite(weight_n) and weight_n > 0):
+        raise InputError("no foot has any total force: cannot estimate the body weight", rec.source)
+    return weight_n
+
+
+def from_first_sample(rec: InsoleRecording) -> InsoleRecording:
+    """``rec`` on a clock that reads 0 at its first sample (model frames then fall on ``k / rate``)."""
+    return dataclasses.replace(rec, time_s=rec.time_s - rec.time_s[0])
+
+
+def output_frame_count(rec: InsoleRecording, fps: float) -> int:
+    """Frames covering the recording's duration (samples × sample period) at ``fps``."""
+    return max(1, round(rec.duration_s * fps))
+
+
+def resample_frames(values: np.ndarray, rate_hz: float, time_s: np.ndarray, axis: int = 0) -> np.ndarray:
+    """``values`` with frame ``i`` (along ``axis``) at ``i / rate_hz``, linearly interpolated at ``time_s``;
+    times past either end hold the end frame."""
+    n = values.shape[axis]
+    at = np.clip(np.asarray(time_s) * rate_hz, 0.0, n - 1)
+    before = np.minimum(np.floor(at).astype(int), n - 1)
+    after = np.minimum(before + 1, n - 1)
+    weight = (at - before).reshape((-1,) + (1,) * (values.ndim - axis - 1))
+    first, second = np.take(values, before, axis=axis), np.take(values, after, axis=axis)
+    return (1.0 - weight) * first + weight * second
+
+
+def place_in_world(
+    poses_m: np.ndarray, root_motion: np.ndarray, stance: np.ndarray, state: RootState
+) -> tuple[np.ndarray, RootState]:
+    """World joint positions ``[K, n, 22, 3]`` of poses ``[K, n, 21, 3]`` with root moves ``[n, 4]`` and
+    stance ``[n, 2]``, continuing from ``state``; and the state after the last frame."""
+    root_m, heading = integrate_root(root_motion, state.position_m, state.heading_rad)
+    world = np.empty((*poses_m.shape[:2], skeleton.N_JOINTS, 3))
+    heights = []
+    for k, pose in enumerate(poses_m):
+        last = None if state.pelvis_height_m is None else float(state.pelvis_height_m[k])
+        height = pelvis_height_m(pose, stance, last)
+        world[k] = to_world(pose, np.column_stack([root_m[:, 0], height, root_m[:, 2]]), heading)
+        heights.append(height[-1])
+    return world, RootState(root_m[-1], float(heading[-1]), np.array(heights))
+
+
+def skeleton_motion(
+    positions_m: np.ndarray,
+    stance: np.ndarray,
+    fps: float,
+    offsets_m: np.ndarray,
+    pinner: FootPinner,
+    source: str,
+) -> Motion:
+    """The skeleton motion following ``positions_m`` ``[T, 22, 3]``, planted feet pinned by ``pinner``."""
+    rotations, root_m = fit_rotations(positions_m, offsets_m)
+    rotations, root_m = pinner(rotations, root_m, stance)
+    return Motion(rotations, root_m, offsets_m, fps, source=source)
+
+
+def reconstruct(
+    rec: InsoleRecording, checkpoint: Checkpoint, options: ReconstructionOptions, progress: bool = False
+) -> Reconstruction:
+    """The motion of the wearer of ``rec`` (module docstring)."""
+    started_s = time.perf_counter()
+    config = checkpoint.config
+    weight_n = options.body_weight_n or wearer_weight_n(rec)
+    local_rec = from_first_sample(rec)
+    features = insole_streams(local_rec, config.frame_rate_hz, weight_n)
+    window_model = WindowModel(checkpoint, options.n_samples, options.steps, options.guidance, options.seed)
+    sampled = sample_recording(window_model, prepare_condition(features, checkpoint), progress)
+    stance_model = stance_at_times(local_rec, weight_n, features.time_s)
+    samples_m, _ = place_in_world(sampled.poses_m, sampled.root_motion, stance_model, RootState())
+
+    fps = config.frame_rate_hz if options.fps is None else options.fps
+    time_s = np.arange(output_frame_count(rec, fps)) / fps
+    samples_m = resample_frames(samples_m, config.frame_rate_hz, time_s, axis=1)
+    mean_m = samples_m.mean(axis=0)
+    uncertainty_m = np.sqrt(np.mean(np.sum((samples_m - mean_m) ** 2, axis=-1), axis=0))
+    contacts = stance_at_times(local_rec, weight_n, time_s)
+    offsets_m = rest_offsets_m(mean_m)
+    motion = skeleton_motion(mean_m, contacts, fps, offsets_m, FootPinner(offsets_m, fps), rec.source)
+    return Reconstruction(
+        motion=motion,
+        time_s=rec.time_s[0] + time_s,
+        contacts=contacts,
+        samples_m=samples_m,
+        uncertainty_m=uncertainty_m,
+        steps=window_model.steps,
+        guidance=window_model.guidance,
+        wall_s=time.perf_counter() - started_s,
+    )
+
+
+def write_npz(result: Reconstruction, path: str | Path) -> None:
+    """Joint positions and what comes with them (see the ``reconstruct`` command's help for the keys)."""
+    arrays = {
+        "time_s": result.time_s,
+        "fps": np.float64(result.motion.fps),
+        "joint_positions_m": result.motion.joint_positions_m(),
+        "joint_names": np.array(skeleton.JOINT_NAMES),
+        **{f"contact_{side}": result.contacts[:, i] for i, side in enumerate(SIDES)},
+    }
+    if result.n_samples > 1:
+        arrays["uncertainty_m"] = result.uncertainty_m
+        arrays["samples_joint_positions_m"] = result.samples_m
+    try:
+        with open(path, "wb") as handle:
+            np.savez(handle, **arrays)
+    except OSError as error:
+        raise InputError(f"cannot write the joint positions: {error.strerror}", path) from None

@@ -1,0 +1,191 @@
+"""The model on windows of a long input: condition preparation, the window schedule, inpainted sampling.
+
+The networks see windows of ``config.window_frames`` frames at ``config.frame_rate_hz`` (100 at 30 Hz),
+as in training. A recording is covered by windows that start every half window; the last one is aligned
+to the recording's end, so every frame is generated exactly once. Every frame a window shares with
+earlier windows is *known*: it is inpainted (its already generated pose, noised to the current level,
+overwrites the sample before every denoising step, :func:`step2motion.model.diffusion.ddim_sample`), so
+windows join without a seam and nothing is emitted twice. A recording shorter than one window is padded
+at its end like training's short clips (condition zeros, streams absent there) and cropped.
+
+Condition: each stream is z-scored with the checkpoint's statistics; frames where a stream is absent
+(sensor gap) read 0, the training mean, as in :class:`~step2motion.dataset.windows.WindowDataset`. The
+networks take one presence flag per stream and window; as in training (:mod:`step2motion.training.data`) a
+stream counts as present in a window only when it is present on every real frame of it, so a gap longer
+than the features bridge, or a foot missing throughout, makes the stream absent for that window (its
+null embedding is used) rather than feeding zeros as if they were readings.
+
+The root network is deterministic and sees the same windows; each frame's root move comes from the first
+window that contains it (the later windows only add new frames), like the poses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from step2motion.dataset.insole_features import InsoleFeatures
+from step2motion.model.checkpoint import Checkpoint
+from step2motion.model.denoiser import N_POSE_JOINTS
+from step2motion.model.diffusion import evaluating
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Model input of consecutive frames: z-scored packed streams and per-frame presence.
+
+    Attributes:
+        values: ``[N, C]`` float32, schema order, 0 where a stream is absent.
+        present: ``[N, S]`` bool, per stream in schema order.
+    """
+
+    values: np.ndarray
+    present: np.ndarray
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.values.shape[0])
+
+    def frames(self, start: int, stop: int) -> Condition:
+        return Condition(self.values[start:stop], self.present[start:stop])
+
+
+def prepare_condition(features: InsoleFeatures, checkpoint: Checkpoint) -> Condition:
+    """Z-scored, packed condition of ``features`` for ``checkpoint``'s schema and statistics."""
+    schema = checkpoint.config.schema
+    values, present = [], []
+    for name in schema.names:
+        mask = features.present[name]
+        z = checkpoint.stats.streams[name].normalise(features.streams[name].astype(np.float64))
+        values.append(np.where(mask[:, None], z, 0.0))
+        present.append(mask)
+    return Condition(np.concatenate(values, axis=1).astype(np.float32), np.stack(present, axis=1))
+
+
+def window_starts(n_frames: int, window_frames: int) -> list[int]:
+    """First frame of each window: every half window, the last aligned to the end (one window when
+    ``n_frames <= window_frames``)."""
+    if n_frames <= window_frames:
+        return [0]
+    hop = max(1, window_frames // 2)
+    starts = list(range(0, n_frames - window_frames, hop))
+    return [*starts, n_frames - window_frames]
+
+
+class WindowModel:
+    """One checkpoint's networks applied to one window at a time (at most ``window_frames`` frames).
+
+    ``n_samples`` poses are drawn together (a batch) with ``steps`` DDIM steps and guidance weight
+    ``guidance`` (None: the model's defaults); one generator seeded with ``seed`` draws every window's
+    noise, so the seed fixes the result.
+    """
+
+    def __init__(
+        self,
+        checkpoint: Checkpoint,
+        n_samples: int = 1,
+        steps: int | None = None,
+        guidance: float | None = None,
+        seed: int = 0,
+    ) -> None:
+        diffusion = checkpoint.config.diffusion
+        self.checkpoint = checkpoint
+        self.window_frames = checkpoint.config.window_frames
+        self.n_samples = n_samples
+        self.steps = diffusion.sample_steps if steps is None else steps
+        self.guidance = diffusion.guidance_scale if guidance is None else guidance
+        self.generator = torch.Generator().manual_seed(seed)
+        pose_stats = checkpoint.stats.poses
+        self._pose_mean = torch.as_tensor(pose_stats.mean, dtype=torch.float32)
+        self._pose_std = torch.as_tensor(pose_stats.std, dtype=torch.float32)
+
+    def _padded(self, condition: Condition) -> tuple[torch.Tensor, torch.Tensor]:
+        """``[1, W, C]`` condition padded with zeros, and the ``[1, S]`` window stream mask."""
+        n = condition.n_frames
+        if not 0 < n <= self.window_frames:
+            raise ValueError(f"a window holds 1..{self.window_frames} frames, got {n}")
+        values = np.zeros((self.window_frames, condition.values.shape[1]), dtype=np.float32)
+        values[:n] = condition.values
+        stream_mask = condition.present.all(axis=0)
+        return torch.from_numpy(values)[None], torch.from_numpy(stream_mask)[None]
+
+    def sample_poses(self, condition: Condition, known_m: np.ndarray | None = None) -> np.ndarray:
+        """Poses ``[K, n, 21, 3]`` (m, heading-free, root-relative) for an ``n``-frame window.
+
+        ``known_m`` ``[K, k, 21, 3]`` are the window's first ``k`` frames, already generated: they are
+        inpainted and come back unchanged.
+        """
+        n, w, k = condition.n_frames, self.window_frames, 0 if known_m is None else known_m.shape[1]
+        packed, stream_mask = self._padded(condition)
+        batch = self.n_samples
+        known = torch.zeros(batch, w, N_POSE_JOINTS, 3)
+        known_mask = torch.zeros(batch, w, dtype=torch.bool)
+        if k:
+            known[:, :k] = (torch.as_tensor(known_m, dtype=torch.float32) - self._pose_mean) / self._pose_std
+            known_mask[:, :k] = True
+        model = self.checkpoint.model
+        z = model.diffusion.sample(
+            model.denoiser,
+            packed.expand(batch, -1, -1),
+            stream_mask.expand(batch, -1),
+            num_steps=self.steps,
+            guidance_scale=self.guidance,
+            generator=self.generator,
+            known=known if k else None,
+            known_frame_mask=known_mask if k else None,
+        )
+        poses = (z * self._pose_std + self._pose_mean).numpy()[:, :n].astype(np.float64)
+        if k:  # exactly the given frames, not their float32 round trip through the z-score
+            poses[:, :k] = known_m
+        return poses
+
+    def root_motion(self, condition: Condition) -> np.ndarray:
+        """Root moves ``[n, 4]`` (forward, leftward, up in m; heading change in rad) of a window."""
+        packed, _ = self._padded(condition)
+        root_net = self.checkpoint.model.root
+        with evaluating(root_net), torch.inference_mode():
+            z = root_net(packed)[0, : condition.n_frames].numpy().astype(np.float64)
+        return self.checkpoint.stats.root_motion.denormalise(z)
+
+
+@dataclass(frozen=True)
+class SampledMotion:
+    """Model output for a whole recording at the model rate.
+
+    Attributes:
+        poses_m: ``[K, N, 21, 3]`` heading-free root-relative poses, one per sample.
+        root_motion: ``[N, 4]`` root moves (see :mod:`step2motion.model.root_displacement`).
+    """
+
+    poses_m: np.ndarray
+    root_motion: np.ndarray
+
+
+def window_spans(n_frames: int, window_frames: int) -> Iterator[tuple[int, int, int]]:
+    """``(start, first new frame, stop)`` of each window of :func:`window_starts`."""
+    done = 0
+    for start in window_starts(n_frames, window_frames):
+        stop = min(start + window_frames, n_frames)
+        yield start, done, stop
+        done = stop
+
+
+def sample_recording(
+    window_model: WindowModel, condition: Condition, progress: bool = False
+) -> SampledMotion:
+    """Poses and root moves of every frame of ``condition``, window by window (module docstring)."""
+    from tqdm import tqdm
+
+    n = condition.n_frames
+    poses = np.zeros((window_model.n_samples, n, N_POSE_JOINTS, 3))
+    root = np.zeros((n, 4))
+    spans = list(window_spans(n, window_model.window_frames))
+    for start, first_new, stop in tqdm(spans, desc="reconstructing", unit="window", disable=not progress):
+        window = condition.frames(start, stop)
+        known = poses[:, start:first_new] if first_new > start else None
+        poses[:, start:stop] = window_model.sample_poses(window, known)
+        root[first_new:stop] = window_model.root_motion(window)[first_new - start :]
+    return SampledMotion(poses, root)

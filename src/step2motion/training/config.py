@@ -1,0 +1,193 @@
+"""Training settings: one JSON file (``configs/*.json``) → :class:`TrainConfig`, validated on load.
+
+Keys (all optional but ``data_dir``; relative paths are relative to the working directory, like
+command-line paths):
+
+==========================  ======================================================================
+``data_dir``                paired data folder (:mod:`step2motion.dataset.paired_corpus`)
+``split_file``              subject split JSON (:mod:`step2motion.evaluation.split`); null = the
+                            split committed with the package. Trains on ``train``, validates on
+                            ``validation``, never reads ``test``
+``output_dir``              run folder: checkpoints, resume state, ``metrics.jsonl``
+``cache_dir``               clip feature cache; null = ``<output_dir>/feature_cache``
+``model``                   :meth:`ModelConfig.to_dict` format; the schema defaults to (and must be)
+                            the dataset's ``CONDITION_SCHEMA``. Classifier-free-guidance condition
+                            dropout (``diffusion.cond_drop_prob``) and independent per-stream dropout
+                            (``diffusion.stream_drop_prob``) are model settings
+``steps``                   optimiser steps
+``batch_size``              windows per step over all processes (split evenly among them)
+``lr``, ``weight_decay``    AdamW; the rate warms up linearly over ``warmup_steps``, then follows a
+``warmup_steps``            cosine to ``lr × final_lr_fraction`` at ``steps``
+``final_lr_fraction``
+``grad_clip_norm``          gradient norm clip (0 = none)
+``mirror``                  left/right mirroring augmentation (half the windows are mirrored)
+``sensor_drop_prob``        probability that a window loses one sensor group (chosen uniformly)
+``sensor_groups``           {group: [stream name patterns]}; a dropped group's streams are marked
+                            absent, so one model also runs on one foot, pressure only or IMU only
+``style_weights``           {style: relative sampling weight of its windows}; styles not named weigh 1
+``validation_windows``      fixed validation windows scored every ``validation_interval`` steps
+``validation_interval``     (MPJPE with the model's own sampler, and the loss)
+``checkpoint_interval``     steps between ``last`` checkpoints (the last step always saves)
+``log_interval``            steps between training-loss records in ``metrics.jsonl``
+``seed``                    makes the run reproducible, resumed or not
+``num_workers``             data-loader worker processes per training process (0 = in-process)
+``feature_jobs``            processes computing clip features not yet cached (0 = one per core)
+``device``                  ``auto`` (CUDA when available), ``cpu``, ``cuda`` or ``cuda:N``
+==========================  ======================================================================
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from step2motion.dataset.insole_features import CONDITION_SCHEMA
+from step2motion.errors import InputError
+from step2motion.model.config import ModelConfig
+from step2motion.model.config import _check_number as _number
+from step2motion.model.config import _check_positive_int as _positive_int
+
+#: Sensor groups dropped as a whole: a foot (the other one alone), the IMUs (pressure only), the
+#: pressure-derived streams (IMU only). Patterns are ``fnmatch`` patterns over stream names.
+DEFAULT_SENSOR_GROUPS: dict[str, tuple[str, ...]] = {
+    "left_foot": ("left_*",),
+    "right_foot": ("right_*",),
+    "imu": ("*_imu",),
+    "pressure": ("*_pressure", "*_force_cop"),
+}
+_DEVICE = re.compile(r"auto|cpu|cuda(:\d+)?")
+
+
+def _default_model() -> ModelConfig:
+    return ModelConfig(schema=CONDITION_SCHEMA)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything a training run uses (see the module table); validated on construction."""
+
+    data_dir: str
+    output_dir: str = "out/train"
+    split_file: str | None = None
+    cache_dir: str | None = None
+    model: ModelConfig = field(default_factory=_default_model)
+    steps: int = 2_000
+    batch_size: int = 64
+    lr: float = 1e-3
+    weight_decay: float = 0.01
+    warmup_steps: int = 100
+    final_lr_fraction: float = 0.05
+    grad_clip_norm: float = 1.0
+    mirror: bool = True
+    sensor_drop_prob: float = 0.2
+    sensor_groups: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_SENSOR_GROUPS))
+    style_weights: Mapping[str, float] = field(default_factory=dict)
+    validation_windows: int = 128
+    validation_interval: int = 250
+    checkpoint_interval: int = 250
+    log_interval: int = 50
+    seed: int = 0
+    num_workers: int = 0
+    feature_jobs: int = 0
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        for name in ("data_dir", "output_dir"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name):
+                raise InputError(f"{name} must be a non-empty path, got {getattr(self, name)!r}")
+        for name in ("split_file", "cache_dir"):
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
+                raise InputError(f"{name} must be a path or null, got {getattr(self, name)!r}")
+        if self.model.schema != CONDITION_SCHEMA:
+            raise InputError("model.schema must be the insole features' condition schema (leave it out)")
+        for name in (
+            "steps", "batch_size", "validation_windows", "validation_interval", "checkpoint_interval",
+            "log_interval",
+        ):  # fmt: skip
+            _positive_int(getattr(self, name), name)
+        for name in ("warmup_steps", "num_workers", "feature_jobs", "seed"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise InputError(f"{name} must be a non-negative integer, got {value!r}")
+        _number(self.lr, "lr", 1e-12, 10.0)
+        _number(self.weight_decay, "weight_decay", 0.0)
+        _number(self.final_lr_fraction, "final_lr_fraction", 0.0, 1.0)
+        _number(self.grad_clip_norm, "grad_clip_norm", 0.0)
+        _number(self.sensor_drop_prob, "sensor_drop_prob", 0.0, 1.0)
+        if not isinstance(self.mirror, bool):
+            raise InputError(f"mirror must be true or false, got {self.mirror!r}")
+        self._check_sensor_groups()
+        if not isinstance(self.style_weights, Mapping):
+            raise InputError("style_weights must map styles to weights")
+        for style, weight in self.style_weights.items():
+            _number(weight, f"style_weights[{style!r}]", 0.0)
+        if not isinstance(self.device, str) or not _DEVICE.fullmatch(self.device):
+            raise InputError(f"device must be auto, cpu, cuda or cuda:N, got {self.device!r}")
+
+    def _check_sensor_groups(self) -> None:
+        from fnmatch import fnmatchcase
+
+        if not isinstance(self.sensor_groups, Mapping) or not self.sensor_groups:
+            raise InputError("sensor_groups must map group names to lists of stream patterns")
+        for group, patterns in self.sensor_groups.items():
+            if not isinstance(patterns, (list, tuple)) or not all(isinstance(p, str) for p in patterns):
+                raise InputError(f"sensor_groups[{group!r}] must be a list of stream name patterns")
+            if not any(fnmatchcase(n, p) for n in self.model.schema.names for p in patterns):
+                raise InputError(
+                    f"sensor_groups[{group!r}] matches no stream of {list(self.model.schema.names)}"
+                )
+
+    @property
+    def feature_cache_dir(self) -> Path:
+        return Path(self.cache_dir) if self.cache_dir is not None else Path(self.output_dir) / "feature_cache"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form, the inverse of :meth:`from_dict`."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "model"}
+        data["sensor_groups"] = {k: list(v) for k, v in self.sensor_groups.items()}
+        data["style_weights"] = dict(self.style_weights)
+        return {**data, "model": self.model.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TrainConfig:
+        """Build from a JSON object; unknown keys raise ``InputError``."""
+        if not isinstance(data, Mapping):
+            raise InputError(f"a training config must be a JSON object, got {type(data).__name__}")
+        unknown = sorted(set(data) - {f.name for f in fields(cls)})
+        if unknown:
+            raise InputError(f"unknown training settings {unknown}")
+        if "data_dir" not in data:
+            raise InputError("the training config needs data_dir (or pass --data)")
+        values = dict(data)
+        model = values.pop("model", {})
+        if not isinstance(model, Mapping):
+            raise InputError(f"model must be a JSON object, got {type(model).__name__}")
+        values["model"] = ModelConfig.from_dict({"schema": CONDITION_SCHEMA.to_list(), **model})
+        if isinstance(values.get("sensor_groups"), Mapping):
+            values["sensor_groups"] = {
+                k: tuple(v) if isinstance(v, list) else v for k, v in values["sensor_groups"].items()
+            }
+        return cls(**values)
+
+
+def load_train_config(path: str | Path, **overrides: Any) -> TrainConfig:
+    """The config in the JSON file ``path`` with command-line ``overrides`` (``None`` = keep) applied;
+    ``InputError`` naming the file for anything malformed."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("training config not found", path) from None
+    except json.JSONDecodeError as error:
+        raise InputError(f"not valid JSON: {error.msg}", path, error.lineno) from None
+    if not isinstance(data, dict):
+        raise InputError("a training config must be a JSON object", path)
+    data |= {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return TrainConfig.from_dict(data)
+    except InputError as error:
+        raise InputError(error.message, path) from None

@@ -1,0 +1,390 @@
+"""The training run: data → model → AdamW steps with validation, checkpoints and a metrics log.
+
+Files in ``output_dir`` (written by rank 0 only):
+
+* ``last.safetensors`` every ``checkpoint_interval`` steps and at the end, ``best.safetensors`` whenever
+  validation MPJPE improves: self-describing checkpoints (:mod:`step2motion.model.checkpoint`) whose
+  ``info`` holds the whole training config, data folder, subjects, steps, wall time and windows/s;
+* ``last.resume.safetensors``: optimiser and progress for ``--resume`` (:mod:`.resume_state`);
+* ``metrics.jsonl``: one JSON object per line, ``event`` = ``start``, ``train`` (mean losses over the
+  last ``log_interval`` steps of rank 0, learning rate, throughput), ``validation`` or ``end``;
+* ``feature_cache/`` (unless ``cache_dir`` says otherwise): per-clip features.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, default_collate
+from tqdm import tqdm
+
+from step2motion import __version__
+from step2motion.dataset.paired_corpus import load_paired_clips, read_paired_index
+from step2motion.dataset.windows import NormalisationStats, WindowDataset
+from step2motion.errors import InputError
+from step2motion.evaluation.split import default_split_path, load_split
+from step2motion.model.checkpoint import load_checkpoint, save_checkpoint
+from step2motion.model.full_model import Step2MotionModel
+from step2motion.training.config import TrainConfig
+from step2motion.training.data import (
+    Batch,
+    WindowBatchSampler,
+    sensor_dropout,
+    sensor_group_masks,
+    split_entries,
+    step_generator,
+    step_seed,
+    style_window_dataset,
+    validation_indices,
+)
+from step2motion.training.distributed import ProcessContext, available_cpus, start_process
+from step2motion.training.objective import LOSS_NAMES, TrainingObjective, validation_metrics, validation_sums
+from step2motion.training.resume_state import RunProgress, load_resume_state, resume_path, save_resume_state
+
+LAST_NAME = "last.safetensors"
+BEST_NAME = "best.safetensors"
+METRICS_NAME = "metrics.jsonl"
+
+
+def learning_rate(config: TrainConfig, step: int) -> float:
+    """AdamW rate at ``step`` (0-based): linear warm-up, then cosine down to ``lr × final_lr_fraction``."""
+    if step < config.warmup_steps:
+        return config.lr * (step + 1) / config.warmup_steps
+    span = max(config.steps - config.warmup_steps, 1)
+    progress = min((step - config.warmup_steps) / span, 1.0)
+    floor = config.lr * config.final_lr_fraction
+    return floor + 0.5 * (config.lr - floor) * (1.0 + math.cos(math.pi * progress))
+
+
+@dataclass
+class _Interval:
+    """Training losses and time since the last ``train`` record (of this process)."""
+
+    sums: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+    steps: int = 0
+
+    def add(self, values: dict[str, float], seconds: float) -> None:
+        for name, value in values.items():
+            self.sums[name] = self.sums.get(name, 0.0) + value
+        self.seconds += seconds
+        self.steps += 1
+
+    def mean(self, name: str) -> float:
+        return self.sums[name] / self.steps
+
+    def record(self, config: TrainConfig) -> dict[str, float]:
+        """Mean losses and learning rate, throughput (windows of all processes per second)."""
+        return {name: self.mean(name) for name in self.sums} | {
+            "windows_per_s": self.steps * config.batch_size / self.seconds,
+            "s_per_step": self.seconds / self.steps,
+        }
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What a finished run left: its checkpoints, progress and last validation metrics."""
+
+    last_path: Path
+    best_path: Path
+    progress: RunProgress
+    validation: dict[str, float]
+    windows_per_s: float
+    is_main: bool  # this process is rank 0 (the one that writes and reports)
+
+
+def train(config: TrainConfig, resume: bool = False) -> TrainResult:
+    """Run (or with ``resume`` continue) the training described by ``config``; see the module docstring.
+
+    Works alone or as one process of ``torchrun --nproc_per_node=N`` (DDP).
+    """
+    context = start_process(config.device)
+    try:
+        return _Run(config, context, resume).execute()
+    finally:
+        context.close()
+
+
+class _Run:
+    """State of one training process; :meth:`execute` does the work."""
+
+    def __init__(self, config: TrainConfig, context: ProcessContext, resume: bool) -> None:
+        self.config = config
+        self.context = context
+        self.resume = resume
+        self.output = Path(config.output_dir)
+        self.last_path, self.best_path = self.output / LAST_NAME, self.output / BEST_NAME
+        self.started = time.perf_counter()
+        self.wall_before_s = 0.0
+        self.validation: dict[str, float] = {}
+        if context.world_size > config.batch_size or config.batch_size % context.world_size:
+            raise InputError(
+                f"batch_size {config.batch_size} must be a multiple of the {context.world_size} processes"
+            )
+        if resume and not self.last_path.is_file():
+            raise InputError(f"nothing to resume: no {LAST_NAME}", self.output)
+        if not resume and self.last_path.exists():
+            raise InputError(
+                f"a run is already there ({LAST_NAME}): pass --resume or another --out", self.output
+            )
+
+    def execute(self) -> TrainResult:
+        config, context = self.config, self.context
+        self._load_data()
+        self._build_model()
+        if self.progress.step >= config.steps:
+            if context.is_main:
+                print(
+                    f"{self.last_path}: already at step {self.progress.step} of {config.steps}; nothing to do"
+                )
+            return self._result()
+        if context.is_main:
+            self.output.mkdir(parents=True, exist_ok=True)
+            self._log(
+                {
+                    "event": "start",
+                    "resumed": self.resume,
+                    "world_size": context.world_size,
+                    "device": str(context.device),
+                    "data": self.data_summary,
+                }
+            )
+        self._train_steps()
+        return self._result()
+
+    # --- data --------------------------------------------------------------------------------------
+    def _load_data(self) -> None:
+        config, context = self.config, self.context
+        split_path = Path(config.split_file) if config.split_file else default_split_path()
+        chosen = split_entries(read_paired_index(config.data_dir), load_split(split_path))
+        model = config.model
+        entries = [*chosen.train, *chosen.validation]
+        jobs = config.feature_jobs or available_cpus()
+        clips = context.main_first(
+            lambda: load_paired_clips(
+                entries, model.frame_rate_hz, config.feature_cache_dir, context.is_main, jobs
+            )
+        )
+        train_clips, validation_clips = clips[: len(chosen.train)], clips[len(chosen.train) :]
+        if self.resume:
+            checkpoint = load_checkpoint(self.last_path)
+            if checkpoint.config != model:
+                raise InputError(
+                    f"the config's model differs from the one being resumed in {LAST_NAME}", self.output
+                )
+            self.stats, self.resumed_model = checkpoint.stats, checkpoint.model
+            self.resumed_step = checkpoint.info.get("step")
+        else:
+            self.stats, self.resumed_model = NormalisationStats.from_clips(train_clips, config.mirror), None
+        self.train_set, self.window_probability = style_window_dataset(
+            train_clips,
+            [e.style for e in chosen.train],
+            model.window_frames,
+            self.stats,
+            config.mirror,
+            config.style_weights,
+        )
+        validation_set = WindowDataset(validation_clips, model.window_frames, self.stats, mirror=False)
+        self.validation_batches = self._validation_batches(validation_set)
+        self.data_summary = {
+            "data_dir": str(Path(config.data_dir).resolve()),
+            "split_file": str(split_path.resolve()),
+            "subjects": {
+                "train": sorted({e.subject for e in chosen.train}),
+                "validation": sorted({e.subject for e in chosen.validation}),
+                "unused": list(chosen.unused_subjects),
+            },
+            "train": {
+                "clips": len(train_clips),
+                "frames": sum(c.n_frames for c in train_clips),
+                "windows": len(self.train_set),
+                "styles": sorted({e.style for e in chosen.train}),
+            },
+            "validation": {**validation_set.summary(), "scored_windows": self.n_validation_windows},
+        }
+
+    def _validation_batches(self, dataset: WindowDataset) -> list[Batch]:
+        """This process's share of the fixed validation windows, collated once, on the device."""
+        indices = validation_indices(len(dataset), self.config.validation_windows)
+        self.n_validation_windows = len(indices)
+        mine = indices[self.context.rank :: self.context.world_size].tolist()
+        size = self.config.batch_size // self.context.world_size
+        return [
+            Batch.of(
+                default_collate([dataset[i] for i in mine[start : start + size]]),
+                self.config.model.schema,
+                self.context.device,
+            )
+            for start in range(0, len(mine), size)
+        ]
+
+    # --- model ---------------------------------------------------------------------------------------
+    def _build_model(self) -> None:
+        config = self.config
+        torch.manual_seed(config.seed)
+        model = self.resumed_model if self.resumed_model is not None else Step2MotionModel(config.model)
+        self.model = model.to(self.context.device).train()
+        self.objective: torch.nn.Module = TrainingObjective(self.model)
+        if self.context.distributed:
+            device_ids = [self.context.device.index] if self.context.device.type == "cuda" else None
+            self.objective = DistributedDataParallel(self.objective, device_ids=device_ids)
+        self.optimizer = torch.optim.AdamW(
+            self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay
+        )
+        self.progress = RunProgress()
+        if self.resume:
+            self.progress = load_resume_state(resume_path(self.last_path), self.optimizer)
+            if self.resumed_step != self.progress.step:
+                raise InputError(
+                    f"{LAST_NAME} is at step {self.resumed_step}, its resume state at {self.progress.step}",
+                    self.output,
+                )
+            self.wall_before_s = self.progress.wall_s
+
+    # --- training ------------------------------------------------------------------------------------
+    def _train_steps(self) -> None:
+        config, context = self.config, self.context
+        sampler = WindowBatchSampler(
+            self.window_probability,
+            config.batch_size // context.world_size,
+            config.seed,
+            context.rank,
+            self.progress.step,
+            config.steps,
+        )
+        loader = DataLoader(self.train_set, batch_sampler=sampler, num_workers=config.num_workers)
+        groups = sensor_group_masks(config.model.schema, config.sensor_groups)
+        interval = _Interval()
+        bar = tqdm(
+            total=config.steps,
+            initial=self.progress.step,
+            desc="training",
+            unit="step",
+            disable=not context.is_main,
+            dynamic_ncols=True,
+        )
+        with bar:
+            step_start = time.perf_counter()
+            for items in loader:
+                losses = self._optimise(items, groups)
+                interval.add(losses, time.perf_counter() - step_start)
+                self.progress.train_s += time.perf_counter() - step_start
+                self.progress.step += 1
+                bar.update(1)
+                bar.set_postfix(self._postfix(interval.mean("loss")), refresh=False)
+                done = self.progress.step == config.steps
+                if self.progress.step % config.log_interval == 0 or done:
+                    self._log({"event": "train", "step": self.progress.step, **interval.record(config)})
+                    interval = _Interval()
+                if self.progress.step % config.validation_interval == 0 or done:
+                    self._validate()
+                    bar.set_postfix(self._postfix(None))
+                if self.progress.step % config.checkpoint_interval == 0 or done:
+                    self._save_last()
+                step_start = time.perf_counter()
+        self._log({"event": "end", **self._facts()})
+
+    def _optimise(self, items: dict[str, Any], groups: torch.Tensor) -> dict[str, float]:
+        """One AdamW step on a collated batch; every random draw is seeded by (seed, rank, step)."""
+        config, rank, step = self.config, self.context.rank, self.progress.step
+        for group in self.optimizer.param_groups:
+            group["lr"] = learning_rate(config, step)
+        torch.manual_seed(step_seed(config.seed, rank, step))
+        batch = Batch.of(items, config.model.schema, self.context.device)
+        mask = sensor_dropout(
+            batch.recorded, groups, config.sensor_drop_prob, step_generator(config.seed, rank, step, 2)
+        )
+        losses = self.objective(batch, mask)
+        self.optimizer.zero_grad(set_to_none=True)
+        losses["loss"].backward()
+        if config.grad_clip_norm > 0:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), config.grad_clip_norm)
+        self.optimizer.step()
+        return {name: losses[name].item() for name in LOSS_NAMES} | {"lr": learning_rate(config, step)}
+
+    def _postfix(self, loss: float | None) -> dict[str, str]:
+        postfix = {} if loss is None else {"loss": f"{loss:.4f}"}
+        if self.validation:
+            postfix |= {
+                "val_mpjpe_cm": f"{self.validation['val_mpjpe_cm']:.2f}",
+                "val_loss": f"{self.validation['val_loss']:.4f}",
+            }
+        return postfix
+
+    def _validate(self) -> None:
+        sums = validation_sums(self.model, self.validation_batches, self.stats, self.config.seed)
+        self.validation = validation_metrics(self.context.sum(sums))
+        mpjpe = self.validation["val_mpjpe_cm"]
+        improved = self.progress.best_mpjpe_cm is None or mpjpe < self.progress.best_mpjpe_cm
+        if improved:
+            self.progress.best_mpjpe_cm, self.progress.best_step = mpjpe, self.progress.step
+        if self.context.is_main:
+            self._log(
+                {
+                    "event": "validation",
+                    "step": self.progress.step,
+                    **self.validation,
+                    "best_val_mpjpe_cm": self.progress.best_mpjpe_cm,
+                    "best_step": self.progress.best_step,
+                }
+            )
+            if improved:
+                save_checkpoint(self.best_path, self.model, self.stats, self._facts())
+
+    def _save_last(self) -> None:
+        if self.context.is_main:
+            facts = self._facts()
+            save_checkpoint(self.last_path, self.model, self.stats, facts)
+            save_resume_state(resume_path(self.last_path), self.optimizer, self.progress)
+
+    # --- records -------------------------------------------------------------------------------------
+    def _facts(self) -> dict[str, Any]:
+        """Everything about the run so far, for checkpoint ``info`` and the end record."""
+        self.progress.wall_s = self.wall_before_s + time.perf_counter() - self.started
+        return {
+            "step": self.progress.step,
+            "steps": self.config.steps,
+            "training_config": self.config.to_dict(),
+            **self.data_summary,
+            "validation": dict(self.validation),
+            "best": {"step": self.progress.best_step, "val_mpjpe_cm": self.progress.best_mpjpe_cm},
+            "wall_time_s": round(self.progress.wall_s, 1),
+            "train_time_s": round(self.progress.train_s, 1),
+            "windows_per_s": round(self._windows_per_s(), 2),
+            "world_size": self.context.world_size,
+            "device": str(self.context.device),
+            "torch_threads": torch.get_num_threads(),
+            "torch_version": torch.__version__,
+            "step2motion_version": __version__,
+            "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+
+    def _windows_per_s(self) -> float:
+        return (
+            self.progress.step * self.config.batch_size / self.progress.train_s
+            if self.progress.train_s
+            else 0.0
+        )
+
+    def _log(self, record: dict[str, Any]) -> None:
+        if self.context.is_main:
+            with open(self.output / METRICS_NAME, "a", encoding="utf-8") as handle:
+                handle.write(json.dumps(record) + "\n")
+
+    def _result(self) -> TrainResult:
+        return TrainResult(
+            self.last_path,
+            self.best_path,
+            self.progress,
+            self.validation,
+            self._windows_per_s(),
+            self.context.is_main,
+        )

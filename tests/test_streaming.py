@@ -1,0 +1,104 @@
+"""Streaming reconstruction: committed frames after a fixed lookahead, the offline frame count, latency."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import fields
+
+import numpy as np
+import pytest
+from test_reconstruction import _one_torch_thread, simulated_walk, tiny_checkpoint  # noqa: F401 (fixture)
+
+from step2motion import skeleton
+from step2motion.errors import InputError
+from step2motion.model.checkpoint import Checkpoint, load_checkpoint
+from step2motion.reconstruction import ReconstructionOptions, StreamingReconstructor, reconstruct
+from step2motion.recording import FootSignals, InsoleRecording
+
+PUSH_SAMPLES = 10  # 0.1 s at 100 Hz
+
+
+@pytest.fixture(scope="module")
+def walk() -> InsoleRecording:
+    return simulated_walk()[0]
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Checkpoint:
+    return load_checkpoint(
+        tiny_checkpoint(tmp_path_factory.mktemp("model") / "tiny.safetensors", simulated_walk()[1])
+    )
+
+
+def _samples(foot: FootSignals, rows: slice) -> FootSignals:
+    return FootSignals(*(getattr(foot, f.name)[rows] for f in fields(FootSignals)))
+
+
+def test_stream_commits_after_the_lookahead_and_ends_with_the_offline_frames(
+    walk: InsoleRecording, checkpoint: Checkpoint
+) -> None:
+    stream = StreamingReconstructor(checkpoint, walk.rate_hz, steps=4, seed=0)
+    assert stream.lookahead_s == pytest.approx(3 / 30)
+    chunks, compute_s, committed = [], [], 0
+    for first in range(0, walk.n_samples, PUSH_SAMPLES):
+        rows = slice(first, first + PUSH_SAMPLES)
+        started = time.perf_counter()
+        chunk = stream.push(_samples(walk.left, rows), _samples(walk.right, rows))
+        compute_s.append(time.perf_counter() - started)
+        committed += chunk.n_frames
+        newest_s = (min(first + PUSH_SAMPLES, walk.n_samples) - 1) / walk.rate_hz
+        frames_seen = int(np.floor(newest_s * 30.0 + 1e-9)) + 1  # model frames at or before the newest sample
+        assert committed == max(
+            0, frames_seen - stream.lookahead_frames
+        )  # exactly the lookahead is held back
+        chunks.append(chunk)
+    chunks.append(stream.finish())
+    offline = reconstruct(walk, checkpoint, ReconstructionOptions(steps=4))
+    positions = np.concatenate([c.joint_positions_m for c in chunks])
+    assert positions.shape == offline.motion.joint_positions_m().shape == (99, 22, 3)
+    assert np.isfinite(positions).all()
+    np.testing.assert_allclose(np.concatenate([c.time_s for c in chunks]), np.arange(99) / 30.0)
+    bones = np.linalg.norm(positions[:, 1:] - positions[:, skeleton.PARENTS[1:]], axis=-1)
+    assert np.ptp(bones, axis=0).max() < 1e-6
+    contacts = np.concatenate([c.contacts for c in chunks])
+    toes = positions[:, skeleton.joint_indices(("LeftToeBase", "RightToeBase"))][..., [0, 2]]
+    planted = contacts[1:] & contacts[:-1]
+    assert planted.any() and np.linalg.norm(np.diff(toes, axis=0), axis=-1)[planted].max() < 1e-6
+    per_push = np.array([c.compute_s for c in chunks if c.n_frames])
+    assert (per_push > 0).all() and max(compute_s) >= per_push.max()
+    print(
+        f"\nstreaming latency: lookahead {stream.lookahead_s * 1000:.0f} ms + compute per push "
+        f"median {np.median(per_push) * 1000:.0f} ms, max {per_push.max() * 1000:.0f} ms "
+        "(tiny model, 4 steps)"
+    )
+
+
+def test_one_big_push_with_a_missing_foot(walk: InsoleRecording, checkpoint: Checkpoint) -> None:
+    stream = StreamingReconstructor(checkpoint, walk.rate_hz, steps=2, lookahead_frames=0)
+    first = stream.push(walk.left, FootSignals.missing(walk.n_samples))
+    last = stream.finish()
+    assert first.n_frames + last.n_frames == 99
+    positions = np.concatenate([first.joint_positions_m, last.joint_positions_m])
+    assert np.isfinite(positions).all()
+    assert not np.concatenate([first.contacts, last.contacts])[:, 1].any()
+
+
+def test_the_stream_waits_for_loaded_samples(walk: InsoleRecording, checkpoint: Checkpoint) -> None:
+    stream = StreamingReconstructor(checkpoint, walk.rate_hz, steps=2)
+    unloaded = _samples(walk.left, slice(0, 30))
+    for name in ("pressure_ncm2", "total_force_n"):
+        getattr(unloaded, name)[:] = 0.0
+    assert stream.push(unloaded, unloaded).n_frames == 0  # insole size not inferable yet: nothing committed
+    rows = slice(30, walk.n_samples)
+    assert stream.push(_samples(walk.left, rows), _samples(walk.right, rows)).n_frames > 0
+
+
+def test_bad_pushes_are_input_errors(walk: InsoleRecording, checkpoint: Checkpoint) -> None:
+    stream = StreamingReconstructor(checkpoint, walk.rate_hz)
+    with pytest.raises(InputError, match="same number of samples"):
+        stream.push(_samples(walk.left, slice(0, 5)), _samples(walk.right, slice(0, 4)))
+    stream.push(_samples(walk.left, slice(0, 1)), _samples(walk.right, slice(0, 1)))
+    with pytest.raises(InputError, match="need at least 2"):
+        stream.finish()
+    with pytest.raises(InputError, match="rate"):
+        StreamingReconstructor(checkpoint, 0.0)
