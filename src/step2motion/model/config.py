@@ -1,6 +1,6 @@
 """Everything needed to rebuild a Step2Motion model, as a JSON-able dict stored beside its weights.
 
-A checkpoint's config alone rebuilds the networks (:func:`step2motion.model.build_models`); values
+A checkpoint's config alone rebuilds the networks (:class:`step2motion.model.Step2MotionModel`); values
 are validated on construction so a bad config file fails with one ``InputError`` line, not deep in
 ``torch``. ``window_frames`` and ``frame_rate_hz`` are not used by the networks (they accept any
 window length) but by the data pipeline and inference, which must cut and resample like training did.
@@ -22,17 +22,17 @@ LOSSES: tuple[str, ...] = ("l1", "mse", "smooth_l1")
 BETA_SCHEDULES: tuple[str, ...] = ("linear", "scaled_linear", "squaredcos_cap_v2")
 
 
-def _check_positive_int(value: object, name: str) -> None:
+def check_positive_int(value: object, name: str) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise InputError(f"{name} must be a positive integer, got {value!r}")
 
 
-def _check_number(value: object, name: str, low: float, high: float = float("inf")) -> None:
+def check_number(value: object, name: str, low: float, high: float = float("inf")) -> None:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
         raise InputError(f"{name} must be a number in [{low}, {high}], got {value!r}")
 
 
-def _check_choice(value: object, name: str, choices: tuple[str, ...]) -> None:
+def check_choice(value: object, name: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise InputError(f"{name} must be one of {list(choices)}, got {value!r}")
 
@@ -46,10 +46,10 @@ def _check_transformer(
         (n_heads, "n_heads"),
         (ffn_dim, "ffn_dim"),
     ):
-        _check_positive_int(value, f"{what}.{name}")
+        check_positive_int(value, f"{what}.{name}")
     if d_model % 2 or d_model % n_heads:
         raise InputError(f"{what}.d_model ({d_model}) must be even and divisible by n_heads ({n_heads})")
-    _check_number(dropout, f"{what}.dropout", 0.0, 1.0)
+    check_number(dropout, f"{what}.dropout", 0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class RootConfig:
         if not self.streams or len(set(self.streams)) != len(self.streams):
             raise InputError(f"root.streams must name distinct condition streams, got {list(self.streams)}")
         _check_transformer(self.d_model, self.n_layers, self.n_heads, self.ffn_dim, self.dropout, "root")
-        _check_number(self.cumsum_weight, "root.cumsum_weight", 0.0)
+        check_number(self.cumsum_weight, "root.cumsum_weight", 0.0)
 
 
 @dataclass(frozen=True)
@@ -106,26 +106,26 @@ class DiffusionConfig:
     part_weights: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        _check_positive_int(self.train_steps, "diffusion.train_steps")
-        _check_positive_int(self.sample_steps, "diffusion.sample_steps")
+        check_positive_int(self.train_steps, "diffusion.train_steps")
+        check_positive_int(self.sample_steps, "diffusion.sample_steps")
         if self.sample_steps > self.train_steps:
             raise InputError(
                 f"diffusion.sample_steps ({self.sample_steps}) exceeds train_steps ({self.train_steps})"
             )
-        _check_choice(self.beta_schedule, "diffusion.beta_schedule", BETA_SCHEDULES)
-        _check_number(self.beta_start, "diffusion.beta_start", 0.0, 1.0)
-        _check_number(self.beta_end, "diffusion.beta_end", self.beta_start, 1.0)
-        _check_number(self.guidance_scale, "diffusion.guidance_scale", 0.0)
-        _check_number(self.cond_drop_prob, "diffusion.cond_drop_prob", 0.0, 1.0)
-        _check_number(self.stream_drop_prob, "diffusion.stream_drop_prob", 0.0, 1.0)
-        _check_choice(self.loss, "diffusion.loss", LOSSES)
+        check_choice(self.beta_schedule, "diffusion.beta_schedule", BETA_SCHEDULES)
+        check_number(self.beta_start, "diffusion.beta_start", 0.0, 1.0)
+        check_number(self.beta_end, "diffusion.beta_end", self.beta_start, 1.0)
+        check_number(self.guidance_scale, "diffusion.guidance_scale", 0.0)
+        check_number(self.cond_drop_prob, "diffusion.cond_drop_prob", 0.0, 1.0)
+        check_number(self.stream_drop_prob, "diffusion.stream_drop_prob", 0.0, 1.0)
+        check_choice(self.loss, "diffusion.loss", LOSSES)
         if not isinstance(self.part_weights, Mapping):
             raise InputError(
                 f"diffusion.part_weights must map body parts to weights, got {self.part_weights!r}"
             )
         for part, weight in self.part_weights.items():
-            _check_choice(part, "diffusion.part_weights key", tuple(BODY_PARTS))
-            _check_number(weight, f"diffusion.part_weights[{part!r}]", 0.0)
+            check_choice(part, "diffusion.part_weights key", tuple(BODY_PARTS))
+            check_number(weight, f"diffusion.part_weights[{part!r}]", 0.0)
 
 
 @dataclass(frozen=True)
@@ -140,8 +140,8 @@ class ModelConfig:
     diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
 
     def __post_init__(self) -> None:
-        _check_positive_int(self.window_frames, "window_frames")
-        _check_number(self.frame_rate_hz, "frame_rate_hz", 1e-6)
+        check_positive_int(self.window_frames, "window_frames")
+        check_number(self.frame_rate_hz, "frame_rate_hz", 1e-6)
         if self.denoiser.d_model < self.schema.n_streams:
             raise InputError(
                 f"denoiser.d_model ({self.denoiser.d_model}) must be at least the number of condition "

@@ -48,8 +48,8 @@ from typing import Any
 from step2motion.dataset.insole_features import CONDITION_SCHEMA
 from step2motion.errors import InputError
 from step2motion.model.config import ModelConfig
-from step2motion.model.config import _check_number as _number
-from step2motion.model.config import _check_positive_int as _positive_int
+from step2motion.model.config import check_number as _number
+from step2motion.model.config import check_positive_int as _positive_int
 
 #: Sensor groups dropped as a whole: a foot (the other one alone), the IMUs (pressure only), the
 #: pressure-derived streams (IMU only). Patterns are ``fnmatch`` patterns over stream names.

@@ -88,7 +88,9 @@ def start_process(device_setting: str) -> ProcessContext:
     rank, world_size = _env_int("RANK", 0), _env_int("WORLD_SIZE", 1)
     local_rank = _env_int("LOCAL_RANK", 0)
     device = choose_device(device_setting, local_rank)
-    if device.type == "cpu":
+    if device.type == "cpu" and "OMP_NUM_THREADS" not in os.environ:
+        # An explicit OMP_NUM_THREADS wins: on a shared machine one thread per process is far faster than
+        # threads that wait on each other for a core another program holds.
         torch.set_num_threads(max(1, available_cpus() // _env_int("LOCAL_WORLD_SIZE", 1)))
     if world_size > 1 and not dist.is_initialized():
         if device.type == "cuda":
