@@ -1,0 +1,173 @@
+"""``step2motion evaluate``: reconstruct every held-out clip of a paired corpus and score it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+DEFAULT_DATA = Path("out/sim_corpus")
+
+DESCRIPTION = """\
+Reconstruct every take of the chosen split's subjects in a paired data folder (what 'step2motion
+simulate-corpus' writes; see 'step2motion train --help' for the layout) from its insole recording alone,
+compare what is exported with the paired motion on the same frames, and print a table: all clips and
+each style (rows), the key metrics (columns), seconds of motion, wall time and seconds of motion per
+wall-clock second.
+
+The prediction is aligned once per clip (turned about the vertical and moved so that its first root
+position and hip heading are the truth's); root-relative errors then include heading drift
+(mpjpe_heading_aligned_cm removes it), root_error_window_m re-aligns every 3.3 s and root_drift_m_per_m
+is the end-point error per metre walked. Foot skating and contact F1 use the contacts of the insoles'
+force. Means are frame-weighted. Metric definitions: step2motion.evaluation.motion_metrics.
+
+Only reads models. Test numbers are for reporting: select checkpoints with --split validation. A model
+whose recorded training (or, for test, selection) subjects include evaluated subjects is refused.
+
+--json writes {"step2motion": {metrics (units in the keys), "per_style", "joint_mpjpe_cm", "settings",
+"per_clip"}, "meta": {model, split, data, clips, seconds, steps, samples, wall_s, ...}}; undefined
+metrics are null."""
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "evaluate",
+        help="score reconstructions of the held-out subjects of a paired corpus against their motion",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example: step2motion evaluate --split test --json eval.json --markdown eval.md --plots plots",
+    )
+    parser.add_argument(
+        "--model", type=Path, metavar="M", help="model checkpoint (.safetensors; default: the bundled model)"
+    )
+    data = parser.add_argument_group("what to evaluate")
+    data.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        metavar="DIR",
+        help=f"paired data folder (default {DEFAULT_DATA})",
+    )
+    data.add_argument("--split", default="test", metavar="NAME", help="test (default) or validation")
+    data.add_argument(
+        "--split-file", type=Path, metavar="FILE", help="subject split JSON (default: the committed split)"
+    )
+    data.add_argument(
+        "--variants",
+        type=int,
+        nargs="+",
+        default=[0],
+        metavar="N",
+        help="simulation variants to evaluate (index.csv's 'variant' column; default 0, the base simulation)",
+    )
+    data.add_argument("--limit", type=int, metavar="N", help="evaluate only the first N clips")
+    data.add_argument(
+        "--methods",
+        nargs="+",
+        default=["step2motion"],
+        metavar="NAME",
+        help="methods to evaluate (default step2motion)",
+    )
+    sampling = parser.add_argument_group("sampling")
+    sampling.add_argument(
+        "--samples",
+        type=int,
+        default=1,
+        metavar="K",
+        help="motions drawn per clip; K > 1 adds best-of-K MPJPE and spread calibration (default 1)",
+    )
+    sampling.add_argument(
+        "--steps", type=int, metavar="S", help="DDIM denoising steps (default: the model's)"
+    )
+    sampling.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
+    output = parser.add_argument_group("output")
+    output.add_argument("--json", type=Path, metavar="PATH", help="write all numbers as JSON")
+    output.add_argument("--markdown", type=Path, metavar="PATH", help="write the tables as Markdown")
+    output.add_argument(
+        "--plots", type=Path, metavar="DIR", help="write per-joint, per-style and over-time plots"
+    )
+    parser.set_defaults(run=run)
+
+
+def _check_outputs(args: argparse.Namespace, model_path: Path) -> None:
+    """Outputs are reports: none may be (or replace) a model."""
+    from step2motion.errors import InputError
+
+    for path in (args.json, args.markdown, args.plots):
+        if path is not None and (path.suffix == ".safetensors" or path.resolve() == model_path.resolve()):
+            raise InputError("evaluation only reads models; write its reports elsewhere", path)
+
+
+def _write_text(path: Path, text: str) -> None:
+    from step2motion.errors import InputError
+
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"cannot write: {error.strerror}", path) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from step2motion.cli.reconstruct import TRAIN_HINT
+    from step2motion.errors import InputError
+    from step2motion.evaluation.evaluate import (
+        METHODS,
+        MethodSettings,
+        check_held_out,
+        evaluate,
+        markdown_report,
+        markdown_table,
+        select_clips,
+        summary_rows,
+        table_columns,
+    )
+    from step2motion.evaluation.split import default_split_path, load_split
+    from step2motion.model.checkpoint import DEFAULT_MODEL_PATH
+
+    unknown = [name for name in args.methods if name not in METHODS]
+    if unknown:
+        raise InputError(f"unknown method(s) {', '.join(unknown)}; known: {', '.join(METHODS)}")
+    model_path: Path = args.model or DEFAULT_MODEL_PATH
+    if not model_path.is_file():
+        what = "the bundled default model is not installed" if args.model is None else "no model file here"
+        raise InputError(f"{what}; {TRAIN_HINT}", model_path)
+    _check_outputs(args, model_path)
+    split_path: Path = args.split_file or default_split_path()
+    clips = select_clips(args.data, load_split(split_path), args.split, args.variants, args.limit)
+    settings = MethodSettings(model_path, args.samples, args.steps, args.seed)
+    methods = {name: METHODS[name](settings) for name in dict.fromkeys(args.methods)}
+    subjects = {clip.entry.subject for clip in clips}
+    for name, method in methods.items():
+        check_held_out(name, method, args.split, subjects)
+        if not any(method.subjects_seen.values()):
+            print(
+                f"note: {name} records no training subjects; cannot check that it never saw these",
+                file=sys.stderr,
+            )
+    meta = {
+        **next(iter(methods.values())).settings,
+        "split": args.split,
+        "split_file": str(split_path),
+        "data": str(args.data),
+    }
+    evaluation = evaluate(methods, clips, meta)
+
+    for name, result in evaluation.methods.items():
+        print(f"\n{name} on {args.split} ({len(clips)} clips, {result.seconds:.1f} s of motion):")
+        print(markdown_table(summary_rows(result), table_columns(result)))
+    print(f"\nwall time {evaluation.meta['wall_s']:.1f} s")
+    if args.json is not None:
+        _write_text(args.json, json.dumps(evaluation.to_json(), indent=1) + "\n")
+        print(f"numbers: {args.json}")
+    if args.markdown is not None:
+        _write_text(args.markdown, markdown_report(evaluation))
+        print(f"tables: {args.markdown}")
+    if args.plots is not None:
+        from step2motion.visualisation.evaluation_plots import save_evaluation_plots
+
+        paths = [
+            p for result in evaluation.methods.values() for p in save_evaluation_plots(result, args.plots)
+        ]
+        print(f"plots: {', '.join(str(p) for p in paths)}")
+    return 0

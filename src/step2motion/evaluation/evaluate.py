@@ -1,0 +1,515 @@
+"""Evaluate reconstruction methods on the held-out subjects of a paired corpus: one number per metric.
+
+Why a library beside the command: the test report, baselines and ablations must cut the same clips,
+line up the same frames and align the same way, so that their numbers differ only by the method.
+
+A **method** maps an insole recording — and nothing else — to world joint positions on frame times of
+the recording's clock (:class:`MethodOutput`); :data:`METHODS` names the known ones (the Step2Motion
+diffusion model is ``step2motion``; baselines add entries). Per clip, the evaluation
+
+1. reads the recording and hands it to each method;
+2. reads the paired motion (its frame 0 at time 0 of the recording, as ``index.csv`` promises), resamples
+   it to the method's rate (:func:`~step2motion.io.bvh.resample_motion`) and takes it at the method's
+   frame times, so prediction and truth have identical frames;
+3. takes the reference foot contacts from the recording's force (as the reconstruction does), so every
+   method is judged against the same contacts;
+4. aligns the prediction once, rigidly: it is turned about the vertical and moved horizontally so that
+   its frame-0 root and hip heading equal the truth's (a reconstruction starts at the origin with heading
+   0). Root-relative errors then include heading drift (``mpjpe_heading_aligned_cm`` removes it); the
+   root metrics re-align per window and measure drift per metre
+   (:func:`~step2motion.evaluation.motion_metrics.summarise`);
+5. computes every metric of :mod:`~step2motion.evaluation.motion_metrics` on what the method exports
+   (with ``K > 1`` samples also best-of-K MPJPE and the spread calibration, all samples under the same
+   alignment), and the per-frame, per-joint error for plots.
+
+Clips and frames are aggregated frame-weighted (:func:`~step2motion.evaluation.motion_metrics.aggregate`),
+overall and per style.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from tqdm import tqdm
+
+from step2motion import skeleton
+from step2motion.dataset.paired_corpus import INDEX_NAME, PairedEntry, read_paired_index
+from step2motion.dataset.pose_features import heading_rad, rotate_about_y
+from step2motion.errors import InputError
+from step2motion.evaluation import motion_metrics
+from step2motion.evaluation.motion_metrics import CM_PER_M, ROOT, ClipMetrics, aggregate, aggregate_by_style
+from step2motion.evaluation.split import Split, subjects_of
+from step2motion.io.bvh import read_bvh, resample_motion
+from step2motion.io.moticon import read_moticon
+from step2motion.model.checkpoint import load_checkpoint
+from step2motion.motion import Motion
+from step2motion.reconstruction.foot_contacts import stance_at_times
+from step2motion.reconstruction.pipeline import (
+    ReconstructionOptions,
+    from_first_sample,
+    reconstruct,
+    resample_frames,
+    wearer_weight_n,
+)
+from step2motion.recording import InsoleRecording
+
+#: Splits an evaluation may report: held-out subjects only.
+EVALUATION_SPLITS: tuple[str, ...] = ("test", "validation")
+#: Key metrics of the summary table, in column order.
+TABLE_METRICS: tuple[str, ...] = (
+    "mpjpe_cm",
+    "mpjpe_legs_cm",
+    "mpjpe_upper_cm",
+    "mpjpe_heading_aligned_cm",
+    "pa_mpjpe_cm",
+    "mpjve_legs_cm_s",
+    "jitter_m_s3",
+    "root_error_window_m",
+    "root_drift_m_per_m",
+    "foot_skate_cm_s",
+    "contact_f1",
+)
+#: Added to the table when methods draw K > 1 samples.
+SAMPLE_TABLE_METRICS: tuple[str, ...] = ("best_of_k_mpjpe_cm", "spread_error_ratio")
+#: The truth's own values of the metrics that apply to a single motion (the floor a method meets).
+TRUTH_TABLE_METRICS: tuple[str, ...] = ("jitter_true_m_s3", "foot_skate_true_cm_s", "contact_f1_true")
+#: Output times may run past the paired motion's last frame by this many method frames (rounding).
+COVERAGE_TOLERANCE_FRAMES = 1.5
+VARIANT_COLUMN = "variant"
+
+
+# ----------------------------------------------------------------------------------------------------
+# Methods
+
+
+@dataclass(frozen=True)
+class MethodOutput:
+    """What a method made of one recording.
+
+    Attributes:
+        time_s: ``[T]`` frame times in the recording's clock.
+        fps: frame rate of those frames (Hz).
+        positions_m: ``[T, 22, 3]`` world joint positions of the exported motion (canonical order).
+        samples_m: ``[K, T, 22, 3]`` every drawn sample when the method draws ``K > 1``, else None.
+        wall_s: wall-clock time the method took.
+    """
+
+    time_s: np.ndarray
+    fps: float
+    positions_m: np.ndarray
+    samples_m: np.ndarray | None
+    wall_s: float
+
+
+class Method(Protocol):
+    """Something that turns a recording into motion. ``settings`` (JSON-able) go into reports;
+    ``subjects_seen`` maps a role (``train``, ``validation``) to the subjects whose data the method
+    learnt from or was selected on, so that it is never evaluated on them."""
+
+    @property
+    def settings(self) -> dict[str, Any]: ...
+
+    @property
+    def subjects_seen(self) -> Mapping[str, frozenset[str]]: ...
+
+    def __call__(self, rec: InsoleRecording) -> MethodOutput: ...
+
+
+@dataclass(frozen=True)
+class MethodSettings:
+    """What the command line says about methods: ``model_path`` (a checkpoint), ``n_samples`` (K),
+    denoising ``steps`` (None: the model's) and noise ``seed``."""
+
+    model_path: Path
+    n_samples: int = 1
+    steps: int | None = None
+    seed: int = 0
+
+
+class DiffusionMethod:
+    """The Step2Motion diffusion model of a checkpoint (:func:`~step2motion.reconstruction.pipeline.
+    reconstruct`); exports the skeleton motion's joint positions."""
+
+    def __init__(self, settings: MethodSettings) -> None:
+        self.model_path = settings.model_path
+        self.checkpoint = load_checkpoint(settings.model_path)
+        self.options = ReconstructionOptions(
+            n_samples=settings.n_samples, steps=settings.steps, seed=settings.seed
+        )
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        diffusion = self.checkpoint.config.diffusion
+        return {
+            "model": str(self.model_path),
+            "steps": self.options.steps or diffusion.sample_steps,
+            "samples": self.options.n_samples,
+            "guidance": diffusion.guidance_scale,
+            "seed": self.options.seed,
+        }
+
+    @property
+    def subjects_seen(self) -> Mapping[str, frozenset[str]]:
+        recorded = self.checkpoint.info.get("subjects", {})
+        return {role: frozenset(recorded.get(role, ())) for role in ("train", "validation")}
+
+    def __call__(self, rec: InsoleRecording) -> MethodOutput:
+        result = reconstruct(rec, self.checkpoint, self.options)
+        return MethodOutput(
+            time_s=result.time_s,
+            fps=result.motion.fps,
+            positions_m=result.motion.joint_positions_m(),
+            samples_m=result.samples_m if result.n_samples > 1 else None,
+            wall_s=result.wall_s,
+        )
+
+
+#: Known methods by name: each builds a :class:`Method` from the command line's settings.
+METHODS: dict[str, Callable[[MethodSettings], Method]] = {"step2motion": DiffusionMethod}
+
+
+def check_held_out(name: str, method: Method, split_name: str, subjects: Iterable[str]) -> None:
+    """``InputError`` when ``method`` learnt from any of ``subjects`` (or, for the test split, was selected
+    on them): its numbers would measure memory, not generalisation."""
+    roles = ("train", "validation") if split_name == "test" else ("train",)
+    for role in roles:
+        shared = sorted(set(subjects) & method.subjects_seen.get(role, frozenset()))
+        if shared:
+            raise InputError(
+                f"{name} used subject(s) {', '.join(shared)} of the {split_name} split for "
+                f"{'training' if role == 'train' else 'checkpoint selection'}: evaluate it on subjects "
+                "it never saw"
+            )
+
+
+# ----------------------------------------------------------------------------------------------------
+# Clips
+
+
+@dataclass(frozen=True)
+class EvaluationClip:
+    """One take to evaluate: its index row and simulation variant (0 when the index has none)."""
+
+    entry: PairedEntry
+    variant: int
+
+
+def _variants_by_line(index_path: Path) -> dict[int, int]:
+    """The ``variant`` column of ``index.csv`` by line number (empty without the column; an empty cell
+    is variant 0)."""
+    with open(index_path, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if VARIANT_COLUMN not in (reader.fieldnames or []):
+            return {}
+        variants = {}
+        for row in reader:
+            text = (row.get(VARIANT_COLUMN) or "").strip()
+            try:
+                variants[reader.line_num] = int(text) if text else 0
+            except ValueError:
+                raise InputError(
+                    f"variant is not a whole number: {text!r}", index_path, reader.line_num
+                ) from None
+    return variants
+
+
+def select_clips(
+    data_dir: str | Path,
+    split: Split,
+    split_name: str,
+    variants: Sequence[int] = (0,),
+    limit: int | None = None,
+) -> list[EvaluationClip]:
+    """The takes of ``data_dir/index.csv`` by the ``split_name`` subjects of ``split`` whose variant is in
+    ``variants``, in index order, at most ``limit``; ``InputError`` for a split other than
+    :data:`EVALUATION_SPLITS` or when no take is left."""
+    if split_name not in EVALUATION_SPLITS:
+        subjects_of(split, split_name)  # an unknown name gets the split module's message
+        raise InputError(
+            f"evaluation reports held-out subjects: choose {' or '.join(EVALUATION_SPLITS)}, "
+            f"not {split_name!r}"
+        )
+    if limit is not None and limit < 1:
+        raise InputError(f"the clip limit must be at least 1, got {limit}")
+    subjects = set(subjects_of(split, split_name))
+    entries = read_paired_index(data_dir)
+    variant_of = _variants_by_line(Path(data_dir) / INDEX_NAME)
+    clips = [
+        EvaluationClip(entry, variant_of.get(entry.line, 0)) for entry in entries if entry.subject in subjects
+    ]
+    clips = [clip for clip in clips if clip.variant in set(variants)]
+    if not clips:
+        raise InputError(
+            f"no take of the {split_name} subjects {sorted(subjects)} with variant(s) "
+            f"{sorted(set(variants))} in {INDEX_NAME} (its subjects: {sorted({e.subject for e in entries})})",
+            Path(data_dir) / INDEX_NAME,
+        )
+    return clips[:limit]
+
+
+def truth_at(motion: Motion, entry: PairedEntry, time_s: np.ndarray, fps: float) -> np.ndarray:
+    """World joint positions ``[T, 22, 3]`` of ``motion`` (the take's) at ``time_s`` (recording clock,
+    frames ``fps`` apart); ``InputError`` when it does not cover those times."""
+    tolerance_s = COVERAGE_TOLERANCE_FRAMES / fps
+    if time_s[0] < -tolerance_s or time_s[-1] > motion.duration_s + tolerance_s:
+        raise InputError(
+            f"motion {entry.motion_path.name} ({motion.duration_s:.2f} s from time 0) does not cover the "
+            f"reconstruction's {time_s[0]:.2f}-{time_s[-1]:.2f} s",
+            entry.index_path,
+            entry.line,
+        )
+    return resample_frames(resample_motion(motion, fps).joint_positions_m(), fps, time_s)
+
+
+def reference_contacts(rec: InsoleRecording, time_s: np.ndarray) -> np.ndarray:
+    """``[T, 2]`` stance per the recording's force at ``time_s`` (recording clock), as inference sees it."""
+    local = from_first_sample(rec)
+    return stance_at_times(local, wearer_weight_n(rec), np.asarray(time_s) - rec.time_s[0])
+
+
+def start_aligned(positions_m: np.ndarray, pred_m: np.ndarray, true_m: np.ndarray) -> np.ndarray:
+    """``positions_m`` ``[..., T, 22, 3]`` under the rigid motion (turn about the vertical, horizontal
+    shift) that puts ``pred_m``'s frame-0 root and hip heading on ``true_m``'s."""
+    turn = heading_rad(true_m[:1]) - heading_rad(pred_m[:1])
+    shift = np.zeros(3)
+    shift[[0, 2]] = true_m[0, ROOT, [0, 2]]
+    origin = np.zeros(3)
+    origin[[0, 2]] = pred_m[0, ROOT, [0, 2]]
+    flat = (positions_m - origin).reshape(1, -1, 3)
+    return rotate_about_y(flat, turn).reshape(positions_m.shape) + shift
+
+
+def joint_errors_cm(pred_m: np.ndarray, true_m: np.ndarray) -> np.ndarray:
+    """``[T, 22]`` root-relative position error per frame and joint (cm; the root column is 0): the terms
+    whose mean over frames and non-root joints is MPJPE."""
+    diff = motion_metrics.root_relative(pred_m) - motion_metrics.root_relative(true_m)
+    return np.linalg.norm(diff, axis=-1) * CM_PER_M
+
+
+@dataclass(frozen=True)
+class ClipResult:
+    """One method on one clip: metrics (units in the keys), per-frame per-joint error ``[T, 22]`` (cm),
+    frame rate and the method's wall time."""
+
+    clip: EvaluationClip
+    metrics: dict[str, float]
+    joint_error_cm: np.ndarray
+    fps: float
+    wall_s: float
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.joint_error_cm.shape[0])
+
+    @property
+    def seconds(self) -> float:
+        return self.n_frames / self.fps
+
+    def as_clip_metrics(self) -> ClipMetrics:
+        return ClipMetrics(self.clip.entry.style, self.n_frames, self.metrics)
+
+    def to_json(self) -> dict[str, Any]:
+        entry = self.clip.entry
+        return {
+            "name": entry.name,
+            "subject": entry.subject,
+            "style": entry.style,
+            "variant": self.clip.variant,
+            "seconds": round(self.seconds, 3),
+            "wall_s": round(self.wall_s, 3),
+            **{name: _json_number(value) for name, value in self.metrics.items()},
+        }
+
+
+def score_motion(
+    pred_m: np.ndarray,
+    true_m: np.ndarray,
+    fps: float,
+    contacts: np.ndarray,
+    samples_m: np.ndarray | None = None,
+) -> dict[str, float]:
+    """Every metric of an aligned prediction ``[T, 22, 3]`` against the truth on the same frames; with
+    samples ``[K, T, 22, 3]`` (same alignment) also ``best_of_k_mpjpe_cm`` and the spread calibration."""
+    metrics = motion_metrics.summarise(pred_m, true_m, fps, contacts)
+    if samples_m is not None:
+        metrics["best_of_k_mpjpe_cm"] = motion_metrics.best_of_k(samples_m, true_m)[1]
+        metrics |= motion_metrics.spread_calibration(samples_m, true_m)
+    return metrics
+
+
+def evaluate_clip(method: Method, clip: EvaluationClip, rec: InsoleRecording, motion: Motion) -> ClipResult:
+    """Run ``method`` on ``rec`` (the clip's recording) and score what it exports against ``motion`` (the
+    clip's) (module docstring)."""
+    output = method(rec)
+    n_frames = output.positions_m.shape[0]
+    if output.time_s.shape != (n_frames,) or n_frames == 0:
+        raise ValueError(f"method output has {n_frames} frames but {output.time_s.shape} frame times")
+    true_m = truth_at(motion, clip.entry, output.time_s, output.fps)
+    pred_m = start_aligned(output.positions_m, output.positions_m, true_m)
+    samples_m = None
+    if output.samples_m is not None:
+        samples_m = start_aligned(output.samples_m, output.positions_m, true_m)
+    contacts = reference_contacts(rec, output.time_s)
+    metrics = score_motion(pred_m, true_m, output.fps, contacts, samples_m)
+    return ClipResult(clip, metrics, joint_errors_cm(pred_m, true_m), output.fps, output.wall_s)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Aggregation and reports
+
+
+def _json_number(value: float) -> float | None:
+    """JSON has no NaN: undefined metrics become null."""
+    return None if not math.isfinite(value) else float(value)
+
+
+@dataclass
+class MethodEvaluation:
+    """All clip results of one method, and their aggregates."""
+
+    name: str
+    settings: dict[str, Any]
+    clips: list[ClipResult] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        return sum(c.seconds for c in self.clips)
+
+    @property
+    def wall_s(self) -> float:
+        return sum(c.wall_s for c in self.clips)
+
+    @staticmethod
+    def _with_timing(metrics: dict[str, float], clips: Sequence[ClipResult]) -> dict[str, float]:
+        seconds, wall_s = sum(c.seconds for c in clips), sum(c.wall_s for c in clips)
+        return {
+            **metrics,
+            "seconds": seconds,
+            "wall_s": wall_s,
+            "motion_s_per_wall_s": seconds / wall_s if wall_s > 0 else math.inf,
+        }
+
+    def overall(self) -> dict[str, float]:
+        """Frame-weighted means over all clips, with clip and frame counts, seconds and wall time."""
+        return self._with_timing(aggregate([c.as_clip_metrics() for c in self.clips]), self.clips)
+
+    def per_style(self) -> dict[str, dict[str, float]]:
+        """:meth:`overall` per style (alphabetical)."""
+        by_style = aggregate_by_style(c.as_clip_metrics() for c in self.clips)
+        return {
+            style: self._with_timing(metrics, [c for c in self.clips if c.clip.entry.style == style])
+            for style, metrics in by_style.items()
+        }
+
+    def joint_mpjpe_cm(self) -> dict[str, float]:
+        """Root-relative error per non-root joint (cm), a mean over all frames of all clips."""
+        total = sum(c.joint_error_cm.sum(axis=0) for c in self.clips)
+        frames = sum(c.n_frames for c in self.clips)
+        return {skeleton.JOINT_NAMES[j]: float(total[j] / frames) for j in motion_metrics.NON_ROOT_JOINTS}
+
+    def to_json(self) -> dict[str, Any]:
+        def numbers(metrics: Mapping[str, float]) -> dict[str, Any]:
+            return {k: int(v) if k in ("clips", "frames") else _json_number(v) for k, v in metrics.items()}
+
+        return {
+            **numbers(self.overall()),
+            "per_style": {style: numbers(m) for style, m in self.per_style().items()},
+            "joint_mpjpe_cm": {joint: _json_number(v) for joint, v in self.joint_mpjpe_cm().items()},
+            "settings": self.settings,
+            "per_clip": [c.to_json() for c in self.clips],
+        }
+
+
+@dataclass
+class Evaluation:
+    """The results of every method on the same clips, and what was evaluated (``meta``)."""
+
+    methods: dict[str, MethodEvaluation]
+    meta: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {**{name: m.to_json() for name, m in self.methods.items()}, "meta": self.meta}
+
+
+def evaluate(
+    methods: Mapping[str, Method],
+    clips: Sequence[EvaluationClip],
+    meta: Mapping[str, Any] | None = None,
+    progress: bool = True,
+) -> Evaluation:
+    """Every method on every clip (a progress bar with the running MPJPE of the first method); ``meta``
+    (split, data, ...) is completed with the clip count, seconds of motion, variants and wall time."""
+    started_s = time.perf_counter()
+    results = {name: MethodEvaluation(name, method.settings) for name, method in methods.items()}
+    first = next(iter(results.values()))
+    bar = tqdm(clips, desc="evaluating", unit="clip", disable=not progress)
+    for clip in bar:
+        rec, motion = read_moticon(clip.entry.recording_path), read_bvh(clip.entry.motion_path)
+        for name, method in methods.items():
+            results[name].clips.append(evaluate_clip(method, clip, rec, motion))
+        bar.set_postfix(mpjpe_cm=f"{first.overall()['mpjpe_cm']:.2f}")
+    return Evaluation(
+        results,
+        {
+            **(meta or {}),
+            "variants": sorted({c.variant for c in clips}),
+            "clips": len(clips),
+            "seconds": round(first.seconds, 2),
+            "wall_s": round(time.perf_counter() - started_s, 2),
+        },
+    )
+
+
+def _format(value: float) -> str:
+    return "n/a" if not math.isfinite(value) else f"{value:.3g}"
+
+
+def markdown_table(rows: Mapping[str, Mapping[str, float]], columns: Sequence[str]) -> str:
+    """A Markdown table: one row per key of ``rows``, one column per name in ``columns``."""
+    lines = [
+        "| " + " | ".join(["", *columns]) + " |",
+        "|" + "---|" * (len(columns) + 1),
+    ]
+    for label, values in rows.items():
+        cells = [_format(values.get(name, math.nan)) for name in columns]
+        lines.append("| " + " | ".join([label, *cells]) + " |")
+    return "\n".join(lines)
+
+
+def table_columns(evaluation: MethodEvaluation) -> tuple[str, ...]:
+    """Columns of the summary table of ``evaluation``: the key metrics (and the sample metrics when
+    K > 1), seconds of motion, the method's wall time and seconds of motion per wall-clock second."""
+    sampled = tuple(m for m in SAMPLE_TABLE_METRICS if m in evaluation.overall())
+    return (*TABLE_METRICS, *sampled, "seconds", "wall_s", "motion_s_per_wall_s")
+
+
+def summary_rows(evaluation: MethodEvaluation) -> dict[str, dict[str, float]]:
+    """Table rows: ``all`` clips, then each style."""
+    return {"all": evaluation.overall(), **evaluation.per_style()}
+
+
+def markdown_report(evaluation: Evaluation) -> str:
+    """The evaluation as Markdown: what was evaluated, then per method its table and the truth's floor."""
+    meta = evaluation.meta
+    lines = ["# Evaluation", ""]
+    lines += [f"- {key}: {value}" for key, value in meta.items()]
+    for name, result in evaluation.methods.items():
+        rows = summary_rows(result)
+        lines += [
+            "",
+            f"## {name}",
+            "",
+            "Settings: " + ", ".join(f"{k} {v}" for k, v in result.settings.items()),
+            "",
+        ]
+        lines += [markdown_table(rows, table_columns(result)), ""]
+        lines += ["Ground truth through the same metrics (the floor):", ""]
+        lines += [markdown_table(rows, TRUTH_TABLE_METRICS), ""]
+    return "\n".join(lines)

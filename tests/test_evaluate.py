@@ -1,0 +1,218 @@
+"""``step2motion evaluate``: clips of a split, truth on the method's frames, alignment, reports, refusals."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from test_paired_corpus import write_paired_corpus
+from test_reconstruction import _one_torch_thread, simulated_walk, tiny_checkpoint  # noqa: F401 (fixture)
+
+from step2motion.cli import main
+from step2motion.dataset.paired_corpus import read_paired_index
+from step2motion.dataset.pose_features import rotate_about_y
+from step2motion.evaluation.evaluate import (
+    TABLE_METRICS,
+    MethodOutput,
+    evaluate,
+    select_clips,
+)
+from step2motion.evaluation.split import load_split
+from step2motion.io.bvh import read_bvh
+from step2motion.io.moticon import read_moticon
+from step2motion.model.checkpoint import load_checkpoint, save_checkpoint
+from step2motion.recording import InsoleRecording
+
+SPLIT = {"train": ["3"], "validation": ["9"], "test": ["1", "2"]}
+#: Variant per (subject, take); the others are 0.
+VARIANTS = {("2", 1): 1}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Paired takes of subjects 1-3 (walk and stand, 50 Hz) with a variant column, and a split file
+    holding subjects 1 and 2 out for test."""
+    root = tmp_path_factory.mktemp("evaluate")
+    data = write_paired_corpus(root / "data", {"1": 2, "2": 2, "3": 1})
+    with open(data / "index.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        take = int(Path(row["recording"]).stem.removeprefix("take"))
+        row["variant"] = str(VARIANTS.get((row["subject"], take), 0))
+    with open(data / "index.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    split = root / "split.json"
+    split.write_text(json.dumps(SPLIT), encoding="utf-8")
+    return data, split
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tiny_checkpoint(tmp_path_factory.mktemp("model") / "tiny.safetensors", simulated_walk()[1])
+
+
+def _index_rows(data: Path) -> list[dict[str, str]]:
+    with open(data / "index.csv", encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _evaluate_cli(corpus: tuple[Path, Path], model: Path, *extra: str) -> int:
+    data, split = corpus
+    return main(["evaluate", "--model", str(model), "--data", str(data), "--split-file", str(split), *extra])
+
+
+def test_select_clips_takes_the_split_subjects_and_the_chosen_variants(corpus: tuple[Path, Path]) -> None:
+    data, split_path = corpus
+    split = load_split(split_path)
+    base = select_clips(data, split, "test")
+    assert [(c.entry.name, c.variant) for c in base] == [
+        ("1/take0.txt", 0),
+        ("1/take1.txt", 0),
+        ("2/take0.txt", 0),
+    ]
+    both = select_clips(data, split, "test", variants=(0, 1))
+    assert [c.entry.name for c in both] == ["1/take0.txt", "1/take1.txt", "2/take0.txt", "2/take1.txt"]
+    assert len(select_clips(data, split, "test", variants=(0, 1), limit=2)) == 2
+
+
+def test_evaluate_writes_json_markdown_and_plots(
+    corpus: tuple[Path, Path], model_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "report"
+    out.mkdir()
+    code = _evaluate_cli(
+        corpus,
+        model_path,
+        *("--steps", "2", "--samples", "2"),
+        *(
+            "--json",
+            str(out / "eval.json"),
+            "--markdown",
+            str(out / "eval.md"),
+            "--plots",
+            str(out / "plots"),
+        ),
+    )
+    assert code == 0
+    report = json.loads((out / "eval.json").read_text(encoding="utf-8"))
+    assert set(report) == {"step2motion", "meta"}
+    meta = report["meta"]
+    assert {"model", "split", "data", "clips", "seconds", "steps", "samples", "wall_s"} <= set(meta)
+    assert (meta["split"], meta["clips"], meta["steps"], meta["samples"]) == ("test", 3, 2, 2)
+    rows = [r for r in _index_rows(corpus[0]) if r["subject"] in SPLIT["test"] and r["variant"] == "0"]
+    seconds = sum(read_moticon(corpus[0] / r["recording"]).duration_s for r in rows)
+    assert meta["seconds"] == pytest.approx(seconds, abs=len(rows) / 60)
+    method = report["step2motion"]
+    for key in (*TABLE_METRICS, "best_of_k_mpjpe_cm", "spread_error_ratio", "wall_s", "motion_s_per_wall_s"):
+        assert key in method
+    assert 0 < method["mpjpe_cm"] < 100 and method["best_of_k_mpjpe_cm"] <= method["mpjpe_cm"] + 1e-9
+    assert set(method["per_style"]) == {r["style"] for r in rows}
+    assert sum(s["clips"] for s in method["per_style"].values()) == 3
+    assert [c["name"] for c in method["per_clip"]] == [r["recording"] for r in rows]
+    assert len(method["joint_mpjpe_cm"]) == 21
+    markdown = (out / "eval.md").read_text(encoding="utf-8")
+    for label in ("all", *method["per_style"]):
+        assert f"| {label} |" in markdown
+    plots = sorted((out / "plots").glob("*.png"))
+    assert [p.name for p in plots] == [
+        "step2motion_joints.png",
+        "step2motion_over_time.png",
+        "step2motion_styles.png",
+    ]
+    assert all(p.stat().st_size > 10_000 for p in plots)
+    printed = capsys.readouterr().out
+    assert "mpjpe_cm" in printed and "| all |" in printed
+
+
+class TruthMethod:
+    """A "method" that returns the paired motion itself at 25 fps, delayed by ``delay_s``, turned by 1 rad
+    and moved to the origin (as a reconstruction starts): only its delay may cost anything."""
+
+    def __init__(self, data: Path, delay_s: float = 0.0) -> None:
+        self.motions = {str(e.recording_path): e.motion_path for e in read_paired_index(data)}
+        self.delay_s = delay_s
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return {"delay_s": self.delay_s}
+
+    @property
+    def subjects_seen(self) -> Mapping[str, frozenset[str]]:
+        return {}
+
+    def __call__(self, rec: InsoleRecording) -> MethodOutput:
+        motion = read_bvh(self.motions[rec.source])
+        fps = 25.0
+        time_s = np.arange(round(rec.duration_s * fps)) / fps
+        frames = np.clip(np.round((time_s - self.delay_s) * motion.fps).astype(int), 0, motion.n_frames - 1)
+        positions = motion.joint_positions_m()[frames]
+        positions = rotate_about_y(positions - positions[0, 0] * [1, 0, 1], np.full(len(frames), 1.0))
+        return MethodOutput(time_s, fps, positions, None, 0.1)
+
+
+def test_the_truth_as_a_method_scores_zero_error_and_a_delayed_truth_does_not(
+    corpus: tuple[Path, Path],
+) -> None:
+    data, split = corpus
+    clips = select_clips(data, load_split(split), "test", variants=(0, 1))
+    result = evaluate({"truth": TruthMethod(data), "late": TruthMethod(data, 0.2)}, clips, progress=False)
+    truth, late = result.methods["truth"], result.methods["late"]
+    for clip in truth.clips:
+        m = clip.metrics
+        assert clip.n_frames == round(clip.seconds * 25) and clip.fps == 25.0
+        for key in ("mpjpe_cm", "mpjpe_heading_aligned_cm", "pa_mpjpe_cm", "mpjve_cm_s"):
+            assert m[key] < 1e-6, (clip.clip.entry.name, key, m[key])
+        assert m["root_error_window_m"] < 1e-8
+        assert m["jitter_m_s3"] == pytest.approx(m["jitter_true_m_s3"])
+        assert m["contact_f1"] == pytest.approx(m["contact_f1_true"], nan_ok=True)
+    walking = [c for c in truth.clips if c.clip.entry.style == "walk"]
+    assert walking and all(c.metrics["root_drift_m_per_m"] < 1e-8 for c in walking)
+    assert all(
+        c.metrics["mpjpe_legs_cm"] > 1.0 for c in late.clips if c.clip.entry.style == "walk"
+    )  # the metric path does see a 0.2-s error
+    assert result.meta["clips"] == 4 and result.meta["variants"] == [0, 1]
+
+
+def _with_info(model_path: Path, path: Path, info: dict[str, Any]) -> Path:
+    checkpoint = load_checkpoint(model_path)
+    return save_checkpoint(path, checkpoint.model, checkpoint.stats, info)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--split", "bogus"], "unknown split 'bogus'"),
+        (["--split", "validation"], "no take of the validation subjects"),
+        (["--split", "train"], "held-out subjects"),
+        (["--variants", "7"], "with variant(s) [7]"),
+        (["--methods", "oracle"], "unknown method(s) oracle"),
+        (["--json", "MODEL"], "only reads models"),
+        (["--trained-on-test"], "used subject(s) 1 of the test split for training"),
+        (["--selected-on-test"], "used subject(s) 2 of the test split for checkpoint selection"),
+    ],
+)
+def test_bad_inputs_exit_2_with_one_line(
+    corpus: tuple[Path, Path],
+    model_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    message: str,
+) -> None:
+    model = model_path
+    if extra == ["--trained-on-test"]:
+        model, extra = _with_info(model_path, tmp_path / "m.safetensors", {"subjects": {"train": ["1"]}}), []
+    elif extra == ["--selected-on-test"]:
+        info = {"subjects": {"train": ["3"], "validation": ["2"]}}
+        model, extra = _with_info(model_path, tmp_path / "m.safetensors", info), []
+    extra = [str(model) if arg == "MODEL" else arg for arg in extra]
+    assert _evaluate_cli(corpus, model, *extra) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err, err
