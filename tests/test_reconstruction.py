@@ -7,6 +7,7 @@ the fixture walk instead of placing feet metres from the hips); what is tested i
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -147,6 +148,19 @@ def test_skeleton_fit_reproduces_consistent_positions_and_keeps_bone_lengths_con
     shin = noisy[:, skeleton.joint_index("LeftFoot")] - noisy[:, skeleton.joint_index("LeftLeg")]
     fitted_shin = fitted[:, skeleton.joint_index("LeftFoot")] - fitted[:, skeleton.joint_index("LeftLeg")]
     np.testing.assert_allclose(np.cross(shin, fitted_shin), 0.0, atol=1e-6)
+
+
+def test_skeleton_fit_keeps_the_wearers_pelvis_and_chest_shape() -> None:
+    """A spine and neck that lean forward at rest (as CMU skeletons do) are reproduced exactly: the
+    pelvis and chest rotations must not be a compromise between the wearer's shape and a T-pose."""
+    motion = walking_motion(n_cycles=1, fps=30.0)
+    offsets = motion.offsets_m.copy()
+    for name, lean_m in (("Spine", 0.04), ("Neck", 0.05)):
+        offsets[skeleton.joint_index(name), 2] += lean_m
+    positions = dataclasses.replace(motion, offsets_m=offsets).joint_positions_m()
+    rest = rest_offsets_m(positions)
+    fitted, _ = forward_kinematics(*fit_rotations(positions, rest), rest)
+    np.testing.assert_allclose(fitted, positions, atol=1e-6)
 
 
 def test_pelvis_height_from_the_pose_and_the_insole_contacts(

@@ -2,9 +2,12 @@
 
 The model predicts positions only; their bone lengths wobble from frame to frame. The output skeleton
 takes each bone's **median predicted length** over the clip, and a rest pose (all rotations zero) that is
-a T-pose: legs straight down, spine and neck straight up, arms out sideways. Bones whose shape is
-anatomical rather than posable (hip joints from the pelvis centre, clavicles, feet) keep their median
-predicted direction in the heading-free frame, so the rest pose looks like the wearer.
+close to a T-pose: legs straight down, spine above the lower back and head straight up, arms out
+sideways. Bones whose shape is anatomical rather than posable keep their median predicted direction in
+the heading-free frame, so the rest pose looks like the wearer: the hip joints and the lower spine from
+the pelvis centre, the neck and clavicles from the chest, the feet. The children of the two joints with
+several child bones must keep the wearer's shape: forcing the lower spine and the neck straight up made
+the least-squares pelvis and chest rotations a compromise that moved the head and arms by ~5 cm.
 
 Rotations, top-down: a joint with one child bone gets the shortest-arc rotation that turns the rest
 bone, carried by its parent's rotation, onto the predicted bone direction (so its twist is the least
@@ -29,7 +32,7 @@ _DOWN, _UP, _LEFT, _RIGHT = (0.0, -1.0, 0.0), (0.0, 1.0, 0.0), (1.0, 0.0, 0.0), 
 #: joints not listed keep their median predicted direction.
 REST_DIRECTIONS: dict[str, tuple[float, float, float]] = {
     "LeftLeg": _DOWN, "LeftFoot": _DOWN, "RightLeg": _DOWN, "RightFoot": _DOWN,
-    "Spine": _UP, "Spine1": _UP, "Spine2": _UP, "Neck": _UP, "Head": _UP,
+    "Spine1": _UP, "Spine2": _UP, "Head": _UP,
     "LeftArm": _LEFT, "LeftForeArm": _LEFT, "LeftHand": _LEFT,
     "RightArm": _RIGHT, "RightForeArm": _RIGHT, "RightHand": _RIGHT,
 }  # fmt: skip
