@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from step2motion.cli.reconstruct import add_sampling_arguments
+
 DEFAULT_DATA = Path("out/sim_corpus")
 
 DESCRIPTION = """\
@@ -69,18 +71,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="NAME",
         help="methods to evaluate (default step2motion)",
     )
-    sampling = parser.add_argument_group("sampling")
-    sampling.add_argument(
-        "--samples",
-        type=int,
-        default=1,
-        metavar="K",
-        help="motions drawn per clip; K > 1 adds best-of-K MPJPE and spread calibration (default 1)",
-    )
-    sampling.add_argument(
-        "--steps", type=int, metavar="S", help="DDIM denoising steps (default: the model's)"
-    )
-    sampling.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
+    add_sampling_arguments(parser)
     output = parser.add_argument_group("output")
     output.add_argument("--json", type=Path, metavar="PATH", help="write all numbers as JSON")
     output.add_argument("--markdown", type=Path, metavar="PATH", help="write the tables as Markdown")
@@ -135,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     _check_outputs(args, model_path)
     split_path: Path = args.split_file or default_split_path()
     clips = select_clips(args.data, load_split(split_path), args.split, args.variants, args.limit)
-    settings = MethodSettings(model_path, args.samples, args.steps, args.seed)
+    settings = MethodSettings(model_path, args.samples, args.steps, args.seed, args.guidance)
     methods = {name: METHODS[name](settings) for name in dict.fromkeys(args.methods)}
     subjects = {clip.entry.subject for clip in clips}
     for name, method in methods.items():

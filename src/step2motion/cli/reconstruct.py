@@ -28,6 +28,28 @@ recording, and an NPZ with:
   samples_joint_positions_m [K,T,22,3]  with K > 1: every sample"""
 
 
+def add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
+    """The sampler options shared by ``reconstruct`` and ``evaluate``."""
+    sampling = parser.add_argument_group("sampling")
+    sampling.add_argument(
+        "--samples",
+        type=int,
+        default=1,
+        metavar="K",
+        help="motions drawn per recording; K > 1 gives an uncertainty (default 1)",
+    )
+    sampling.add_argument(
+        "--steps",
+        type=int,
+        metavar="S",
+        help="DDIM denoising steps (default: the model's, a few-step sampler)",
+    )
+    sampling.add_argument(
+        "--guidance", type=float, metavar="W", help="classifier-free guidance weight (default: the model's)"
+    )
+    sampling.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "reconstruct",
@@ -44,24 +66,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--model", type=Path, metavar="M", help="model checkpoint (.safetensors; default: the bundled model)"
     )
-    sampling = parser.add_argument_group("sampling")
-    sampling.add_argument(
-        "--samples",
-        type=int,
-        default=1,
-        metavar="K",
-        help="motions drawn; K > 1 gives an uncertainty (default 1)",
-    )
-    sampling.add_argument(
-        "--steps",
-        type=int,
-        metavar="S",
-        help="DDIM denoising steps (default: the model's, a few-step sampler)",
-    )
-    sampling.add_argument(
-        "--guidance", type=float, metavar="W", help="classifier-free guidance weight (default: the model's)"
-    )
-    sampling.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
+    add_sampling_arguments(parser)
     output = parser.add_argument_group("output")
     output.add_argument("--fps", type=float, metavar="F", help="output frame rate (default: the model's, 30)")
     output.add_argument(

@@ -125,12 +125,13 @@ class Method(Protocol):
 @dataclass(frozen=True)
 class MethodSettings:
     """What the command line says about methods: ``model_path`` (a checkpoint), ``n_samples`` (K),
-    denoising ``steps`` (None: the model's) and noise ``seed``."""
+    denoising ``steps`` and guidance weight (None: the model's) and noise ``seed``."""
 
     model_path: Path
     n_samples: int = 1
     steps: int | None = None
     seed: int = 0
+    guidance: float | None = None
 
 
 class DiffusionMethod:
@@ -141,7 +142,7 @@ class DiffusionMethod:
         self.model_path = settings.model_path
         self.checkpoint = load_checkpoint(settings.model_path)
         self.options = ReconstructionOptions(
-            n_samples=settings.n_samples, steps=settings.steps, seed=settings.seed
+            n_samples=settings.n_samples, steps=settings.steps, guidance=settings.guidance, seed=settings.seed
         )
 
     @property
@@ -151,7 +152,7 @@ class DiffusionMethod:
             "model": str(self.model_path),
             "steps": self.options.steps or diffusion.sample_steps,
             "samples": self.options.n_samples,
-            "guidance": diffusion.guidance_scale,
+            "guidance": diffusion.guidance_scale if self.options.guidance is None else self.options.guidance,
             "seed": self.options.seed,
         }
 

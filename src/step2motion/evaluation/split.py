@@ -13,7 +13,6 @@ informational ``train_lacks_styles``, ``generated_by`` and ``stats`` (:func:`spl
 from __future__ import annotations
 
 import csv
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from step2motion.errors import InputError
 from step2motion.io.corpus import read_manifest
+from step2motion.io.json_file import read_json_object
 
 SPLIT_NAMES: tuple[str, ...] = ("train", "validation", "test")
 _INFO_KEYS = ("notes", "train_lacks_styles", "generated_by", "stats")
@@ -69,14 +69,7 @@ def load_split(path: str | Path | None = None) -> Split:
     """The split in ``path`` (None: the committed one); ``InputError`` if the file is unreadable, has
     keys other than the documented ones, lacks a split, or puts a subject in two splits."""
     path = default_split_path() if path is None else Path(path)
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("split file not found", path) from None
-    except json.JSONDecodeError as error:
-        raise InputError(f"not valid JSON: {error.msg}", path, error.lineno) from None
-    if not isinstance(document, dict):
-        raise InputError("a split file must hold a JSON object", path)
+    document = read_json_object(path, "split file")
     unknown = sorted(set(document) - set(SPLIT_NAMES) - set(_INFO_KEYS))
     if unknown:
         raise InputError(

@@ -38,7 +38,6 @@ command-line paths):
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -47,6 +46,7 @@ from typing import Any
 
 from step2motion.dataset.insole_features import CONDITION_SCHEMA
 from step2motion.errors import InputError
+from step2motion.io.json_file import read_json_object
 from step2motion.model.config import ModelConfig
 from step2motion.model.config import check_number as _number
 from step2motion.model.config import check_positive_int as _positive_int
@@ -178,14 +178,7 @@ def load_train_config(path: str | Path, **overrides: Any) -> TrainConfig:
     """The config in the JSON file ``path`` with command-line ``overrides`` (``None`` = keep) applied;
     ``InputError`` naming the file for anything malformed."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("training config not found", path) from None
-    except json.JSONDecodeError as error:
-        raise InputError(f"not valid JSON: {error.msg}", path, error.lineno) from None
-    if not isinstance(data, dict):
-        raise InputError("a training config must be a JSON object", path)
+    data = read_json_object(path, "training config")
     data |= {k: v for k, v in overrides.items() if v is not None}
     try:
         return TrainConfig.from_dict(data)
