@@ -18,11 +18,11 @@ DEMO_TRUTH = DEMO_DIR / "walk_truth.bvh"
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "demo",
-        help="run the pipeline on the bundled recording (plot, statistics, simulation check)",
+        help="run the whole pipeline on the bundled recording (plot, statistics, reconstruction, accuracy)",
         description="Run step2motion on the bundled demo recording (virtual insoles of a 5.4-s CMU walk of a "
-        "subject held out from training): draw it, print its walking statistics, and simulate the "
-        "insoles again from the bundled ground-truth motion to show the simulator. Everything is written to "
-        "DIR.",
+        "subject held out from training): draw it, print its walking statistics, reconstruct the full-body "
+        "motion with the bundled model (BVH + joint positions) and measure it against the bundled ground "
+        "truth. Everything is written to DIR.",
         epilog="example: step2motion demo -o out/demo",
     )
     parser.add_argument(
@@ -33,16 +33,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="output folder (default out/demo)",
     )
+    parser.add_argument(
+        "--model", type=Path, metavar="M", help="model checkpoint (default: the bundled model)"
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
+    from step2motion.evaluation.motion_metrics import summarise
     from step2motion.evaluation.recording_stats import recording_statistics
-    from step2motion.io.bvh import read_bvh
-    from step2motion.io.moticon import read_moticon, write_moticon
-    from step2motion.simulation.simulate import simulate_recording
+    from step2motion.io.bvh import read_bvh, resample_motion, write_bvh
+    from step2motion.io.moticon import read_moticon
+    from step2motion.model.checkpoint import DEFAULT_MODEL_PATH, load_checkpoint
+    from step2motion.reconstruction.pipeline import ReconstructionOptions, reconstruct, write_npz
     from step2motion.visualisation.recording_plot import plot_recording
 
     console = Console()
@@ -53,21 +58,36 @@ def run(args: argparse.Namespace) -> int:
         f"[bold]1. recording[/bold] {DEMO_RECORDING.name}: {recording.duration_s:.2f} s at "
         f"{recording.rate_hz:g} Hz, size {recording.insole_size}"
     )
-    plot_path = plot_recording(recording, out / "insoles.png")
-    console.print(f"[bold]2. plot[/bold] {plot_path}")
+    console.print(f"[bold]2. plot[/bold] {plot_recording(recording, out / 'insoles.png')}")
     stats = recording_statistics(recording)
-    console.print("[bold]3. walking statistics[/bold] (see 'step2motion compare-recordings' for all)")
-    for scope in ("left", "right"):
-        foot = stats[scope]
+    console.print("[bold]3. walking statistics[/bold] (all of them: 'step2motion compare-recordings')")
+    for side in ("left", "right"):
+        foot = stats[side]
         console.print(
-            f"   {scope:5s}: {foot['n_steps']} steps, peak force {foot['peak_bw']:.2f} BW, "
+            f"   {side:5s}: {foot['n_steps']} steps, peak force {foot['peak_bw']:.2f} BW, "
             f"stance {foot['stance_s']:.2f} s"
         )
-    motion = read_bvh(DEMO_TRUTH)
-    simulated = simulate_recording(motion, seed=1)
-    write_moticon(simulated, out / "simulated_again.txt")
+    model_path = args.model or DEFAULT_MODEL_PATH
+    result = reconstruct(recording, load_checkpoint(model_path), ReconstructionOptions(), progress=True)
+    write_bvh(result.motion, out / "reconstruction.bvh")
+    write_npz(result, out / "reconstruction.npz")
     console.print(
-        f"[bold]4. simulation[/bold] ground-truth motion → {out / 'simulated_again.txt'} "
-        f"({simulated.duration_s:.2f} s)"
+        f"[bold]4. reconstruction[/bold] {out / 'reconstruction.bvh'} ({result.motion.n_frames} frames at "
+        f"{result.motion.fps:g} fps, {result.realtime_factor:.1f} s of motion per second, "
+        f"model {model_path.name})"
+    )
+    truth = resample_motion(read_bvh(DEMO_TRUTH), result.motion.fps)
+    n_frames = min(truth.n_frames, result.motion.n_frames)
+    metrics = summarise(
+        result.motion.joint_positions_m()[:n_frames],
+        truth.joint_positions_m()[:n_frames],
+        result.motion.fps,
+        result.contacts[:n_frames],
+    )
+    console.print("[bold]5. accuracy against the ground truth[/bold]")
+    console.print(
+        f"   MPJPE {metrics['mpjpe_cm']:.1f} cm (legs {metrics['mpjpe_legs_cm']:.1f}, upper body "
+        f"{metrics['mpjpe_upper_cm']:.1f}), PA-MPJPE {metrics['pa_mpjpe_cm']:.1f} cm, foot skate "
+        f"{metrics['foot_skate_cm_s']:.1f} cm/s, contact F1 {metrics['contact_f1']:.2f}"
     )
     return 0

@@ -1,0 +1,31 @@
+"""The README's main command, ``step2motion demo``, end to end on the bundled recording (tiny model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_reconstruction import simulated_walk, tiny_checkpoint
+
+from step2motion.cli import main
+from step2motion.io.bvh import read_bvh
+
+
+def test_demo_writes_plot_reconstruction_and_reports_accuracy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, stats = simulated_walk()
+    model = tiny_checkpoint(tmp_path / "tiny.safetensors", stats)
+    assert main(["demo", "-o", str(tmp_path / "demo"), "--model", str(model)]) == 0
+    printed = capsys.readouterr().out
+    assert "MPJPE" in printed and "contact F1" in printed
+    motion = read_bvh(tmp_path / "demo" / "reconstruction.bvh")
+    assert motion.duration_s == pytest.approx(5.43, abs=1 / 30)
+    assert np.isfinite(motion.joint_positions_m()).all()
+    assert (tmp_path / "demo" / "insoles.png").stat().st_size > 10_000
+
+
+def test_demo_without_a_model_is_one_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "-o", str(tmp_path), "--model", str(tmp_path / "missing.safetensors")]) == 2
+    assert "model checkpoint not found" in capsys.readouterr().err
