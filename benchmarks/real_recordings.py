@@ -1,0 +1,269 @@
+"""Reality check on real insole exports, which have no motion capture: does the reconstruction walk, and do
+its feet touch down when the insoles say they did?
+
+For each Moticon OpenGo export (default: the real exports in ``../shared/data/insoles_real``), the motion
+is reconstructed with the checkpoint (:func:`step2motion.reconstruction.pipeline.reconstruct`, model
+defaults, seed 0) and written as ``<name>.bvh`` + ``<name>.npz`` into ``--out`` for viewing. Printed:
+
+Contact sources, each ``[T, 2]`` on the output frames: the insole force stance the pipeline uses
+(:func:`~step2motion.reconstruction.foot_contacts.stance_at_times`, a baseline for what the frame grid
+and the force threshold alone cost); the output motion
+(:func:`~step2motion.evaluation.motion_metrics.motion_contacts` on the BVH's joint positions: a foot
+joint within 5 cm of its floor level and slower than 0.8 m/s); and the model's own poses before the
+skeleton fit and foot pinning (same rule). The output motion's feet are pinned while the insoles say
+planted, so its contacts lean on the insole stance; the pre-pinning poses show what the network
+generated. Motion contacts flicker (a foot joint grazing the thresholds), so every source is debounced
+by the insole stance rule (:func:`debounced`) before its edges count as steps; the edge count before
+debouncing is printed too.
+
+* **Does it walk**: horizontal path length of the root (Hips) and mean speed over the recording, net
+  displacement, pelvis height range (min–max of the Hips height above the floor); cadence
+  (``120 / median stride``, strides of one foot between consecutive contact onsets, pauses longer than
+  :data:`~step2motion.evaluation.recording_stats.MAX_STRIDE_S` dropped) of the output motion's contacts
+  next to the same statistic from the recording's own force-based stance
+  (:func:`~step2motion.evaluation.recording_stats.recording_statistics`).
+* **Contact timing** against the exporter's step events (``left/right steps[]`` columns, read by
+  :func:`~step2motion.io.moticon.read_step_events`), per source and foot: for every heel strike the
+  nearest contact onset, for every toe-off the nearest contact offset. Reported: events and edges, the
+  share of events with an edge within :data:`MATCH_WINDOW_S` and the share of edges with an event that
+  close (so that spurious edges, which would match every event by chance, show), median and p90
+  absolute timing error over all events (matched or not), and the median signed error (positive: the
+  contact edge comes after the event).
+
+    .venv/bin/python benchmarks/real_recordings.py [REC.txt ...] [--model M.safetensors] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from step2motion import gait_events, skeleton
+from step2motion.cli.reconstruct import TRAIN_HINT
+from step2motion.errors import InputError
+from step2motion.evaluation.motion_metrics import motion_contacts
+from step2motion.evaluation.recording_stats import _gait_cycle_statistics, recording_statistics
+from step2motion.io.bvh import write_bvh
+from step2motion.io.moticon import read_moticon, read_step_events
+from step2motion.model.checkpoint import DEFAULT_MODEL_PATH, Checkpoint, load_checkpoint
+from step2motion.reconstruction import Reconstruction, ReconstructionOptions, reconstruct, write_npz
+from step2motion.recording import SIDES
+
+REPO = Path(__file__).resolve().parent.parent
+REAL_DIR = REPO.parent / "shared" / "data" / "insoles_real" / "moticon-opengo-1.0.3_testdata"
+#: A contact edge this close to a step event counts as the same event.
+MATCH_WINDOW_S = 0.150
+_ROOT = skeleton.joint_index("Hips")
+OUTPUT_MOTION = "output motion (pinned)"
+_EDGES = {"heel_strike": gait_events.heel_strikes, "toe_off": gait_events.toe_offs}
+
+
+def load_model(path: Path) -> Checkpoint:
+    """The checkpoint at ``path``, or exit with a message saying how to get one."""
+    if not path.is_file():
+        sys.exit(f"{path}: no model checkpoint here; {TRAIN_HINT}")
+    return load_checkpoint(path)
+
+
+@dataclass(frozen=True)
+class EventTiming:
+    """How close one kind of contact edge (onset or offset) comes to one kind of step event: counts of
+    both, and the timing scores of :func:`event_timing` (s)."""
+
+    n_events: int
+    n_edges: int
+    matched_share: float
+    edge_precision: float
+    median_abs_s: float
+    p90_abs_s: float
+    median_signed_s: float
+
+
+def event_timing(events_s: np.ndarray, edges_s: np.ndarray) -> EventTiming:
+    """For each event the nearest edge: share within :data:`MATCH_WINDOW_S`, median / p90 of the absolute
+    difference and median of ``edge − event``; and the share of edges with an event within the window (so
+    that flickering contacts, whose edges are everywhere, do not pass for good timing). NaN where a share
+    or difference has nothing to count."""
+    if events_s.size == 0 or edges_s.size == 0:
+        no_match = 0.0 if events_s.size else math.nan
+        no_precision = 0.0 if edges_s.size else math.nan
+        return EventTiming(events_s.size, edges_s.size, no_match, no_precision, math.nan, math.nan, math.nan)
+    differences = edges_s[None, :] - events_s[:, None]
+    within = np.abs(differences) <= MATCH_WINDOW_S + 1e-9
+    nearest = differences[np.arange(events_s.size), np.abs(differences).argmin(axis=1)]
+    absolute = np.abs(nearest)
+    return EventTiming(
+        events_s.size,
+        edges_s.size,
+        float(np.mean(within.any(axis=1))),
+        float(np.mean(within.any(axis=0))),
+        float(np.median(absolute)),
+        float(np.percentile(absolute, 90)),
+        float(np.median(nearest)),
+    )
+
+
+def contact_sources(result: Reconstruction) -> dict[str, np.ndarray]:
+    """``[T, 2]`` contacts (left, right) on the output frames, per source (module docstring)."""
+    fps = result.motion.fps
+    return {
+        "insole force stance": result.contacts,
+        OUTPUT_MOTION: motion_contacts(result.motion.joint_positions_m(), fps),
+        "model poses (unpinned)": motion_contacts(result.samples_m.mean(axis=0), fps),
+    }
+
+
+def debounced(contacts: np.ndarray, fps: float) -> np.ndarray:
+    """``[T, 2]`` contacts without flicker, by the insole stance rule: :func:`gait_events.detect_stance`
+    on the 0/1 contact signal (a 3-frame median at 30 Hz, then gaps shorter than 0.10 s closed and
+    contacts shorter than 0.12 s dropped)."""
+    return np.stack(
+        [gait_events.detect_stance(foot.astype(float), fps, threshold_n=1.0) for foot in contacts.T], axis=1
+    )
+
+
+def cadence_steps_per_min(contacts: np.ndarray, time_s: np.ndarray) -> float:
+    """Cadence of ``[T, 2]`` contacts, computed as the recording statistics compute it from stance."""
+    stances = {side: contacts[:, i] for i, side in enumerate(SIDES)}
+    return float(_gait_cycle_statistics(stances, time_s)["cadence_steps_per_min"])
+
+
+@dataclass(frozen=True)
+class WalkSummary:
+    """Whether a reconstruction walks: root path (m), net displacement (m), mean speed (m/s), cadences
+    (steps/min) of the reconstructed feet and of the recording, pelvis height range (m)."""
+
+    duration_s: float
+    path_m: float
+    net_m: float
+    mean_speed_m_s: float
+    cadence_motion: float
+    cadence_recording: float
+    pelvis_min_m: float
+    pelvis_max_m: float
+
+
+def walk_summary(result: Reconstruction, contacts: np.ndarray, recording_cadence: float) -> WalkSummary:
+    """The summary of ``result`` whose output motion has ``contacts`` ``[T, 2]``."""
+    root_m = result.motion.joint_positions_m()[:, _ROOT]
+    horizontal = root_m[:, [0, 2]]
+    path_m = float(np.linalg.norm(np.diff(horizontal, axis=0), axis=1).sum())
+    duration_s = result.motion.duration_s
+    return WalkSummary(
+        duration_s=duration_s,
+        path_m=path_m,
+        net_m=float(np.linalg.norm(horizontal[-1] - horizontal[0])),
+        mean_speed_m_s=path_m / duration_s,
+        cadence_motion=cadence_steps_per_min(contacts, result.time_s),
+        cadence_recording=recording_cadence,
+        pelvis_min_m=float(root_m[:, 1].min()),
+        pelvis_max_m=float(root_m[:, 1].max()),
+    )
+
+
+def _ms(seconds: float) -> str:
+    return "–" if math.isnan(seconds) else f"{seconds * 1000:.0f}"
+
+
+def _share(share: float) -> str:
+    return "–" if math.isnan(share) else f"{share:.0%}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "recordings", type=Path, nargs="*", metavar="REC.txt", help=f"default: {REAL_DIR}/*.txt"
+    )
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH, help="checkpoint (.safetensors)")
+    parser.add_argument("--out", type=Path, default=Path("out/real_recordings"), help="BVH + NPZ folder")
+    args = parser.parse_args(argv)
+
+    paths = args.recordings or sorted(REAL_DIR.glob("*.txt"))
+    if not paths:
+        print(f"skipped: no real recordings given and none in {REAL_DIR} (the shared data is absent)")
+        return 0
+    checkpoint = load_model(args.model)
+    args.out.mkdir(parents=True, exist_ok=True)
+    walk = Table(
+        title="Does it walk", caption="cadence: 120 / median stride; path and speed: Hips, horizontal"
+    )
+    for column in (
+        "recording", "s", "path m", "net m", "speed m/s", "cadence motion", "cadence recording",
+        "pelvis height m",
+    ):  # fmt: skip
+        walk.add_column(column, justify="left" if column == "recording" else "right")
+    timing = Table(
+        title="Contact edges vs the recording's step events",
+        caption=f"contacts debounced (edges before debouncing in brackets); nearest contact onset per heel "
+        f"strike, offset per toe-off; matched: events with an edge within {MATCH_WINDOW_S * 1000:.0f} ms; "
+        "edges near: edges with an event that close; |Δt| over all events; Δt > 0: edge after the event",
+    )
+    for column in ("recording", "contacts from", "foot", "event"):
+        timing.add_column(column)
+    for column in ("events", "edges", "matched", "edges near", "|Δt| median ms", "p90 ms", "Δt median ms"):
+        timing.add_column(column, justify="right")
+
+    for path in paths:
+        recording = read_moticon(path)
+        result = reconstruct(recording, checkpoint, ReconstructionOptions(), progress=True)
+        write_bvh(result.motion, args.out / f"{path.stem}.bvh")
+        write_npz(result, args.out / f"{path.stem}.npz")
+        cadence = float(recording_statistics(recording)["recording"]["cadence_steps_per_min"])
+        sources = contact_sources(result)
+        clean = {source: debounced(contacts, result.motion.fps) for source, contacts in sources.items()}
+        summary = walk_summary(result, clean[OUTPUT_MOTION], cadence)
+        walk.add_row(
+            path.stem,
+            f"{summary.duration_s:.1f}",
+            f"{summary.path_m:.2f}",
+            f"{summary.net_m:.2f}",
+            f"{summary.mean_speed_m_s:.2f}",
+            f"{summary.cadence_motion:.1f}",
+            f"{summary.cadence_recording:.1f}",
+            f"{summary.pelvis_min_m:.2f}–{summary.pelvis_max_m:.2f}",
+        )
+        try:
+            events = read_step_events(recording)
+        except InputError as error:
+            timing.add_row(path.stem, f"skipped: {error.message}")
+            timing.add_section()
+            continue
+        for source, contacts in sources.items():
+            for column, side in enumerate(SIDES):
+                for event, edges in _EDGES.items():
+                    scores = event_timing(
+                        events[side][f"{event}_s"], edges(clean[source][:, column], result.time_s)
+                    )
+                    n_raw = edges(contacts[:, column], result.time_s).size
+                    timing.add_row(
+                        path.stem,
+                        source,
+                        side,
+                        event.replace("_", " "),
+                        str(scores.n_events),
+                        f"{scores.n_edges} ({n_raw})",
+                        _share(scores.matched_share),
+                        _share(scores.edge_precision),
+                        _ms(scores.median_abs_s),
+                        _ms(scores.p90_abs_s),
+                        _ms(scores.median_signed_s),
+                    )
+        timing.add_section()
+    console = Console(width=150)
+    console.print(f"model: {args.model}; reconstructions (BVH + NPZ) in {args.out}", highlight=False)
+    console.print(walk)
+    console.print(timing)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""The benchmark scripts still run (tiny random model, a simulated 3.3-s walk) and their helpers measure
+what they say; the numbers themselves are only meaningful with a trained model on a quiet machine."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import importlib.util
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+from test_reconstruction import _one_torch_thread, simulated_walk, tiny_checkpoint  # noqa: F401 (fixture)
+
+from step2motion import gait_events
+from step2motion.io.moticon import STEP_EVENT_CODES, write_moticon
+from step2motion.model.checkpoint import load_checkpoint
+from step2motion.reconstruction.pipeline import wearer_weight_n
+from step2motion.recording import SIDES
+from step2motion.training.config import load_train_config
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+@functools.cache
+def _script(name: str) -> ModuleType:
+    """A benchmark script as a module (registered, as dataclasses need, before it runs)."""
+    spec = importlib.util.spec_from_file_location(f"benchmark_{name}", BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A tiny checkpoint and the simulated walk as an export whose step events are the edges of its own
+    force stance (as the pipeline detects it), so the insole contacts must match them."""
+    folder = tmp_path_factory.mktemp("bench")
+    recording, stats = simulated_walk()
+    threshold_n = gait_events.stance_threshold_n(wearer_weight_n(recording))
+    columns = {}
+    for side in SIDES:
+        stance = gait_events.detect_stance(recording.foot(side).total_force_n, recording.rate_hz, threshold_n)
+        codes = np.full(recording.n_samples, np.nan)
+        for code, (code_side, event) in STEP_EVENT_CODES.items():
+            if code_side == side:
+                edges = gait_events.heel_strikes if event == "heel_strike" else gait_events.toe_offs
+                codes[np.searchsorted(recording.time_s, edges(stance, recording.time_s))] = code
+        columns[f"{side} steps[]"] = codes
+    path = folder / "walk.txt"
+    write_moticon(dataclasses.replace(recording, extra_columns=columns), path)
+    return tiny_checkpoint(folder / "tiny.safetensors", stats), path
+
+
+def test_speed_script_prints_every_table(
+    files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    model, recording = files
+    speed = _script("speed")
+    argv = ["--model", str(model), "--recording", str(recording), "--threads", "1", "--repeats", "1"]
+    assert speed.main([*argv, "--train-steps", "1"]) == 0
+    out = capsys.readouterr().out
+    for title in ("Offline reconstruction", "Streaming", "Training objective", "Peak memory", "CPU:"):
+        assert title in out
+    n_parameters = sum(p.numel() for p in load_checkpoint(model).model.parameters())
+    assert f"{n_parameters / 1e6:.2f} M parameters" in out
+    with pytest.raises(SystemExit, match="step2motion train"):
+        speed.main(["--model", str(model.with_name("absent.safetensors"))])
+
+
+def test_speed_helpers_measure_streaming_and_training(files: tuple[Path, Path]) -> None:
+    model, _ = files
+    speed = _script("speed")
+    checkpoint = load_checkpoint(model)
+    recording = simulated_walk()[0]
+    timing = speed.stream_timing(recording, checkpoint, push_samples=10)
+    assert timing.lookahead_s == pytest.approx(0.1)
+    # pushes commit frames once the lookahead is covered: all but the first few of the 33 pushes
+    assert 25 <= timing.committing_push_s.size <= 33 and (timing.committing_push_s > 0).all()
+    assert timing.total_compute_s >= timing.committing_push_s.sum()
+    train_config = load_train_config(BENCHMARKS.parent / "configs" / "default.json")
+    step_s = speed.training_step_s(checkpoint.config, train_config, n_steps=2)
+    assert step_s.shape == (2,) and (step_s > 0).all()
+
+
+def test_event_timing_takes_the_nearest_edge() -> None:
+    timing = _script("real_recordings").event_timing(
+        np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.05, 2.3, 3.98])
+    )
+    assert (timing.n_events, timing.n_edges) == (4, 3)
+    assert timing.matched_share == pytest.approx(0.5)  # 1.05 and 3.98 are within 150 ms; 2.3 is not
+    assert timing.edge_precision == pytest.approx(2 / 3)
+    # nearest edges: 1.05, 2.3, 2.3 (for 3.0: 0.7 away, 3.98 is 0.98 away), 3.98
+    assert timing.median_abs_s == pytest.approx(np.median([0.05, 0.3, 0.7, 0.02]))
+    assert timing.p90_abs_s == pytest.approx(np.percentile([0.05, 0.3, 0.7, 0.02], 90))
+    assert timing.median_signed_s == pytest.approx(np.median([0.05, 0.3, -0.7, -0.02]))
+    empty = _script("real_recordings").event_timing(np.array([1.0]), np.array([]))
+    assert empty.matched_share == 0.0 and np.isnan(empty.median_abs_s)
+
+
+def test_debouncing_drops_flicker_and_keeps_steps() -> None:
+    steps = np.zeros(90, dtype=bool)
+    steps[10:30] = steps[50:70] = True  # two 0.67-s contacts at 30 Hz
+    flicker = steps.copy()
+    flicker[[20, 40, 41, 60]] = ~flicker[[20, 40, 41, 60]]  # a 1-frame gap, a 2-frame blip, a 1-frame gap
+    clean = _script("real_recordings").debounced(np.stack([flicker, steps], axis=1), 30.0)
+    np.testing.assert_array_equal(clean, np.stack([steps, steps], axis=1))
+
+
+def test_real_recordings_script_writes_and_scores(
+    files: tuple[Path, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    model, recording = files
+    real = _script("real_recordings")
+    assert real.main([str(recording), "--model", str(model), "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "walk.bvh").is_file() and (tmp_path / "walk.npz").is_file()
+    out = capsys.readouterr().out
+    assert "Does it walk" in out
+    force_rows = [line for line in out.splitlines() if "insole force stance" in line]
+    assert len(force_rows) == 4  # 2 feet × heel strike, toe-off
+    for row in force_rows:  # events are the force stance's own edges, found again on the 30-Hz frame grid:
+        # within a frame period plus half a sample period (nearest sample to each frame)
+        shares_and_ms = re.search(r"(\d+)%\s*│\s*(\d+)%\s*│\s*(\d+)\s*│\s*(\d+)", row).groups()
+        matched, near, median_ms, p90_ms = map(int, shares_and_ms)
+        assert matched == near == 100 and median_ms <= p90_ms <= 1000 / 30 + 5
+    monkeypatch.setattr(real, "REAL_DIR", tmp_path / "absent")
+    assert real.main(["--model", str(model)]) == 0
+    assert "skipped" in capsys.readouterr().out
