@@ -49,7 +49,7 @@ from step2motion import gait_events, skeleton
 from step2motion.cli.reconstruct import TRAIN_HINT
 from step2motion.errors import InputError
 from step2motion.evaluation.motion_metrics import motion_contacts
-from step2motion.evaluation.recording_stats import _gait_cycle_statistics, recording_statistics
+from step2motion.evaluation.recording_stats import gait_cycle_statistics, recording_statistics
 from step2motion.io.bvh import write_bvh
 from step2motion.io.moticon import read_moticon, read_step_events
 from step2motion.model.checkpoint import DEFAULT_MODEL_PATH, Checkpoint, load_checkpoint
@@ -132,7 +132,7 @@ def debounced(contacts: np.ndarray, fps: float) -> np.ndarray:
 def cadence_steps_per_min(contacts: np.ndarray, time_s: np.ndarray) -> float:
     """Cadence of ``[T, 2]`` contacts, computed as the recording statistics compute it from stance."""
     stances = {side: contacts[:, i] for i, side in enumerate(SIDES)}
-    return float(_gait_cycle_statistics(stances, time_s)["cadence_steps_per_min"])
+    return float(gait_cycle_statistics(stances, time_s)["cadence_steps_per_min"])
 
 
 @dataclass(frozen=True)

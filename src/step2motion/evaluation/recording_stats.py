@@ -290,7 +290,7 @@ def _foot_statistics(
     return stats
 
 
-def _gait_cycle_statistics(stances: dict[str, np.ndarray], time_s: np.ndarray) -> dict[str, Value]:
+def gait_cycle_statistics(stances: dict[str, np.ndarray], time_s: np.ndarray) -> dict[str, Value]:
     """Cadence and double support from the strides of both feet (pauses longer than a stride dropped)."""
     both = stances["left"] & stances["right"]
     strides_s, double_support = [], []
@@ -357,7 +357,7 @@ def _statistics(rec: InsoleRecording, body_weight_n: float, source: str) -> dict
         "insole_size": rec.insole_size if rec.insole_size is not None else "n/a",
         "body_weight_n": body_weight_n,
         "body_weight_source": source,
-        **_gait_cycle_statistics(stances, rec.time_s),
+        **gait_cycle_statistics(stances, rec.time_s),
         "quantised_share": _quantised_share(rec),
     }
     feet = {
