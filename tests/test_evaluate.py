@@ -192,7 +192,8 @@ def _with_info(model_path: Path, path: Path, info: dict[str, Any]) -> Path:
         (["--split", "validation"], "no take of the validation subjects"),
         (["--split", "train"], "held-out subjects"),
         (["--variants", "7"], "with variant(s) [7]"),
-        (["--methods", "oracle"], "unknown method(s) oracle"),
+        (["--baselines", "oracle"], "unknown baseline(s) oracle"),
+        (["--baselines", "regression", "--runs", "RUNS"], "regression is not trained; train it"),
         (["--json", "MODEL"], "only reads models"),
         (["--trained-on-test"], "used subject(s) 1 of the test split for training"),
         (["--selected-on-test"], "used subject(s) 2 of the test split for checkpoint selection"),
@@ -212,7 +213,34 @@ def test_bad_inputs_exit_2_with_one_line(
     elif extra == ["--selected-on-test"]:
         info = {"subjects": {"train": ["3"], "validation": ["2"]}}
         model, extra = _with_info(model_path, tmp_path / "m.safetensors", info), []
-    extra = [str(model) if arg == "MODEL" else arg for arg in extra]
+    extra = [str(model) if arg == "MODEL" else str(tmp_path) if arg == "RUNS" else arg for arg in extra]
     assert _evaluate_cli(corpus, model, *extra) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err, err
+
+
+def test_baselines_run_beside_the_model_on_the_same_clips(
+    corpus: tuple[Path, Path], model_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Fitted baselines come from the training subject (3) only; a trained baseline is read from the
+    runs folder; the ones not trained are skipped with a note; the comparison table lists all."""
+    runs = tmp_path / "runs"
+    info = {"subjects": {"train": ["3"], "validation": ["9"]}}
+    _with_info(model_path, runs / "train_regression" / "best.safetensors", info)
+    report = tmp_path / "eval.json"
+    args = ("--steps", "2", "--runs", str(runs), "--cache", str(tmp_path / "cache"), "--json", str(report))
+    assert _evaluate_cli(corpus, model_path, *args, "--baselines", "--markdown", str(tmp_path / "e.md")) == 0
+    captured = capsys.readouterr()
+    assert "skipping no_cross_attention, not trained" in captured.err
+    results = json.loads(report.read_text(encoding="utf-8"))
+    assert list(results) == ["step2motion", "mean_pose", "nearest_neighbour", "regression", "meta"]
+    names = [[c["name"] for c in results[m]["per_clip"]] for m in ("step2motion", "mean_pose", "regression")]
+    assert names[0] == names[1] == names[2]
+    for method in ("mean_pose", "nearest_neighbour", "regression"):
+        assert 0 < results[method]["mpjpe_cm"] < 100
+    assert results["mean_pose"]["settings"]["training_clips"] == 1  # subject 3's one take
+    assert results["nearest_neighbour"]["settings"]["database_windows"] > 0
+    # the tiny regression "baseline" is the diffusion checkpoint: the same network, scored the same way
+    assert results["regression"]["settings"]["pose_model"] == "diffusion"
+    assert "methods compared on test" in captured.out and "| nearest_neighbour |" in captured.out
+    assert "## Methods compared" in (tmp_path / "e.md").read_text(encoding="utf-8")

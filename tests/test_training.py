@@ -73,6 +73,50 @@ def test_configs_load_and_bad_settings_name_the_file(tmp_path: Path) -> None:
     assert caught.value.line == 3
 
 
+def test_a_config_extends_another_and_changes_only_what_it_names(tmp_path: Path) -> None:
+    base = json.loads(SMOKE_CONFIG.read_text(encoding="utf-8"))
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "base.json").write_text(json.dumps(base), encoding="utf-8")
+    child = tmp_path / "configs" / "child.json"
+    child.write_text(
+        json.dumps({"extends": "base.json", "steps": 9, "model": {"denoiser": {"conditioning": "concat"}}}),
+        encoding="utf-8",
+    )
+    parent, config = load_train_config(tmp_path / "configs" / "base.json"), load_train_config(child)
+    assert config.steps == 9 and config.model.denoiser.conditioning == "concat"
+    assert config.model.denoiser.d_model == parent.model.denoiser.d_model  # merged, not replaced
+    assert replace(config, steps=parent.steps, model=parent.model) == parent
+    for extends, message in (("child.json", "cycle"), ("missing.json", "no config file"), (3, "must name")):
+        child.write_text(json.dumps({"extends": extends}), encoding="utf-8")
+        with pytest.raises(InputError, match=message) as caught:
+            load_train_config(child)
+        assert caught.value.path == str(child)
+
+
+def test_ablation_configs_change_one_thing_of_the_default_model() -> None:
+    default = load_train_config(REPO / "configs" / "default.json").model
+    changed = {}
+    for path in sorted((REPO / "configs" / "ablations").glob("*.json")):
+        config = load_train_config(path)
+        assert Path(config.output_dir).name == f"train_{path.stem}"
+        model = config.model
+        changed[path.stem] = (
+            model.pose_model != default.pose_model,
+            model.denoiser != default.denoiser,
+            model.used_stream_names != default.used_stream_names,
+        )
+        assert replace(config, output_dir="x", cache_dir=None, model=default) == replace(
+            load_train_config(REPO / "configs" / "default.json"), output_dir="x"
+        )
+    assert changed == {
+        "imu_only": (False, False, True),
+        "left_foot_only": (False, False, True),
+        "no_cross_attention": (False, True, False),
+        "pressure_only": (False, False, True),
+        "regression": (True, False, False),
+    }
+
+
 def test_learning_rate_warms_up_then_decays_to_the_floor() -> None:
     config = TrainConfig(data_dir="d", steps=100, lr=1e-3, warmup_steps=10, final_lr_fraction=0.1)
     rates = np.array([learning_rate(config, step) for step in range(100)])

@@ -10,6 +10,8 @@ from pathlib import Path
 from step2motion.cli.reconstruct import add_sampling_arguments
 
 DEFAULT_DATA = Path("out/sim_corpus")
+DEFAULT_RUNS = Path("out")
+DEFAULT_CACHE = Path("out/train_default/feature_cache")
 
 DESCRIPTION = """\
 Reconstruct every take of the chosen split's subjects in a paired data folder (what 'step2motion
@@ -24,12 +26,19 @@ position and hip heading are the truth's); root-relative errors then include hea
 is the end-point error per metre walked. Foot skating and contact F1 use the contacts of the insoles'
 force. Means are frame-weighted. Metric definitions: step2motion.evaluation.motion_metrics.
 
+--baselines adds, on the same clips and through the same pipeline: mean_pose and nearest_neighbour
+(fitted now on the split's training subjects of --data; features cached in --cache), and the trained
+baselines and ablations regression, no_cross_attention, pressure_only, imu_only and left_foot_only
+(checkpoints RUNS/train_<name>/best.safetensors, trained by
+'step2motion train --config configs/ablations/<name>.json'; one not trained yet is skipped with a note).
+Name some to run only those. A comparison table (methods × metrics, and MPJPE per style) ends the output.
+
 Only reads models. Test numbers are for reporting: select checkpoints with --split validation. A model
 whose recorded training (or, for test, selection) subjects include evaluated subjects is refused.
 
 --json writes {"step2motion": {metrics (units in the keys), "per_style", "joint_mpjpe_cm", "settings",
-"per_clip"}, "meta": {model, split, data, clips, seconds, steps, samples, wall_s, ...}}; undefined
-metrics are null."""
+"per_clip"}, <one such entry per baseline>, "meta": {model, split, data, clips, seconds, steps, samples,
+wall_s, ...}}; undefined metrics are null."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -64,12 +73,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="simulation variants to evaluate (index.csv's 'variant' column; default 0, the base simulation)",
     )
     data.add_argument("--limit", type=int, metavar="N", help="evaluate only the first N clips")
-    data.add_argument(
-        "--methods",
-        nargs="+",
-        default=["step2motion"],
+    baselines = parser.add_argument_group("baselines and ablations")
+    baselines.add_argument(
+        "--baselines",
+        nargs="*",
         metavar="NAME",
-        help="methods to evaluate (default step2motion)",
+        help="also evaluate baselines and ablations (all, or the ones named; see above)",
+    )
+    baselines.add_argument(
+        "--runs",
+        type=Path,
+        default=DEFAULT_RUNS,
+        metavar="DIR",
+        help=f"folder of the trained baselines' runs (default {DEFAULT_RUNS})",
+    )
+    baselines.add_argument(
+        "--cache",
+        type=Path,
+        default=DEFAULT_CACHE,
+        metavar="DIR",
+        help=f"clip feature cache for fitting baselines (default {DEFAULT_CACHE}, the default training's)",
     )
     add_sampling_arguments(parser)
     output = parser.add_argument_group("output")
@@ -99,35 +122,74 @@ def _write_text(path: Path, text: str) -> None:
         raise InputError(f"cannot write: {error.strerror}", path) from None
 
 
+def _baseline_methods(args: argparse.Namespace, split: object, model_config: object) -> dict[str, object]:
+    """The baselines asked for by ``--baselines`` (module help), in a fixed order."""
+    from step2motion.errors import InputError
+    from step2motion.evaluation.evaluate import (
+        FITTED_BASELINES,
+        TRAINED_BASELINES,
+        CheckpointMethod,
+        MethodSettings,
+        fit_baselines,
+        trained_baseline_path,
+    )
+
+    known = (*FITTED_BASELINES, *TRAINED_BASELINES)
+    named = list(dict.fromkeys(args.baselines)) or list(known)
+    unknown = [name for name in named if name not in known]
+    if unknown:
+        raise InputError(f"unknown baseline(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    methods: dict[str, object] = {}
+    if any(name in FITTED_BASELINES for name in named):
+        fitted = fit_baselines(
+            args.data, split, model_config.window_frames, model_config.frame_rate_hz, args.cache
+        )
+        methods |= {name: fitted[name] for name in FITTED_BASELINES if name in named}
+    for name in (n for n in TRAINED_BASELINES if n in named):
+        path = trained_baseline_path(args.runs, name)
+        if not path.is_file():
+            hint = f"train it: step2motion train --config configs/ablations/{name}.json"
+            if args.baselines:  # asked for by name
+                raise InputError(f"{name} is not trained; {hint}", path)
+            print(f"note: skipping {name}, not trained ({path}); {hint}", file=sys.stderr)
+            continue
+        methods[name] = CheckpointMethod(MethodSettings(path, 1, args.steps, args.seed, args.guidance))
+    return methods
+
+
 def run(args: argparse.Namespace) -> int:
     from step2motion.cli.reconstruct import TRAIN_HINT
     from step2motion.errors import InputError
     from step2motion.evaluation.evaluate import (
-        METHODS,
+        COMPARISON_METRICS,
+        MODEL_METHOD,
+        CheckpointMethod,
         MethodSettings,
         check_held_out,
+        comparison_rows,
         evaluate,
         markdown_report,
         markdown_table,
         select_clips,
+        style_comparison_rows,
         summary_rows,
         table_columns,
     )
     from step2motion.evaluation.split import default_split_path, load_split
     from step2motion.model.checkpoint import DEFAULT_MODEL_PATH
 
-    unknown = [name for name in args.methods if name not in METHODS]
-    if unknown:
-        raise InputError(f"unknown method(s) {', '.join(unknown)}; known: {', '.join(METHODS)}")
     model_path: Path = args.model or DEFAULT_MODEL_PATH
     if not model_path.is_file():
         what = "the bundled default model is not installed" if args.model is None else "no model file here"
         raise InputError(f"{what}; {TRAIN_HINT}", model_path)
     _check_outputs(args, model_path)
     split_path: Path = args.split_file or default_split_path()
-    clips = select_clips(args.data, load_split(split_path), args.split, args.variants, args.limit)
-    settings = MethodSettings(model_path, args.samples, args.steps, args.seed, args.guidance)
-    methods = {name: METHODS[name](settings) for name in dict.fromkeys(args.methods)}
+    split = load_split(split_path)
+    clips = select_clips(args.data, split, args.split, args.variants, args.limit)
+    model = CheckpointMethod(MethodSettings(model_path, args.samples, args.steps, args.seed, args.guidance))
+    methods = {MODEL_METHOD: model}
+    if args.baselines is not None:
+        methods |= _baseline_methods(args, split, model.checkpoint.config)
     subjects = {clip.entry.subject for clip in clips}
     for name, method in methods.items():
         check_held_out(name, method, args.split, subjects)
@@ -137,7 +199,7 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     meta = {
-        **next(iter(methods.values())).settings,
+        **model.settings,
         "split": args.split,
         "split_file": str(split_path),
         "data": str(args.data),
@@ -147,6 +209,12 @@ def run(args: argparse.Namespace) -> int:
     for name, result in evaluation.methods.items():
         print(f"\n{name} on {args.split} ({len(clips)} clips, {result.seconds:.1f} s of motion):")
         print(markdown_table(summary_rows(result), table_columns(result)))
+    if len(methods) > 1:
+        print(f"\nmethods compared on {args.split}:")
+        print(markdown_table(comparison_rows(evaluation), COMPARISON_METRICS))
+        styles = style_comparison_rows(evaluation)
+        print("\nMPJPE (cm) per style:")
+        print(markdown_table(styles, list(next(iter(styles.values())))))
     print(f"\nwall time {evaluation.meta['wall_s']:.1f} s")
     if args.json is not None:
         _write_text(args.json, json.dumps(evaluation.to_json(), indent=1) + "\n")

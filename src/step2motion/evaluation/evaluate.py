@@ -4,8 +4,10 @@ Why a library beside the command: the test report, baselines and ablations must 
 line up the same frames and align the same way, so that their numbers differ only by the method.
 
 A **method** maps an insole recording — and nothing else — to world joint positions on frame times of
-the recording's clock (:class:`MethodOutput`); :data:`METHODS` names the known ones (the Step2Motion
-diffusion model is ``step2motion``; baselines add entries). Per clip, the evaluation
+the recording's clock (:class:`MethodOutput`): a model checkpoint (:class:`CheckpointMethod`; the
+Step2Motion diffusion model is ``step2motion``, the trained baselines and ablations of
+:data:`TRAINED_BASELINES` are checkpoints too) or a fitted baseline (:func:`fit_baselines`); all go
+through the same reconstruction pipeline. Per clip, the evaluation
 
 1. reads the recording and hands it to each method;
 2. reads the paired motion (its frame 0 at time 0 of the recording, as ``index.csv`` promises), resamples
@@ -31,7 +33,7 @@ from __future__ import annotations
 import csv
 import math
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -52,12 +54,15 @@ from step2motion.model.checkpoint import load_checkpoint
 from step2motion.motion import Motion
 from step2motion.reconstruction.foot_contacts import stance_at_times
 from step2motion.reconstruction.pipeline import (
+    Reconstruction,
     ReconstructionOptions,
     from_first_sample,
     reconstruct,
+    reconstruct_with,
     resample_frames,
     wearer_weight_n,
 )
+from step2motion.reconstruction.windowed_sampling import WindowPredictor
 from step2motion.recording import InsoleRecording
 
 #: Splits an evaluation may report: held-out subjects only.
@@ -134,9 +139,20 @@ class MethodSettings:
     guidance: float | None = None
 
 
-class DiffusionMethod:
-    """The Step2Motion diffusion model of a checkpoint (:func:`~step2motion.reconstruction.pipeline.
-    reconstruct`); exports the skeleton motion's joint positions."""
+def method_output(result: Reconstruction) -> MethodOutput:
+    """What evaluation scores of a reconstruction: the exported skeleton motion's joint positions."""
+    return MethodOutput(
+        time_s=result.time_s,
+        fps=result.motion.fps,
+        positions_m=result.motion.joint_positions_m(),
+        samples_m=result.samples_m if result.n_samples > 1 else None,
+        wall_s=result.wall_s,
+    )
+
+
+class CheckpointMethod:
+    """The model of a checkpoint — diffusion or regression, all sensors or fewer — through
+    :func:`~step2motion.reconstruction.pipeline.reconstruct`."""
 
     def __init__(self, settings: MethodSettings) -> None:
         self.model_path = settings.model_path
@@ -147,14 +163,22 @@ class DiffusionMethod:
 
     @property
     def settings(self) -> dict[str, Any]:
-        diffusion = self.checkpoint.config.diffusion
-        return {
+        config = self.checkpoint.config
+        diffusion = config.diffusion
+        settings = {
             "model": str(self.model_path),
-            "steps": self.options.steps or diffusion.sample_steps,
+            "pose_model": config.pose_model,
+            "conditioning": config.denoiser.conditioning,
+            "streams": list(config.used_stream_names),
             "samples": self.options.n_samples,
-            "guidance": diffusion.guidance_scale if self.options.guidance is None else self.options.guidance,
             "seed": self.options.seed,
         }
+        if config.pose_model == "diffusion":
+            settings["steps"] = self.options.steps or diffusion.sample_steps
+            settings["guidance"] = (
+                diffusion.guidance_scale if self.options.guidance is None else self.options.guidance
+            )
+        return settings
 
     @property
     def subjects_seen(self) -> Mapping[str, frozenset[str]]:
@@ -162,18 +186,78 @@ class DiffusionMethod:
         return {role: frozenset(recorded.get(role, ())) for role in ("train", "validation")}
 
     def __call__(self, rec: InsoleRecording) -> MethodOutput:
-        result = reconstruct(rec, self.checkpoint, self.options)
-        return MethodOutput(
-            time_s=result.time_s,
-            fps=result.motion.fps,
-            positions_m=result.motion.joint_positions_m(),
-            samples_m=result.samples_m if result.n_samples > 1 else None,
-            wall_s=result.wall_s,
-        )
+        return method_output(reconstruct(rec, self.checkpoint, self.options))
 
 
-#: Known methods by name: each builds a :class:`Method` from the command line's settings.
-METHODS: dict[str, Callable[[MethodSettings], Method]] = {"step2motion": DiffusionMethod}
+class PredictorMethod:
+    """A fitted baseline (any :class:`~step2motion.reconstruction.windowed_sampling.WindowPredictor`)
+    through :func:`~step2motion.reconstruction.pipeline.reconstruct_with`."""
+
+    def __init__(
+        self, predictor: WindowPredictor, settings: dict[str, Any], train_subjects: Iterable[str]
+    ) -> None:
+        self.predictor = predictor
+        self._settings = settings
+        self._train_subjects = frozenset(train_subjects)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return self._settings
+
+    @property
+    def subjects_seen(self) -> Mapping[str, frozenset[str]]:
+        return {"train": self._train_subjects, "validation": frozenset()}
+
+    def __call__(self, rec: InsoleRecording) -> MethodOutput:
+        return method_output(reconstruct_with(rec, self.predictor, ReconstructionOptions()))
+
+
+#: The default model's name in reports.
+MODEL_METHOD = "step2motion"
+#: Baselines and ablations that are trained models: ``configs/ablations/<name>.json`` trains each into
+#: ``out/train_<name>`` (:func:`trained_baseline_path`).
+TRAINED_BASELINES: tuple[str, ...] = (
+    "regression",
+    "no_cross_attention",
+    "pressure_only",
+    "imu_only",
+    "left_foot_only",
+)
+#: Baselines fitted at evaluation time from the training subjects (:func:`fit_baselines`).
+FITTED_BASELINES: tuple[str, ...] = ("mean_pose", "nearest_neighbour")
+
+
+def trained_baseline_path(runs_dir: str | Path, name: str) -> Path:
+    """Where ``configs/ablations/<name>.json`` leaves the checkpoint selected on validation."""
+    return Path(runs_dir) / f"train_{name}" / "best.safetensors"
+
+
+def fit_baselines(
+    data_dir: str | Path,
+    split: Split,
+    window_frames: int,
+    frame_rate_hz: float,
+    cache_dir: str | Path | None = None,
+    progress: bool = True,
+) -> dict[str, Method]:
+    """:data:`FITTED_BASELINES` fitted on ``split``'s training subjects of ``data_dir`` (features cached
+    in ``cache_dir``), cutting windows like the model (``window_frames`` at ``frame_rate_hz``)."""
+    from step2motion.baselines.mean_pose import MeanPosePredictor
+    from step2motion.baselines.nearest_neighbour import NearestNeighbourPredictor
+    from step2motion.baselines.training_set import load_training_set
+
+    training = load_training_set(data_dir, split, frame_rate_hz, cache_dir, progress=progress)
+    clips = len(training.clips) // 2
+    mean_pose = MeanPosePredictor(training, window_frames, frame_rate_hz)
+    neighbour = NearestNeighbourPredictor(training, window_frames, frame_rate_hz)
+    return {
+        "mean_pose": PredictorMethod(mean_pose, {"training_clips": clips}, training.subjects),
+        "nearest_neighbour": PredictorMethod(
+            neighbour,
+            {"training_clips": clips, "database_windows": neighbour.n_windows},
+            training.subjects,
+        ),
+    }
 
 
 def check_held_out(name: str, method: Method, split_name: str, subjects: Iterable[str]) -> None:
@@ -496,11 +580,46 @@ def summary_rows(evaluation: MethodEvaluation) -> dict[str, dict[str, float]]:
     return {"all": evaluation.overall(), **evaluation.per_style()}
 
 
+#: Columns of the method comparison table.
+COMPARISON_METRICS: tuple[str, ...] = (
+    "mpjpe_cm",
+    "mpjpe_legs_cm",
+    "mpjpe_upper_cm",
+    "pa_mpjpe_cm",
+    "mpjve_legs_cm_s",
+    "jitter_m_s3",
+    "root_drift_m_per_m",
+    "foot_skate_cm_s",
+    "contact_f1",
+    "motion_s_per_wall_s",
+)
+
+
+def comparison_rows(evaluation: Evaluation) -> dict[str, dict[str, float]]:
+    """One row per method: its metrics over all clips."""
+    return {name: result.overall() for name, result in evaluation.methods.items()}
+
+
+def style_comparison_rows(evaluation: Evaluation, metric: str = "mpjpe_cm") -> dict[str, dict[str, float]]:
+    """One row per method, one column per style (and ``all``): ``metric``."""
+    return {
+        name: {"all": result.overall()[metric]} | {s: m[metric] for s, m in result.per_style().items()}
+        for name, result in evaluation.methods.items()
+    }
+
+
 def markdown_report(evaluation: Evaluation) -> str:
-    """The evaluation as Markdown: what was evaluated, then per method its table and the truth's floor."""
+    """The evaluation as Markdown: what was evaluated, the methods side by side (with several), then per
+    method its table and the truth's floor."""
     meta = evaluation.meta
     lines = ["# Evaluation", ""]
     lines += [f"- {key}: {value}" for key, value in meta.items()]
+    if len(evaluation.methods) > 1:
+        styles = style_comparison_rows(evaluation)
+        columns = list(next(iter(styles.values())))
+        compared = markdown_table(comparison_rows(evaluation), COMPARISON_METRICS)
+        lines += ["", "## Methods compared", "", compared]
+        lines += ["", "MPJPE (cm) per style:", "", markdown_table(styles, columns), ""]
     for name, result in evaluation.methods.items():
         rows = summary_rows(result)
         lines += [

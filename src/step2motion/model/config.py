@@ -18,6 +18,11 @@ from step2motion.skeleton import BODY_PARTS
 
 CONFIG_VERSION = 1
 LOSSES: tuple[str, ...] = ("l1", "mse", "smooth_l1")
+#: How the denoiser reads the insoles: the published per-stream cross-attention, or (the ablation) the
+#: stream encodings of each frame concatenated to that frame's body-part tokens.
+CONDITIONINGS: tuple[str, ...] = ("cross_attention", "concat")
+#: What makes the poses: the diffusion model, or (the baseline) one deterministic pass of the same network.
+POSE_MODELS: tuple[str, ...] = ("diffusion", "regression")
 #: Beta schedules of ``diffusers`` (each is rescaled to zero terminal SNR).
 BETA_SCHEDULES: tuple[str, ...] = ("linear", "scaled_linear", "squaredcos_cap_v2")
 
@@ -61,9 +66,11 @@ class DenoiserConfig:
     n_heads: int = 4  # self-attention heads
     ffn_dim: int = 512
     dropout: float = 0.1
+    conditioning: str = "cross_attention"  # one of CONDITIONINGS
 
     def __post_init__(self) -> None:
         _check_transformer(self.d_model, self.n_layers, self.n_heads, self.ffn_dim, self.dropout, "denoiser")
+        check_choice(self.conditioning, "denoiser.conditioning", CONDITIONINGS)
 
 
 @dataclass(frozen=True)
@@ -130,11 +137,19 @@ class DiffusionConfig:
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """All settings of the denoiser, its conditioning, the root network and the diffusion process."""
+    """All settings of the denoiser, its conditioning, the root network and the diffusion process.
+
+    ``pose_model`` (:data:`POSE_MODELS`) picks diffusion or the deterministic regression baseline;
+    ``streams_used`` names the condition streams the networks may read (None: all). Streams left out are
+    absent in training and inference alike, which is how the single-modality and one-foot ablations
+    are built: same code, fewer sensors.
+    """
 
     schema: ConditionSchema = DEFAULT_SCHEMA
     window_frames: int = 100
     frame_rate_hz: float = 30.0
+    pose_model: str = "diffusion"
+    streams_used: tuple[str, ...] | None = None
     denoiser: DenoiserConfig = field(default_factory=DenoiserConfig)
     root: RootConfig = field(default_factory=RootConfig)
     diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
@@ -142,14 +157,23 @@ class ModelConfig:
     def __post_init__(self) -> None:
         check_positive_int(self.window_frames, "window_frames")
         check_number(self.frame_rate_hz, "frame_rate_hz", 1e-6)
+        check_choice(self.pose_model, "pose_model", POSE_MODELS)
         if self.denoiser.d_model < self.schema.n_streams:
             raise InputError(
                 f"denoiser.d_model ({self.denoiser.d_model}) must be at least the number of condition "
                 f"streams ({self.schema.n_streams}): each stream gets d_model // n_streams attention channels"
             )
-        unknown = [name for name in self.root.streams if name not in self.schema.names]
-        if unknown:
-            raise InputError(f"root.streams {unknown} are not condition streams {list(self.schema.names)}")
+        if self.streams_used is not None:
+            if not self.streams_used or len(set(self.streams_used)) != len(self.streams_used):
+                raise InputError(f"streams_used must name distinct streams, got {list(self.streams_used)}")
+            _check_streams(self.streams_used, self.schema.names, "streams_used")
+        _check_streams(self.root.streams, self.used_stream_names, "root.streams")
+
+    @property
+    def used_stream_names(self) -> tuple[str, ...]:
+        """The condition streams the networks read, in schema order."""
+        used = self.schema.names if self.streams_used is None else self.streams_used
+        return tuple(name for name in self.schema.names if name in used)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict (only str, numbers, lists, dicts)."""
@@ -158,6 +182,8 @@ class ModelConfig:
             "schema": self.schema.to_list(),
             "window_frames": self.window_frames,
             "frame_rate_hz": self.frame_rate_hz,
+            "pose_model": self.pose_model,
+            "streams_used": None if self.streams_used is None else list(self.streams_used),
             "denoiser": asdict(self.denoiser),
             "root": {**asdict(self.root), "streams": list(self.root.streams)},
             "diffusion": {**asdict(self.diffusion), "part_weights": dict(self.diffusion.part_weights)},
@@ -177,6 +203,12 @@ class ModelConfig:
         if "schema" in data:
             data["schema"] = ConditionSchema.from_list(data["schema"])
         return _build(cls, data, "model config")
+
+
+def _check_streams(names: tuple[str, ...], allowed: tuple[str, ...], what: str) -> None:
+    unknown = [name for name in names if name not in allowed]
+    if unknown:
+        raise InputError(f"{what} {unknown} are not among the usable condition streams {list(allowed)}")
 
 
 def _require_mapping(data: object, what: str) -> Mapping[str, Any]:

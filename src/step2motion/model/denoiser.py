@@ -11,6 +11,11 @@ Cross-attention has one head per condition stream: head ``h`` attends only to st
 weights ``[B, S, P·T, T]`` read as "which frames of which sensor each body part looks at". Keys and
 values depend on the condition only, so :meth:`Step2MotionDenoiser.encode_condition` computes them
 once per window and every denoising step reuses them.
+
+The ablation ``conditioning="concat"`` removes the cross-attention blocks: each frame's stream
+encodings are concatenated to each of that frame's body-part tokens at the input (written as the
+equivalent sum of a linear projection of them), so a token sees only its own frame of the insoles
+until self-attention mixes frames.
 """
 
 from __future__ import annotations
@@ -58,16 +63,28 @@ def split_attention_by_part(attention: torch.Tensor) -> dict[str, torch.Tensor]:
 
 @dataclass(frozen=True)
 class EncodedCondition:
-    """Per-layer cross-attention keys and values, each ``[B, S, T, d_head]``; independent of the step."""
+    """The condition as every denoising step reuses it: per-layer cross-attention keys and values, each
+    ``[B, S, T, d_head]`` (cross-attention), or per-frame features ``[B, T, d]`` (concat)."""
 
-    keys_values: tuple[tuple[torch.Tensor, torch.Tensor], ...]
+    keys_values: tuple[tuple[torch.Tensor, torch.Tensor], ...] = ()
+    frame_features: torch.Tensor | None = None
+
+    @property
+    def batch_frames(self) -> tuple[int, int]:
+        """``(B, T)`` of the encoded windows."""
+        if self.frame_features is not None:
+            return tuple(self.frame_features.shape[:2])
+        keys = self.keys_values[0][0]
+        return keys.shape[0], keys.shape[2]
 
     @staticmethod
     def cat(parts: list[EncodedCondition]) -> EncodedCondition:
         """Concatenate along the batch (e.g. conditional and unconditional for one guided pass)."""
         layers = zip(*(part.keys_values for part in parts), strict=True)
+        frames = [part.frame_features for part in parts]
         return EncodedCondition(
-            tuple((torch.cat([k for k, _ in kvs]), torch.cat([v for _, v in kvs])) for kvs in layers)
+            tuple((torch.cat([k for k, _ in kvs]), torch.cat([v for _, v in kvs])) for kvs in layers),
+            None if frames[0] is None else torch.cat(frames),
         )
 
 
@@ -117,7 +134,8 @@ class StreamCrossAttention(nn.Module):
 
 
 class DenoiserLayer(nn.Module):
-    """Pre-norm layer: timestep injection, self-attention, per-stream cross-attention, GELU FFN."""
+    """Pre-norm layer: timestep injection, self-attention, per-stream cross-attention (unless the
+    conditioning is ``concat``), GELU FFN."""
 
     def __init__(self, config: DenoiserConfig, n_streams: int) -> None:
         super().__init__()
@@ -125,8 +143,11 @@ class DenoiserLayer(nn.Module):
         self.time_proj = nn.Linear(d, d)
         self.self_norm = nn.LayerNorm(d)
         self.self_attn = nn.MultiheadAttention(d, config.n_heads, batch_first=True)
-        self.cross_norm = nn.LayerNorm(d)
-        self.cross_attn = StreamCrossAttention(d, n_streams)
+        self.cross_norm: nn.LayerNorm | None = None
+        self.cross_attn: StreamCrossAttention | None = None
+        if config.conditioning == "cross_attention":
+            self.cross_norm = nn.LayerNorm(d)
+            self.cross_attn = StreamCrossAttention(d, n_streams)
         self.ffn_norm = nn.LayerNorm(d)
         self.ffn = nn.Sequential(
             nn.Linear(d, config.ffn_dim), nn.GELU(), nn.Dropout(config.dropout), nn.Linear(config.ffn_dim, d)
@@ -137,31 +158,39 @@ class DenoiserLayer(nn.Module):
         self,
         tokens: torch.Tensor,
         time_embedding: torch.Tensor,
-        keys_values: tuple[torch.Tensor, torch.Tensor],
+        keys_values: tuple[torch.Tensor, torch.Tensor] | None,
         keep_weights: bool = False,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """tokens ``[B, N, d]``, time_embedding ``[B, d]`` → tokens, cross-attention weights or None."""
         tokens = tokens + self.time_proj(time_embedding)[:, None, :]
         normed = self.self_norm(tokens)
         tokens = tokens + self.dropout(self.self_attn(normed, normed, normed, need_weights=False)[0])
-        attended, weights = self.cross_attn(self.cross_norm(tokens), *keys_values, keep_weights)
-        tokens = tokens + self.dropout(attended)
+        weights = None
+        if self.cross_attn is not None:
+            attended, weights = self.cross_attn(self.cross_norm(tokens), *keys_values, keep_weights)
+            tokens = tokens + self.dropout(attended)
         return tokens + self.dropout(self.ffn(self.ffn_norm(tokens))), weights
 
 
 class Step2MotionDenoiser(nn.Module):
     """x0-predicting pose denoiser conditioned on insole streams (see module docstring)."""
 
-    def __init__(self, schema: ConditionSchema, config: DenoiserConfig) -> None:
+    def __init__(
+        self, schema: ConditionSchema, config: DenoiserConfig, used_streams: tuple[str, ...] | None = None
+    ) -> None:
         super().__init__()
         d = config.d_model
         self.schema = schema
         self.d_model = d
-        self.condition_encoder = ConditionEncoder(schema, d)
+        self.condition_encoder = ConditionEncoder(schema, d, used_streams)
+        self.condition_proj: nn.Linear | None = None
+        if config.conditioning == "concat":
+            self.condition_proj = nn.Linear(schema.n_streams * d, d)
         sizes = {part: 3 * len(BODY_PARTS[part]) for part in PART_NAMES}
         self.part_embeddings = nn.ModuleDict({part: nn.Linear(size, d) for part, size in sizes.items()})
         self.part_outputs = nn.ModuleDict({part: nn.Linear(d, size) for part, size in sizes.items()})
         self.part_sizes = [sizes[part] for part in PART_NAMES]
+        self.pose_shape = (N_POSE_JOINTS, 3)
         order = _part_order()
         self.register_buffer("part_order", torch.tensor(order), persistent=False)
         self.register_buffer("inverse_part_order", torch.argsort(torch.tensor(order)), persistent=False)
@@ -174,6 +203,10 @@ class Step2MotionDenoiser(nn.Module):
     ) -> EncodedCondition:
         """Condition ``[B, T, C]`` + stream mask ``[B, S]`` (True = present) → keys/values per layer."""
         memory = self.condition_encoder(condition, stream_mask)
+        if self.condition_proj is not None:
+            batch, _, n_frames, _ = memory.shape
+            per_frame = memory.permute(0, 2, 1, 3).reshape(batch, n_frames, -1)
+            return EncodedCondition(frame_features=self.condition_proj(per_frame))
         return EncodedCondition(tuple(layer.cross_attn.project_memory(memory) for layer in self.layers))
 
     def forward(
@@ -185,7 +218,8 @@ class Step2MotionDenoiser(nn.Module):
     def forward_with_attention(
         self, x_t: torch.Tensor, timesteps: torch.Tensor, condition: EncodedCondition
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """Like :meth:`forward`, plus each layer's cross-attention weights ``[B, S, P·T, T]``.
+        """Like :meth:`forward`, plus each layer's cross-attention weights ``[B, S, P·T, T]`` (none with
+        ``concat`` conditioning).
 
         Tokens are part-major; :func:`split_attention_by_part` separates the body parts.
         """
@@ -196,9 +230,12 @@ class Step2MotionDenoiser(nn.Module):
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         batch, n_frames = self._check_pose(x_t, timesteps, condition)
         tokens = self._embed_parts(x_t)
+        if condition.frame_features is not None:  # part-major tokens: every part gets its frames' features
+            tokens = tokens + condition.frame_features.repeat(1, len(PART_NAMES), 1)
         time_embedding = self.time_mlp(sinusoidal_encoding(timesteps, self.d_model).to(tokens.dtype))
         all_weights = []
-        for layer, keys_values in zip(self.layers, condition.keys_values, strict=True):
+        per_layer = condition.keys_values or (None,) * len(self.layers)
+        for layer, keys_values in zip(self.layers, per_layer, strict=True):
             tokens, weights = layer(tokens, time_embedding, keys_values, keep_weights)
             if weights is not None:
                 all_weights.append(weights)
@@ -224,18 +261,18 @@ class Step2MotionDenoiser(nn.Module):
         batch, n_frames = x_t.shape[:2]
         if tuple(timesteps.shape) != (batch,):
             raise ValueError(f"timesteps must be [{batch}], got {list(timesteps.shape)}")
-        condition_shape = tuple(condition.keys_values[0][0].shape[:3])
-        if condition_shape != (batch, self.schema.n_streams, n_frames):
+        if condition.batch_frames != (batch, n_frames):
             raise ValueError(
-                f"encoded condition is [B, S, T] = {list(condition_shape)}, "
-                f"pose needs {[batch, self.schema.n_streams, n_frames]}"
+                f"encoded condition is [B, T] = {list(condition.batch_frames)}, "
+                f"pose needs {[batch, n_frames]}"
             )
         return batch, n_frames
 
     def parameter_counts(self) -> dict[str, int]:
         """Parameters of the pose prior and of the conditioning (stream encoders + cross-attention blocks)."""
-        conditioning = [self.condition_encoder]
+        conditioning = [self.condition_encoder, self.condition_proj]
         conditioning += [module for layer in self.layers for module in (layer.cross_norm, layer.cross_attn)]
+        conditioning = [module for module in conditioning if module is not None]
         n_conditioning = sum(p.numel() for module in conditioning for p in module.parameters())
         return {
             "prior": sum(p.numel() for p in self.parameters()) - n_conditioning,

@@ -11,15 +11,19 @@ from torch import nn
 from step2motion.model.config import ModelConfig
 from step2motion.model.denoiser import Step2MotionDenoiser
 from step2motion.model.diffusion import PoseDiffusion
+from step2motion.model.regression import PoseRegression
 from step2motion.model.root_displacement import RootDisplacementNet
 
 
 class Step2MotionModel(nn.Module):
-    """``denoiser`` (poses), ``root`` (root displacement), ``diffusion`` (schedule, loss, sampler)."""
+    """``denoiser`` (the pose network), ``root`` (root displacement), ``pose_model`` (how the denoiser
+    makes poses: :class:`PoseDiffusion` — schedule, loss, sampler — or the :class:`PoseRegression`
+    baseline, per ``config.pose_model``)."""
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.config = config
-        self.denoiser = Step2MotionDenoiser(config.schema, config.denoiser)
+        self.denoiser = Step2MotionDenoiser(config.schema, config.denoiser, config.used_stream_names)
         self.root = RootDisplacementNet(config.schema, config.root)
-        self.diffusion = PoseDiffusion(config.diffusion)
+        pose_model = PoseDiffusion if config.pose_model == "diffusion" else PoseRegression
+        self.pose_model: PoseDiffusion | PoseRegression = pose_model(config.diffusion)

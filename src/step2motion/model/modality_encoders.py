@@ -46,16 +46,21 @@ class ConditionEncoder(nn.Module):
 
     Present streams: MLP of the stream's channels plus the sinusoidal frame encoding. Absent streams:
     the stream's learned null embedding at every frame. Absent streams' inputs are zeroed before the
-    MLP, so NaNs in a missing sensor cannot leak into outputs or gradients.
+    MLP, so NaNs in a missing sensor cannot leak into outputs or gradients. Streams not in
+    ``used_streams`` (default: all) have no MLP and are always absent.
     """
 
-    def __init__(self, schema: ConditionSchema, d_model: int) -> None:
+    def __init__(
+        self, schema: ConditionSchema, d_model: int, used_streams: tuple[str, ...] | None = None
+    ) -> None:
         super().__init__()
         self.schema = schema
         self.d_model = d_model
+        used = schema.names if used_streams is None else used_streams
         self.encoders = nn.ModuleDict(
-            {name: stream_mlp(channels, d_model) for name, channels in schema.streams}
+            {name: stream_mlp(channels, d_model) for name, channels in schema.streams if name in used}
         )
+        self.register_buffer("used", torch.tensor([name in used for name in schema.names]), persistent=False)
         self.null_embeddings = nn.Parameter(torch.randn(schema.n_streams, d_model) * 0.02)
 
     def forward(self, condition: torch.Tensor, stream_mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -64,11 +69,15 @@ class ConditionEncoder(nn.Module):
         if stream_mask is None:
             stream_mask = all_present(batch_size, self.schema, condition.device)
         check_stream_mask(stream_mask, batch_size, self.schema)
+        stream_mask = stream_mask & self.used
         positions = frame_encoding(n_frames, self.d_model, condition.device).to(condition.dtype)
+        null = self.null_embeddings[:, None, :].to(condition.dtype)
         encoded = []
         for index, (name, channels) in enumerate(self.schema.unpack(condition).items()):
+            if name not in self.encoders:
+                encoded.append(null[index].expand(batch_size, n_frames, -1))
+                continue
             present = stream_mask[:, index, None, None]
             encoded.append(self.encoders[name](torch.where(present, channels, 0.0)) + positions)
         stacked = torch.stack(encoded, dim=1)
-        null = self.null_embeddings[None, :, None, :].to(stacked.dtype)
-        return torch.where(stream_mask[:, :, None, None], stacked, null)
+        return torch.where(stream_mask[:, :, None, None], stacked, null[None])

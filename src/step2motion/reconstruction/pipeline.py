@@ -40,7 +40,7 @@ from step2motion.model.checkpoint import Checkpoint
 from step2motion.motion import Motion
 from step2motion.reconstruction.foot_contacts import FootPinner, pelvis_height_m, stance_at_times
 from step2motion.reconstruction.skeleton_fit import fit_rotations, rest_offsets_m
-from step2motion.reconstruction.windowed_sampling import WindowModel, prepare_condition, sample_recording
+from step2motion.reconstruction.windowed_sampling import WindowModel, WindowPredictor, sample_recording
 from step2motion.recording import SIDES, InsoleRecording
 
 
@@ -179,20 +179,28 @@ def skeleton_motion(
 def reconstruct(
     rec: InsoleRecording, checkpoint: Checkpoint, options: ReconstructionOptions, progress: bool = False
 ) -> Reconstruction:
-    """The motion of the wearer of ``rec`` (module docstring)."""
+    """The motion of the wearer of ``rec`` by ``checkpoint``'s model (module docstring)."""
+    window_model = WindowModel(checkpoint, options.n_samples, options.steps, options.guidance, options.seed)
+    return reconstruct_with(rec, window_model, options, progress)
+
+
+def reconstruct_with(
+    rec: InsoleRecording, predictor: WindowPredictor, options: ReconstructionOptions, progress: bool = False
+) -> Reconstruction:
+    """:func:`reconstruct` with any window predictor (a baseline, say); ``options``' sampler settings
+    are the predictor's business, the rest (body weight, output rate) apply here."""
     started_s = time.perf_counter()
-    config = checkpoint.config
+    rate_hz = predictor.frame_rate_hz
     weight_n = options.body_weight_n or wearer_weight_n(rec)
     local_rec = from_first_sample(rec)
-    features = insole_streams(local_rec, config.frame_rate_hz, weight_n)
-    window_model = WindowModel(checkpoint, options.n_samples, options.steps, options.guidance, options.seed)
-    sampled = sample_recording(window_model, prepare_condition(features, checkpoint), progress)
+    features = insole_streams(local_rec, rate_hz, weight_n)
+    sampled = sample_recording(predictor, predictor.prepare(features), progress)
     stance_model = stance_at_times(local_rec, weight_n, features.time_s)
     samples_m, _ = place_in_world(sampled.poses_m, sampled.root_motion, stance_model, RootState())
 
-    fps = config.frame_rate_hz if options.fps is None else options.fps
+    fps = rate_hz if options.fps is None else options.fps
     time_s = np.arange(output_frame_count(rec, fps)) / fps
-    samples_m = resample_frames(samples_m, config.frame_rate_hz, time_s, axis=1)
+    samples_m = resample_frames(samples_m, rate_hz, time_s, axis=1)
     mean_m = samples_m.mean(axis=0)
     uncertainty_m = np.sqrt(np.mean(np.sum((samples_m - mean_m) ** 2, axis=-1), axis=0))
     contacts = stance_at_times(local_rec, weight_n, time_s)
@@ -204,8 +212,8 @@ def reconstruct(
         contacts=contacts,
         samples_m=samples_m,
         uncertainty_m=uncertainty_m,
-        steps=window_model.steps,
-        guidance=window_model.guidance,
+        steps=predictor.steps,
+        guidance=predictor.guidance,
         wall_s=time.perf_counter() - started_s,
     )
 

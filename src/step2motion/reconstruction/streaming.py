@@ -47,7 +47,7 @@ from step2motion.model.denoiser import N_POSE_JOINTS
 from step2motion.reconstruction.foot_contacts import FootPinner, stance_at_times
 from step2motion.reconstruction.pipeline import RootState, place_in_world, skeleton_motion, wearer_weight_n
 from step2motion.reconstruction.skeleton_fit import forward_kinematics, rest_offsets_m
-from step2motion.reconstruction.windowed_sampling import Condition, WindowModel, prepare_condition
+from step2motion.reconstruction.windowed_sampling import Condition, WindowModel
 from step2motion.recording import SIDES, FootSignals, InsoleRecording
 
 #: Frames generated beyond the newest committed one and regenerated on the next push.
@@ -231,11 +231,11 @@ class StreamingReconstructor:
         )
         if self._condition is None or tail_start <= self._buffer_start:
             features = insole_streams(rec, self.frame_rate_hz, weight_n)
-            self._condition = prepare_condition(features, self.checkpoint)
+            self._condition = self._window_model.prepare(features)
             self._condition_start = round(features.time_s[0] * self.frame_rate_hz)
             return
         features = insole_streams(self._buffer_recording(tail_start), self.frame_rate_hz, weight_n)
-        tail = prepare_condition(features, self.checkpoint)
+        tail = self._window_model.prepare(features)
         settled = int(np.ceil((tail_start + settle) / self.rate_hz * self.frame_rate_hz - 1e-9))
         first = max(settled, self._condition_start)
         keep = self._condition.frames(0, first - self._condition_start)

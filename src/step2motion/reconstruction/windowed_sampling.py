@@ -17,18 +17,25 @@ null embedding is used) rather than feeding zeros as if they were readings.
 
 The root network is deterministic and sees the same windows; each frame's root move comes from the first
 window that contains it (the later windows only add new frames), like the poses.
+
+Anything with the :class:`WindowPredictor` interface can stand in for the model (the baselines of
+:mod:`step2motion.baselines` do), so every method is cut into windows, placed in the world, fitted to the
+skeleton and pinned by the same code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import torch
 
 from step2motion.dataset.insole_features import InsoleFeatures
+from step2motion.dataset.windows import NormalisationStats, TrainingClip
 from step2motion.model.checkpoint import Checkpoint
+from step2motion.model.condition_schema import ConditionSchema
 from step2motion.model.denoiser import N_POSE_JOINTS
 from step2motion.model.diffusion import evaluating
 
@@ -53,13 +60,15 @@ class Condition:
         return Condition(self.values[start:stop], self.present[start:stop])
 
 
-def prepare_condition(features: InsoleFeatures, checkpoint: Checkpoint) -> Condition:
-    """Z-scored, packed condition of ``features`` for ``checkpoint``'s schema and statistics."""
-    schema = checkpoint.config.schema
+def prepare_condition(
+    features: InsoleFeatures | TrainingClip, schema: ConditionSchema, stats: NormalisationStats
+) -> Condition:
+    """Z-scored (with ``stats``), packed (in ``schema`` order) condition of a recording's ``features``
+    (or of a training clip's, which have the same ``streams`` and ``present``)."""
     values, present = [], []
     for name in schema.names:
         mask = features.present[name]
-        z = checkpoint.stats.streams[name].normalise(features.streams[name].astype(np.float64))
+        z = stats.streams[name].normalise(features.streams[name].astype(np.float64))
         values.append(np.where(mask[:, None], z, 0.0))
         present.append(mask)
     return Condition(np.concatenate(values, axis=1).astype(np.float32), np.stack(present, axis=1))
@@ -75,12 +84,38 @@ def window_starts(n_frames: int, window_frames: int) -> list[int]:
     return [*starts, n_frames - window_frames]
 
 
+class WindowPredictor(Protocol):
+    """Poses and root moves of one window at a time (at most ``window_frames`` frames at
+    ``frame_rate_hz``): the model (:class:`WindowModel`) or a baseline. ``steps`` and ``guidance`` are
+    reported with the result (0 for methods that do not denoise)."""
+
+    window_frames: int
+    frame_rate_hz: float
+    n_samples: int
+    steps: int
+    guidance: float
+
+    def prepare(self, features: InsoleFeatures) -> Condition:
+        """The predictor's input for a recording's features."""
+        ...
+
+    def sample_poses(self, condition: Condition, known_m: np.ndarray | None = None) -> np.ndarray:
+        """Poses ``[K, n, 21, 3]`` (m, heading-free, root-relative) of an ``n``-frame window whose
+        first frames ``known_m [K, k, 21, 3]`` were already generated."""
+        ...
+
+    def root_motion(self, condition: Condition) -> np.ndarray:
+        """Root moves ``[n, 4]`` of an ``n``-frame window."""
+        ...
+
+
 class WindowModel:
     """One checkpoint's networks applied to one window at a time (at most ``window_frames`` frames).
 
     ``n_samples`` poses are drawn together (a batch) with ``steps`` DDIM steps and guidance weight
     ``guidance`` (None: the model's defaults); one generator seeded with ``seed`` draws every window's
-    noise, so the seed fixes the result.
+    noise, so the seed fixes the result. A regression checkpoint reports 0 steps and guidance 1: one
+    conditional pass.
     """
 
     def __init__(
@@ -94,13 +129,19 @@ class WindowModel:
         diffusion = checkpoint.config.diffusion
         self.checkpoint = checkpoint
         self.window_frames = checkpoint.config.window_frames
+        self.frame_rate_hz = checkpoint.config.frame_rate_hz
         self.n_samples = n_samples
         self.steps = diffusion.sample_steps if steps is None else steps
         self.guidance = diffusion.guidance_scale if guidance is None else guidance
+        if checkpoint.config.pose_model == "regression":
+            self.steps, self.guidance = 0, 1.0
         self.generator = torch.Generator().manual_seed(seed)
         pose_stats = checkpoint.stats.poses
         self._pose_mean = torch.as_tensor(pose_stats.mean, dtype=torch.float32)
         self._pose_std = torch.as_tensor(pose_stats.std, dtype=torch.float32)
+
+    def prepare(self, features: InsoleFeatures) -> Condition:
+        return prepare_condition(features, self.checkpoint.config.schema, self.checkpoint.stats)
 
     def _padded(self, condition: Condition) -> tuple[torch.Tensor, torch.Tensor]:
         """``[1, W, C]`` condition padded with zeros, and the ``[1, S]`` window stream mask."""
@@ -127,7 +168,7 @@ class WindowModel:
             known[:, :k] = (torch.as_tensor(known_m, dtype=torch.float32) - self._pose_mean) / self._pose_std
             known_mask[:, :k] = True
         model = self.checkpoint.model
-        z = model.diffusion.sample(
+        z = model.pose_model.sample(
             model.denoiser,
             packed.expand(batch, -1, -1),
             stream_mask.expand(batch, -1),
@@ -174,7 +215,7 @@ def window_spans(n_frames: int, window_frames: int) -> Iterator[tuple[int, int, 
 
 
 def sample_recording(
-    window_model: WindowModel, condition: Condition, progress: bool = False
+    window_model: WindowPredictor, condition: Condition, progress: bool = False
 ) -> SampledMotion:
     """Poses and root moves of every frame of ``condition``, window by window (module docstring)."""
     from tqdm import tqdm

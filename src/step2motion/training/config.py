@@ -1,7 +1,8 @@
 """Training settings: one JSON file (``configs/*.json``) → :class:`TrainConfig`, validated on load.
 
 Keys (all optional but ``data_dir``; relative paths are relative to the working directory, like
-command-line paths):
+command-line paths; ``extends`` names a config file, relative to this one, whose settings this file
+changes — objects such as ``model`` merge key by key):
 
 ==========================  ======================================================================
 ``data_dir``                paired data folder (:mod:`step2motion.dataset.paired_corpus`)
@@ -59,6 +60,8 @@ DEFAULT_SENSOR_GROUPS: dict[str, tuple[str, ...]] = {
     "imu": ("*_imu",),
     "pressure": ("*_pressure", "*_force_cop"),
 }
+#: Key of a config that builds on another file: ``{"extends": "../default.json", "steps": 10}``.
+EXTENDS_KEY = "extends"
 _DEVICE = re.compile(r"auto|cpu|cuda(:\d+)?")
 
 
@@ -174,11 +177,39 @@ class TrainConfig:
         return cls(**values)
 
 
-def load_train_config(path: str | Path, **overrides: Any) -> TrainConfig:
-    """The config in the JSON file ``path`` with command-line ``overrides`` (``None`` = keep) applied;
-    ``InputError`` naming the file for anything malformed."""
-    path = Path(path)
+def _deep_merge(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``changes`` applied; objects merge key by key, anything else is replaced."""
+    merged = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def read_config_chain(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The JSON object in ``path``, on top of the config its ``extends`` names (a path relative to
+    ``path``'s folder), recursively: ablation configs state only what they change."""
     data = read_json_object(path, "training config")
+    parent = data.pop(EXTENDS_KEY, None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str) or not parent:
+        raise InputError(f"{EXTENDS_KEY} must name a config file, got {parent!r}", path)
+    parent_path = (path.parent / parent).resolve()
+    if parent_path in seen or parent_path == path.resolve():
+        raise InputError(f"{EXTENDS_KEY} makes a cycle through {parent_path.name}", path)
+    if not parent_path.is_file():
+        raise InputError(f"{EXTENDS_KEY}: no config file {parent_path}", path)
+    return _deep_merge(read_config_chain(parent_path, (*seen, path.resolve())), data)
+
+
+def load_train_config(path: str | Path, **overrides: Any) -> TrainConfig:
+    """The config in the JSON file ``path`` (on top of the one it ``extends``, if any) with command-line
+    ``overrides`` (``None`` = keep) applied; ``InputError`` naming the file for anything malformed."""
+    path = Path(path)
+    data = read_config_chain(path)
     data |= {k: v for k, v in overrides.items() if v is not None}
     try:
         return TrainConfig.from_dict(data)

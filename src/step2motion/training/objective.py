@@ -41,7 +41,7 @@ class TrainingObjective(nn.Module):
         self, batch: Batch, stream_mask: torch.Tensor, generator: torch.Generator | None = None
     ) -> dict[str, torch.Tensor]:
         model = self.model
-        pose = model.diffusion.training_loss(
+        pose = model.pose_model.training_loss(
             model.denoiser, batch.poses, batch.condition, stream_mask, generator
         )
         root = root_displacement_loss(
@@ -75,7 +75,7 @@ def validation_sums(
             for name in LOSS_NAMES:
                 sums[name] += float(losses[name]) * batch.poses.shape[0]
             sums["windows"] += batch.poses.shape[0]
-            sampled = model.diffusion.sample(
+            sampled = model.pose_model.sample(
                 model.denoiser, batch.condition, batch.recorded, generator=generator
             )
             predicted_m = stats.poses.denormalise(sampled.double().cpu().numpy())
