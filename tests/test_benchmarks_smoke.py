@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib.util
+import json
 import re
 import sys
 from pathlib import Path
@@ -133,3 +134,29 @@ def test_real_recordings_script_writes_and_scores(
     monkeypatch.setattr(real, "REAL_DIR", tmp_path / "absent")
     assert real.main(["--model", str(model)]) == 0
     assert "skipped" in capsys.readouterr().out
+
+
+def _report(mpjpe: dict[str, float]) -> dict:
+    method = {"mpjpe_cm": 0.0, "per_style": {"walk": {"mpjpe_cm": 1.0}}, "root_drift_m_per_m": None}
+    return {name: {**method, "mpjpe_cm": v} for name, v in mpjpe.items()} | {"meta": {"split": "test"}}
+
+
+def test_accuracy_reading_says_which_baselines_the_model_beats(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    accuracy = _script("accuracy")
+    beaten = accuracy.reading(_report({"step2motion": 10.0, "mean_pose": 20.0, "no_cross_attention": 12.5}))
+    assert beaten[0].startswith("step2motion (10.00 cm) beats every baseline")
+    assert "closest is no_cross_attention (12.50 cm)" in beaten[0]
+    assert "+2.50 cm" in beaten[1] and "better with cross-attention" in beaten[1]
+    assert beaten[2].startswith("not evaluated: nearest_neighbour, regression")
+    lost = accuracy.reading(_report({"step2motion": 10.0, "regression": 9.0, "no_cross_attention": 9.5}))
+    assert (
+        lost[0] == "step2motion (10.00 cm) does NOT beat: no_cross_attention (9.50 cm), regression (9.00 cm)"
+    )
+    assert "not better with cross-attention" in lost[1]
+    path = tmp_path / "eval.json"
+    path.write_text(json.dumps(_report({"step2motion": 10.0, "mean_pose": 20.0})), encoding="utf-8")
+    assert accuracy.main(["--from-json", str(path)]) == 0
+    printed = capsys.readouterr().out
+    assert "mean_pose" in printed and "+10.00" in printed and "n/a" not in printed
