@@ -46,13 +46,17 @@ from rich.console import Console
 from rich.table import Table
 
 from step2motion import gait_events, skeleton
-from step2motion.cli.reconstruct import TRAIN_HINT
 from step2motion.errors import InputError
 from step2motion.evaluation.motion_metrics import motion_contacts
 from step2motion.evaluation.recording_stats import gait_cycle_statistics, recording_statistics
 from step2motion.io.bvh import write_bvh
 from step2motion.io.moticon import read_moticon, read_step_events
-from step2motion.model.checkpoint import DEFAULT_MODEL_PATH, Checkpoint, load_checkpoint
+from step2motion.model.checkpoint import (
+    DEFAULT_MODEL_PATH,
+    Checkpoint,
+    load_checkpoint,
+    model_path_or_default,
+)
 from step2motion.reconstruction import Reconstruction, ReconstructionOptions, reconstruct, write_npz
 from step2motion.recording import SIDES
 
@@ -67,9 +71,10 @@ _EDGES = {"heel_strike": gait_events.heel_strikes, "toe_off": gait_events.toe_of
 
 def load_model(path: Path) -> Checkpoint:
     """The checkpoint at ``path``, or exit with a message saying how to get one."""
-    if not path.is_file():
-        sys.exit(f"{path}: no model checkpoint here; {TRAIN_HINT}")
-    return load_checkpoint(path)
+    try:
+        return load_checkpoint(model_path_or_default(path))
+    except InputError as error:
+        sys.exit(str(error))
 
 
 @dataclass(frozen=True)

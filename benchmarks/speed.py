@@ -40,9 +40,14 @@ from rich.console import Console
 from rich.table import Table
 from tqdm import tqdm
 
-from step2motion.cli.reconstruct import TRAIN_HINT
+from step2motion.errors import InputError
 from step2motion.io.moticon import read_moticon
-from step2motion.model.checkpoint import DEFAULT_MODEL_PATH, Checkpoint, load_checkpoint
+from step2motion.model.checkpoint import (
+    DEFAULT_MODEL_PATH,
+    Checkpoint,
+    load_checkpoint,
+    model_path_or_default,
+)
 from step2motion.model.config import ModelConfig
 from step2motion.model.denoiser import N_POSE_JOINTS
 from step2motion.model.full_model import Step2MotionModel
@@ -61,9 +66,10 @@ SAMPLER_SETTINGS: tuple[tuple[int, int], ...] = ((5, 1), (10, 1), (20, 1), (10, 
 
 def load_model(path: Path) -> Checkpoint:
     """The checkpoint at ``path``, or exit with a message saying how to get one."""
-    if not path.is_file():
-        sys.exit(f"{path}: no model checkpoint here; {TRAIN_HINT}")
-    return load_checkpoint(path)
+    try:
+        return load_checkpoint(model_path_or_default(path))
+    except InputError as error:
+        sys.exit(str(error))
 
 
 def machine_description() -> list[str]:

@@ -28,4 +28,5 @@ def test_demo_writes_plot_reconstruction_and_reports_accuracy(
 
 def test_demo_without_a_model_is_one_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "-o", str(tmp_path), "--model", str(tmp_path / "missing.safetensors")]) == 2
-    assert "model checkpoint not found" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no model file here; train one with" in err

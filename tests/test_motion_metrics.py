@@ -46,6 +46,10 @@ def test_constant_offset_of_non_root_joints_is_one_cm(walk_m: np.ndarray) -> Non
         assert mm.mpjpe_cm(pred, walk_m, joints) == pytest.approx(1.0)
     # moving the whole body is a root error, not a pose error
     assert mm.mpjpe_cm(walk_m + np.array([0.3, 0.0, -2.0]), walk_m) == pytest.approx(0.0, abs=1e-9)
+    errors = mm.joint_errors_cm(pred, walk_m)  # per frame and joint: 1 cm everywhere but the root
+    assert errors.shape == walk_m.shape[:2]
+    np.testing.assert_allclose(errors[:, 1:], 1.0)
+    assert np.all(errors[:, mm.ROOT] == 0.0)
 
 
 def test_joint_groups_split_the_skeleton() -> None:

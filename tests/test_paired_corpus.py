@@ -119,6 +119,7 @@ def _write_index(root: Path, text: str) -> Path:
         ("recording,motion,subject\n1/take0.txt,1/take0.bvh,1\n1/take0.txt,1/take0.bvh,2\n", 3, "line 2"),
         ("recording,motion,subject\n1/take0.txt,1/take0.bvh,\n", 2, "empty subject"),
         ("recording,motion,subject\n1/take0.txt,1/take0.bvh\n", 2, "number of fields"),
+        ("recording,motion,subject,variant\n1/take0.txt,1/take0.bvh,1,two\n", 2, "variant is not a whole"),
     ],
 )
 def test_bad_index_rows_name_file_and_line(tmp_path: Path, index: str, line: int, message: str) -> None:

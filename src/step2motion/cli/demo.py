@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from step2motion.evaluation.recording_stats import recording_statistics
     from step2motion.io.bvh import read_bvh, resample_motion, write_bvh
     from step2motion.io.moticon import read_moticon
-    from step2motion.model.checkpoint import DEFAULT_MODEL_PATH, load_checkpoint
+    from step2motion.model.checkpoint import load_checkpoint, model_path_or_default
     from step2motion.reconstruction.pipeline import ReconstructionOptions, reconstruct, write_npz
     from step2motion.visualisation.recording_plot import plot_recording
 
@@ -67,8 +67,9 @@ def run(args: argparse.Namespace) -> int:
             f"   {side:5s}: {foot['n_steps']} steps, peak force {foot['peak_bw']:.2f} BW, "
             f"stance {foot['stance_s']:.2f} s"
         )
-    model_path = args.model or DEFAULT_MODEL_PATH
-    result = reconstruct(recording, load_checkpoint(model_path), ReconstructionOptions(), progress=True)
+    model_path = model_path_or_default(args.model)
+    checkpoint = load_checkpoint(model_path)
+    result = reconstruct(recording, checkpoint, ReconstructionOptions(), progress=True)
     write_bvh(result.motion, out / "reconstruction.bvh")
     write_npz(result, out / "reconstruction.npz")
     console.print(

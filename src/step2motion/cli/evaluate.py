@@ -158,8 +158,6 @@ def _baseline_methods(args: argparse.Namespace, split: object, model_config: obj
 
 
 def run(args: argparse.Namespace) -> int:
-    from step2motion.cli.reconstruct import TRAIN_HINT
-    from step2motion.errors import InputError
     from step2motion.evaluation.evaluate import (
         COMPARISON_METRICS,
         MODEL_METHOD,
@@ -176,12 +174,9 @@ def run(args: argparse.Namespace) -> int:
         table_columns,
     )
     from step2motion.evaluation.split import default_split_path, load_split
-    from step2motion.model.checkpoint import DEFAULT_MODEL_PATH
+    from step2motion.model.checkpoint import model_path_or_default
 
-    model_path: Path = args.model or DEFAULT_MODEL_PATH
-    if not model_path.is_file():
-        what = "the bundled default model is not installed" if args.model is None else "no model file here"
-        raise InputError(f"{what}; {TRAIN_HINT}", model_path)
+    model_path = model_path_or_default(args.model)
     _check_outputs(args, model_path)
     split_path: Path = args.split_file or default_split_path()
     split = load_split(split_path)

@@ -5,12 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-TRAIN_HINT = (
-    "train one with 'step2motion simulate-corpus ../shared/data/mocap -o corpus/ && step2motion train "
-    "--config configs/default.json --data corpus/ --out runs/default' and pass --model "
-    "runs/default/best.safetensors"
-)
-
 DESCRIPTION = """\
 Reconstruct the wearer's full-body motion from a Moticon OpenGo recording alone (real or simulated: the
 same path; no motion capture is read). The diffusion model generates poses window by window (overlaps
@@ -79,17 +73,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from step2motion.errors import InputError
     from step2motion.gait_events import GRAVITY_MS2
     from step2motion.io.bvh import write_bvh
     from step2motion.io.moticon import read_moticon
-    from step2motion.model.checkpoint import DEFAULT_MODEL_PATH, load_checkpoint
+    from step2motion.model.checkpoint import load_checkpoint, model_path_or_default
     from step2motion.reconstruction.pipeline import ReconstructionOptions, reconstruct, write_npz
 
-    model_path: Path = args.model or DEFAULT_MODEL_PATH
-    if not model_path.is_file():
-        what = "the bundled default model is not installed" if args.model is None else "no model file here"
-        raise InputError(f"{what}; {TRAIN_HINT}", model_path)
+    model_path = model_path_or_default(args.model)
     options = ReconstructionOptions(
         n_samples=args.samples,
         steps=args.steps,

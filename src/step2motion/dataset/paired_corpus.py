@@ -6,8 +6,7 @@ Layout (what ``step2motion simulate-corpus`` writes, and what users' own paired 
     DIR/<any path>.txt         Moticon OpenGo export of the insoles (either header variant)
     DIR/<any path>.bvh         the motion of the same take, any known skeleton
 
-``index.csv`` columns (others, e.g. ``seconds``, ``mass_kg``, ``insole_size``, ``seed``, ``variant``, are
-ignored):
+``index.csv`` columns (others, e.g. ``seconds``, ``mass_kg``, ``insole_size``, ``seed``, are ignored):
 
 ===============  =====================================================================================
 ``recording``    path of the insole export, relative to DIR (or absolute)
@@ -17,6 +16,8 @@ ignored):
 ``style``        optional motion label (``walk``, ``run``, ...), for reports
 ``clip``         when ``recording``/``motion`` are absent: ``simulate-corpus``'s source clip path; the
                  files are then ``DIR/<subject>/<clip's file stem>.txt`` and ``.bvh``
+``variant``      optional whole number: which simulation of the take (``simulate-corpus --variants``);
+                 empty or absent = 0. Evaluation chooses variants by it
 ===============  =====================================================================================
 
 Body weight is estimated from each recording (as inference does) and insole size comes from its header or
@@ -64,6 +65,7 @@ class PairedEntry:
         style: motion label or ``"unknown"``.
         recording_path, motion_path: the two files.
         index_path, line: where the row is, for messages.
+        variant: which simulation of the take (0 for recorded data).
     """
 
     name: str
@@ -73,6 +75,7 @@ class PairedEntry:
     motion_path: Path
     index_path: Path
     line: int
+    variant: int = 0
 
 
 def read_paired_index(folder: str | Path) -> list[PairedEntry]:
@@ -134,7 +137,14 @@ def _parse_row(row: dict[str, str], folder: Path, index_path: Path, line: int, e
             raise InputError(f"{what} file {path} not found", index_path, line)
         paths[what] = path
     style = (row.get("style") or "").strip() or UNKNOWN_STYLE
-    return PairedEntry(recording, subject, style, paths["recording"], paths["motion"], index_path, line)
+    variant_text = (row.get("variant") or "").strip()
+    try:
+        variant = int(variant_text) if variant_text else 0
+    except ValueError:
+        raise InputError(f"variant is not a whole number: {variant_text!r}", index_path, line) from None
+    return PairedEntry(
+        recording, subject, style, paths["recording"], paths["motion"], index_path, line, variant
+    )
 
 
 def load_paired_clip(entry: PairedEntry, rate_hz: float) -> TrainingClip:

@@ -30,7 +30,6 @@ overall and per style.
 
 from __future__ import annotations
 
-import csv
 import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -46,7 +45,7 @@ from step2motion.dataset.paired_corpus import INDEX_NAME, PairedEntry, read_pair
 from step2motion.dataset.pose_features import heading_rad, rotate_about_y
 from step2motion.errors import InputError
 from step2motion.evaluation import motion_metrics
-from step2motion.evaluation.motion_metrics import CM_PER_M, ROOT, ClipMetrics, aggregate, aggregate_by_style
+from step2motion.evaluation.motion_metrics import ROOT, ClipMetrics, aggregate, aggregate_by_style
 from step2motion.evaluation.split import Split, subjects_of
 from step2motion.io.bvh import read_bvh, resample_motion
 from step2motion.io.moticon import read_moticon
@@ -87,7 +86,6 @@ SAMPLE_TABLE_METRICS: tuple[str, ...] = ("best_of_k_mpjpe_cm", "spread_error_rat
 TRUTH_TABLE_METRICS: tuple[str, ...] = ("jitter_true_m_s3", "foot_skate_true_cm_s", "contact_f1_true")
 #: Output times may run past the paired motion's last frame by this many method frames (rounding).
 COVERAGE_TOLERANCE_FRAMES = 1.5
-VARIANT_COLUMN = "variant"
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -280,29 +278,14 @@ def check_held_out(name: str, method: Method, split_name: str, subjects: Iterabl
 
 @dataclass(frozen=True)
 class EvaluationClip:
-    """One take to evaluate: its index row and simulation variant (0 when the index has none)."""
+    """One take to evaluate: its index row."""
 
     entry: PairedEntry
-    variant: int
 
-
-def _variants_by_line(index_path: Path) -> dict[int, int]:
-    """The ``variant`` column of ``index.csv`` by line number (empty without the column; an empty cell
-    is variant 0)."""
-    with open(index_path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if VARIANT_COLUMN not in (reader.fieldnames or []):
-            return {}
-        variants = {}
-        for row in reader:
-            text = (row.get(VARIANT_COLUMN) or "").strip()
-            try:
-                variants[reader.line_num] = int(text) if text else 0
-            except ValueError:
-                raise InputError(
-                    f"variant is not a whole number: {text!r}", index_path, reader.line_num
-                ) from None
-    return variants
+    @property
+    def variant(self) -> int:
+        """Its simulation variant (0 when the index has none)."""
+        return self.entry.variant
 
 
 def select_clips(
@@ -325,11 +308,11 @@ def select_clips(
         raise InputError(f"the clip limit must be at least 1, got {limit}")
     subjects = set(subjects_of(split, split_name))
     entries = read_paired_index(data_dir)
-    variant_of = _variants_by_line(Path(data_dir) / INDEX_NAME)
     clips = [
-        EvaluationClip(entry, variant_of.get(entry.line, 0)) for entry in entries if entry.subject in subjects
+        EvaluationClip(entry)
+        for entry in entries
+        if entry.subject in subjects and entry.variant in set(variants)
     ]
-    clips = [clip for clip in clips if clip.variant in set(variants)]
     if not clips:
         raise InputError(
             f"no take of the {split_name} subjects {sorted(subjects)} with variant(s) "
@@ -369,13 +352,6 @@ def start_aligned(positions_m: np.ndarray, pred_m: np.ndarray, true_m: np.ndarra
     origin[[0, 2]] = pred_m[0, ROOT, [0, 2]]
     flat = (positions_m - origin).reshape(1, -1, 3)
     return rotate_about_y(flat, turn).reshape(positions_m.shape) + shift
-
-
-def joint_errors_cm(pred_m: np.ndarray, true_m: np.ndarray) -> np.ndarray:
-    """``[T, 22]`` root-relative position error per frame and joint (cm; the root column is 0): the terms
-    whose mean over frames and non-root joints is MPJPE."""
-    diff = motion_metrics.root_relative(pred_m) - motion_metrics.root_relative(true_m)
-    return np.linalg.norm(diff, axis=-1) * CM_PER_M
 
 
 @dataclass(frozen=True)
@@ -443,7 +419,8 @@ def evaluate_clip(method: Method, clip: EvaluationClip, rec: InsoleRecording, mo
         samples_m = start_aligned(output.samples_m, output.positions_m, true_m)
     contacts = reference_contacts(rec, output.time_s)
     metrics = score_motion(pred_m, true_m, output.fps, contacts, samples_m)
-    return ClipResult(clip, metrics, joint_errors_cm(pred_m, true_m), output.fps, output.wall_s)
+    errors_cm = motion_metrics.joint_errors_cm(pred_m, true_m)
+    return ClipResult(clip, metrics, errors_cm, output.fps, output.wall_s)
 
 
 # ----------------------------------------------------------------------------------------------------

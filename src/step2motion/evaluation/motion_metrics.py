@@ -87,6 +87,13 @@ def _mean_distance_cm(a_m: np.ndarray, b_m: np.ndarray, joints: np.ndarray) -> f
     return float(np.linalg.norm(a_m[:, joints] - b_m[:, joints], axis=-1).mean() * CM_PER_M)
 
 
+def joint_errors_cm(pred_m: np.ndarray, true_m: np.ndarray) -> np.ndarray:
+    """``[T, 22]`` root-relative position error per frame and joint (cm; the root column is 0): the terms
+    whose mean over frames and non-root joints is :func:`mpjpe_cm` (for per-joint and over-time plots)."""
+    pred_m, true_m = _check_pair(pred_m, true_m)
+    return np.linalg.norm(root_relative(pred_m) - root_relative(true_m), axis=-1) * CM_PER_M
+
+
 def mpjpe_cm(pred_m: np.ndarray, true_m: np.ndarray, joints: np.ndarray = NON_ROOT_JOINTS) -> float:
     """Mean per-joint position error, root-relative, in cm:
     ``100 · mean_{t, j∈joints} ‖(p_tj − p_t0) − (g_tj − g_t0)‖`` (``p`` prediction, ``g`` truth, 0 = Hips)."""

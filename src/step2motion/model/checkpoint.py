@@ -95,6 +95,24 @@ def read_description(path: str | Path) -> dict[str, Any]:
     return description
 
 
+#: How to get a model where there is none (commands add it to their error).
+TRAIN_HINT = (
+    "train one with 'step2motion simulate-corpus ../shared/data/mocap -o corpus/ && step2motion train "
+    "--config configs/default.json --data corpus/ --out runs/default' and pass --model "
+    "runs/default/best.safetensors"
+)
+
+
+def model_path_or_default(path: Path | None) -> Path:
+    """``path``, or the bundled model when None; ``InputError`` saying how to train one when the file
+    is not there."""
+    model_path = DEFAULT_MODEL_PATH if path is None else Path(path)
+    if not model_path.is_file():
+        what = "the bundled default model is not installed" if path is None else "no model file here"
+        raise InputError(f"{what}; {TRAIN_HINT}", model_path)
+    return model_path
+
+
 def load_checkpoint(path: str | Path) -> Checkpoint:
     """The model stored at ``path``, rebuilt from its own description (weights on CPU, eval mode)."""
     description = read_description(path)

@@ -25,11 +25,10 @@ Latency = algorithmic lookahead + compute per push. The lookahead is ``lookahead
 (default 3 frames = 0.10 s at 30 Hz; a sample also waits up to one frame period, 33 ms, for the frame
 it belongs to). Compute per push is one window of the denoiser (``steps`` passes over ``window_frames``
 frames, whatever the push size up to half a window) plus the features and the skeleton fit;
-``StreamChunk.compute_s`` reports it. Measured with the default-sized model (``ModelConfig()``, 3.5 M
-parameters, random weights), 10 DDIM steps, pushes of 0.1 s from a real 100-Hz export, one torch thread
-on a shared 2-core CPU: 180-280 ms per push (median over runs at different machine load; p90 250-320 ms),
-about two thirds of it the denoiser. Latency is thus ~0.1 s lookahead + ~0.2-0.3 s compute, and pushes
-of at least ~0.3 s of input keep up with real time. Fewer steps shrink the denoiser part linearly.
+``StreamChunk.compute_s`` reports it; ``benchmarks/speed.py`` measures it on the machine at hand (for
+the bundled model on a 2-core laptop-class CPU, README gives ~0.1 s lookahead + ~0.1 s compute per
+0.1-s push). Pushes of at least ~0.3 s of input keep up with real time there; fewer steps shrink the
+denoiser part linearly.
 """
 
 from __future__ import annotations
