@@ -39,6 +39,9 @@ DESCRIPTIONS: dict[str, str] = {
     "pressure_only": "ablation: pressure, force and CoP only",
     "imu_only": "ablation: IMUs only",
     "left_foot_only": "ablation: left insole only",
+    "step2motion_pressure_only": "bundled model, IMUs removed at inference",
+    "step2motion_imu_only": "bundled model, pressure removed at inference",
+    "step2motion_left_foot_only": "bundled model, right insole removed at inference",
 }
 #: Columns: (heading, metric key, style or None for all clips).
 COLUMNS: tuple[tuple[str, str, str | None], ...] = (

@@ -233,7 +233,18 @@ def test_baselines_run_beside_the_model_on_the_same_clips(
     captured = capsys.readouterr()
     assert "skipping no_cross_attention, not trained" in captured.err
     results = json.loads(report.read_text(encoding="utf-8"))
-    assert list(results) == ["step2motion", "mean_pose", "nearest_neighbour", "regression", "meta"]
+    assert list(results) == [
+        "step2motion",
+        "mean_pose",
+        "nearest_neighbour",
+        "regression",
+        "step2motion_pressure_only",
+        "step2motion_imu_only",
+        "step2motion_left_foot_only",
+        "meta",
+    ]
+    assert results["step2motion_imu_only"]["settings"]["streams"] == ["left_imu", "right_imu"]
+    assert len(results["step2motion"]["settings"]["streams"]) == 8
     names = [[c["name"] for c in results[m]["per_clip"]] for m in ("step2motion", "mean_pose", "regression")]
     assert names[0] == names[1] == names[2]
     for method in ("mean_pose", "nearest_neighbour", "regression"):

@@ -20,6 +20,7 @@ from motion_fixtures import walking_motion
 from step2motion import skeleton
 from step2motion.cli import main
 from step2motion.dataset import CONDITION_SCHEMA, NormalisationStats, insole_streams, pair_clip, pose_targets
+from step2motion.errors import InputError
 from step2motion.io.bvh import read_bvh, write_bvh
 from step2motion.io.moticon import write_moticon
 from step2motion.model import DenoiserConfig, ModelConfig, RootConfig, Step2MotionModel
@@ -352,3 +353,17 @@ def test_bad_inputs_exit_2_with_one_line(
     )
     assert "samples" in error
     assert not Path(output).exists()
+
+
+def test_a_condition_restricted_to_some_streams_marks_the_others_absent_and_zero() -> None:
+    schema = CONDITION_SCHEMA
+    condition = Condition(
+        np.ones((5, schema.total_channels), dtype=np.float32), np.ones((5, schema.n_streams), dtype=bool)
+    )
+    only = condition.only(schema, ("left_imu", "right_imu"))
+    for index, name in enumerate(schema.names):
+        kept = name.endswith("_imu")
+        assert only.present[:, index].all() == kept
+        assert np.all(only.values[:, schema.channel_slice(name)] == (1.0 if kept else 0.0))
+    with pytest.raises(InputError, match="unknown condition stream"):
+        condition.only(schema, ("left_gps",))

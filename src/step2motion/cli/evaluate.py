@@ -30,8 +30,10 @@ force. Means are frame-weighted. Metric definitions: step2motion.evaluation.moti
 (fitted now on the split's training subjects of --data; features cached in --cache), and the trained
 baselines and ablations regression, no_cross_attention, pressure_only, imu_only and left_foot_only
 (checkpoints RUNS/train_<name>/best.safetensors, trained by
-'step2motion train --config configs/ablations/<name>.json'; one not trained yet is skipped with a note).
-Name some to run only those. A comparison table (methods × metrics, and MPJPE per style) ends the output.
+'step2motion train --config configs/ablations/<name>.json'; one not trained yet is skipped with a note),
+and the model itself with fewer sensors at inference (step2motion_pressure_only, step2motion_imu_only,
+step2motion_left_foot_only). Name some to run only those. A comparison table (methods × metrics, and
+MPJPE per style) ends the output.
 
 Only reads models. Test numbers are for reporting: select checkpoints with --split validation. A model
 whose recorded training (or, for test, selection) subjects include evaluated subjects is refused.
@@ -122,11 +124,14 @@ def _write_text(path: Path, text: str) -> None:
         raise InputError(f"cannot write: {error.strerror}", path) from None
 
 
-def _baseline_methods(args: argparse.Namespace, split: object, model_config: object) -> dict[str, object]:
+def _baseline_methods(
+    args: argparse.Namespace, split: object, model_path: Path, model_config: object
+) -> dict[str, object]:
     """The baselines asked for by ``--baselines`` (module help), in a fixed order."""
     from step2motion.errors import InputError
     from step2motion.evaluation.evaluate import (
         FITTED_BASELINES,
+        SENSOR_SUBSETS,
         TRAINED_BASELINES,
         CheckpointMethod,
         MethodSettings,
@@ -134,7 +139,7 @@ def _baseline_methods(args: argparse.Namespace, split: object, model_config: obj
         trained_baseline_path,
     )
 
-    known = (*FITTED_BASELINES, *TRAINED_BASELINES)
+    known = (*FITTED_BASELINES, *TRAINED_BASELINES, *SENSOR_SUBSETS)
     named = list(dict.fromkeys(args.baselines)) or list(known)
     unknown = [name for name in named if name not in known]
     if unknown:
@@ -154,6 +159,9 @@ def _baseline_methods(args: argparse.Namespace, split: object, model_config: obj
             print(f"note: skipping {name}, not trained ({path}); {hint}", file=sys.stderr)
             continue
         methods[name] = CheckpointMethod(MethodSettings(path, 1, args.steps, args.seed, args.guidance))
+    for name in (n for n in SENSOR_SUBSETS if n in named):
+        settings = MethodSettings(model_path, 1, args.steps, args.seed, args.guidance, SENSOR_SUBSETS[name])
+        methods[name] = CheckpointMethod(settings)
     return methods
 
 
@@ -184,7 +192,7 @@ def run(args: argparse.Namespace) -> int:
     model = CheckpointMethod(MethodSettings(model_path, args.samples, args.steps, args.seed, args.guidance))
     methods = {MODEL_METHOD: model}
     if args.baselines is not None:
-        methods |= _baseline_methods(args, split, model.checkpoint.config)
+        methods |= _baseline_methods(args, split, model_path, model.checkpoint.config)
     subjects = {clip.entry.subject for clip in clips}
     for name, method in methods.items():
         check_held_out(name, method, args.split, subjects)

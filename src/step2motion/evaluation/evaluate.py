@@ -34,6 +34,7 @@ import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -128,13 +129,15 @@ class Method(Protocol):
 @dataclass(frozen=True)
 class MethodSettings:
     """What the command line says about methods: ``model_path`` (a checkpoint), ``n_samples`` (K),
-    denoising ``steps`` and guidance weight (None: the model's) and noise ``seed``."""
+    denoising ``steps`` and guidance weight (None: the model's), noise ``seed``, and ``sensors``: stream
+    name patterns (``fnmatch``) the model may read (None: all it was trained on)."""
 
     model_path: Path
     n_samples: int = 1
     steps: int | None = None
     seed: int = 0
     guidance: float | None = None
+    sensors: tuple[str, ...] | None = None
 
 
 def method_output(result: Reconstruction) -> MethodOutput:
@@ -155,9 +158,17 @@ class CheckpointMethod:
     def __init__(self, settings: MethodSettings) -> None:
         self.model_path = settings.model_path
         self.checkpoint = load_checkpoint(settings.model_path)
+        used = self.checkpoint.config.used_stream_names
+        if settings.sensors is not None:
+            used = tuple(name for name in used if any(fnmatchcase(name, p) for p in settings.sensors))
         self.options = ReconstructionOptions(
-            n_samples=settings.n_samples, steps=settings.steps, guidance=settings.guidance, seed=settings.seed
+            n_samples=settings.n_samples,
+            steps=settings.steps,
+            guidance=settings.guidance,
+            seed=settings.seed,
+            streams=None if settings.sensors is None else used,
         )
+        self.streams = used
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -167,7 +178,7 @@ class CheckpointMethod:
             "model": str(self.model_path),
             "pose_model": config.pose_model,
             "conditioning": config.denoiser.conditioning,
-            "streams": list(config.used_stream_names),
+            "streams": list(self.streams),
             "samples": self.options.n_samples,
             "seed": self.options.seed,
         }
@@ -221,6 +232,14 @@ TRAINED_BASELINES: tuple[str, ...] = (
     "imu_only",
     "left_foot_only",
 )
+#: The default model with fewer sensors at inference (stream name patterns it may read). It was trained
+#: with these sensor groups dropped now and then, so this measures what it makes of fewer sensors
+#: without a model trained for them (compare the trained ablations of the same names).
+SENSOR_SUBSETS: dict[str, tuple[str, ...]] = {
+    "step2motion_pressure_only": ("*_pressure", "*_force_cop"),
+    "step2motion_imu_only": ("*_imu",),
+    "step2motion_left_foot_only": ("left_*",),
+}
 #: Baselines fitted at evaluation time from the training subjects (:func:`fit_baselines`).
 FITTED_BASELINES: tuple[str, ...] = ("mean_pose", "nearest_neighbour")
 

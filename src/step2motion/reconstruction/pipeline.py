@@ -47,7 +47,8 @@ from step2motion.recording import SIDES, InsoleRecording
 @dataclass(frozen=True)
 class ReconstructionOptions:
     """How to sample: ``n_samples`` (K), DDIM ``steps`` and ``guidance`` (None: the model's defaults),
-    noise ``seed``, output ``fps`` (None: the model's rate), ``body_weight_n`` (None: estimated)."""
+    noise ``seed``, output ``fps`` (None: the model's rate), ``body_weight_n`` (None: estimated),
+    condition ``streams`` the model may read (None: all)."""
 
     n_samples: int = 1
     steps: int | None = None
@@ -55,6 +56,7 @@ class ReconstructionOptions:
     seed: int = 0
     fps: float | None = None
     body_weight_n: float | None = None
+    streams: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.n_samples < 1:
@@ -180,7 +182,9 @@ def reconstruct(
     rec: InsoleRecording, checkpoint: Checkpoint, options: ReconstructionOptions, progress: bool = False
 ) -> Reconstruction:
     """The motion of the wearer of ``rec`` by ``checkpoint``'s model (module docstring)."""
-    window_model = WindowModel(checkpoint, options.n_samples, options.steps, options.guidance, options.seed)
+    window_model = WindowModel(
+        checkpoint, options.n_samples, options.steps, options.guidance, options.seed, options.streams
+    )
     return reconstruct_with(rec, window_model, options, progress)
 
 

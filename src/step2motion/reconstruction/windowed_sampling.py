@@ -34,6 +34,7 @@ import torch
 
 from step2motion.dataset.insole_features import InsoleFeatures
 from step2motion.dataset.windows import NormalisationStats, TrainingClip
+from step2motion.errors import InputError
 from step2motion.model.checkpoint import Checkpoint
 from step2motion.model.condition_schema import ConditionSchema
 from step2motion.model.denoiser import N_POSE_JOINTS
@@ -58,6 +59,18 @@ class Condition:
 
     def frames(self, start: int, stop: int) -> Condition:
         return Condition(self.values[start:stop], self.present[start:stop])
+
+    def only(self, schema: ConditionSchema, streams: tuple[str, ...]) -> Condition:
+        """This condition with every stream but ``streams`` absent (zeroed), as if not recorded."""
+        unknown = sorted(set(streams) - set(schema.names))
+        if unknown:
+            raise InputError(f"unknown condition stream(s) {unknown}; the streams are {list(schema.names)}")
+        values, present = self.values.copy(), self.present.copy()
+        for index, name in enumerate(schema.names):
+            if name not in streams:
+                values[:, schema.channel_slice(name)] = 0.0
+                present[:, index] = False
+        return Condition(values, present)
 
 
 def prepare_condition(
@@ -115,7 +128,8 @@ class WindowModel:
     ``n_samples`` poses are drawn together (a batch) with ``steps`` DDIM steps and guidance weight
     ``guidance`` (None: the model's defaults); one generator seeded with ``seed`` draws every window's
     noise, so the seed fixes the result. A regression checkpoint reports 0 steps and guidance 1: one
-    conditional pass.
+    conditional pass. ``streams`` (None: all) restricts the input to those condition streams, the others
+    treated as not recorded (e.g. to measure what the model does without its IMUs).
     """
 
     def __init__(
@@ -125,8 +139,10 @@ class WindowModel:
         steps: int | None = None,
         guidance: float | None = None,
         seed: int = 0,
+        streams: tuple[str, ...] | None = None,
     ) -> None:
         diffusion = checkpoint.config.diffusion
+        self.streams = streams
         self.checkpoint = checkpoint
         self.window_frames = checkpoint.config.window_frames
         self.frame_rate_hz = checkpoint.config.frame_rate_hz
@@ -141,7 +157,9 @@ class WindowModel:
         self._pose_std = torch.as_tensor(pose_stats.std, dtype=torch.float32)
 
     def prepare(self, features: InsoleFeatures) -> Condition:
-        return prepare_condition(features, self.checkpoint.config.schema, self.checkpoint.stats)
+        schema = self.checkpoint.config.schema
+        condition = prepare_condition(features, schema, self.checkpoint.stats)
+        return condition if self.streams is None else condition.only(schema, self.streams)
 
     def _padded(self, condition: Condition) -> tuple[torch.Tensor, torch.Tensor]:
         """``[1, W, C]`` condition padded with zeros, and the ``[1, S]`` window stream mask."""
