@@ -229,7 +229,8 @@ def test_baselines_run_beside_the_model_on_the_same_clips(
     _with_info(model_path, runs / "train_regression" / "best.safetensors", info)
     report = tmp_path / "eval.json"
     args = ("--steps", "2", "--runs", str(runs), "--cache", str(tmp_path / "cache"), "--json", str(report))
-    assert _evaluate_cli(corpus, model_path, *args, "--baselines", "--markdown", str(tmp_path / "e.md")) == 0
+    outputs = ("--markdown", str(tmp_path / "e.md"), "--plots", str(tmp_path / "plots"))
+    assert _evaluate_cli(corpus, model_path, *args, "--baselines", *outputs) == 0
     captured = capsys.readouterr()
     assert "skipping no_cross_attention, not trained" in captured.err
     results = json.loads(report.read_text(encoding="utf-8"))
@@ -255,3 +256,5 @@ def test_baselines_run_beside_the_model_on_the_same_clips(
     assert results["regression"]["settings"]["pose_model"] == "diffusion"
     assert "methods compared on test" in captured.out and "| nearest_neighbour |" in captured.out
     assert "## Methods compared" in (tmp_path / "e.md").read_text(encoding="utf-8")
+    assert (tmp_path / "plots" / "methods_styles.png").stat().st_size > 10_000
+    assert len(list((tmp_path / "plots").glob("*.png"))) == 3 * 7 + 1

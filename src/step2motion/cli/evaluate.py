@@ -226,10 +226,12 @@ def run(args: argparse.Namespace) -> int:
         _write_text(args.markdown, markdown_report(evaluation))
         print(f"tables: {args.markdown}")
     if args.plots is not None:
-        from step2motion.visualisation.evaluation_plots import save_evaluation_plots
+        from step2motion.visualisation.evaluation_plots import save_comparison_plot, save_evaluation_plots
 
         paths = [
             p for result in evaluation.methods.values() for p in save_evaluation_plots(result, args.plots)
         ]
+        if len(evaluation.methods) > 1:
+            paths.append(save_comparison_plot(evaluation, args.plots))
         print(f"plots: {', '.join(str(p) for p in paths)}")
     return 0

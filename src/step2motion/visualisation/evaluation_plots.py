@@ -1,8 +1,10 @@
-"""Where a method's error lives: per joint, per style, and over time in its worst and its median clip.
+"""Where a method's error lives: per joint, per style, and over time in its worst and its median clip;
+and, with several methods, their MPJPE per style side by side.
 
-Why these three: the table's means hide which joints fail (feet versus hands), which activities fail
-(trained styles versus unseen ones) and whether errors grow with time in a clip (drift) or come in bursts
-(missed steps). Figures are built without pyplot (a bare ``Figure`` renders with Agg).
+Why these: the table's means hide which joints fail (feet versus hands), which activities fail (trained
+styles versus unseen ones), whether errors grow with time in a clip (drift) or come in bursts (missed
+steps), and on which activities a baseline does as well as the model. Figures are built without pyplot
+(a bare ``Figure`` renders with Agg).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from step2motion import skeleton
-from step2motion.evaluation.evaluate import ClipResult, MethodEvaluation
+from step2motion.evaluation.evaluate import ClipResult, Evaluation, MethodEvaluation, style_comparison_rows
 from step2motion.evaluation.motion_metrics import LEG_JOINTS, NON_ROOT_JOINTS, UPPER_JOINTS
 
 DPI = 100
@@ -101,6 +103,35 @@ def draw_error_over_time(evaluation: MethodEvaluation) -> Figure:
     axes[-1].set_xlabel("time from the clip's first frame [s]")
     fig.tight_layout()
     return fig
+
+
+def draw_method_comparison(evaluation: Evaluation) -> Figure:
+    """Grouped bars of MPJPE per style (all clips first), one bar per method."""
+    rows = style_comparison_rows(evaluation)
+    styles = list(next(iter(rows.values())))
+    x = np.arange(len(styles))
+    width = 0.85 / len(rows)
+    fig = Figure(figsize=(max(8.0, 1.0 + 0.25 * len(rows) * len(styles)), 5.5), dpi=DPI)
+    ax = fig.add_subplot()
+    for i, (method, values) in enumerate(rows.items()):
+        offset = (i - (len(rows) - 1) / 2) * width
+        ax.bar(x + offset, [values[s] for s in styles], width, label=method)
+    ax.set_xticks(x, styles, rotation=30, ha="right")
+    ax.set_ylabel("MPJPE [cm]")
+    ax.set_title(f"methods compared per style ({evaluation.meta.get('clips', '?')} clips)")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8, ncols=2)
+    fig.tight_layout()
+    return fig
+
+
+def save_comparison_plot(evaluation: Evaluation, folder: str | Path) -> Path:
+    """:func:`draw_method_comparison` as ``methods_styles.png`` in ``folder`` (created)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "methods_styles.png"
+    draw_method_comparison(evaluation).savefig(path, dpi=DPI)
+    return path
 
 
 def save_evaluation_plots(evaluation: MethodEvaluation, folder: str | Path) -> list[Path]:
