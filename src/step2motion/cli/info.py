@@ -104,11 +104,17 @@ def describe_model(path: Path) -> list[str]:
 
     description = read_description(path)
     config = description["model_config"]
+    streams = [item["name"] for item in config.get("schema", [])]
+    used = config.get("streams_used") or streams
+    conditioning = config.get("denoiser", {}).get("conditioning", "cross_attention")
     lines = [
         f"Model checkpoint: {path}",
+        f"  poses by:      {config.get('pose_model', 'diffusion')}, conditioned by {conditioning}",
         f"  window:        {config.get('window_frames')} frames at {config.get('frame_rate_hz')} Hz",
-        f"  streams:       {', '.join(item['name'] for item in config.get('schema', []))}",
+        f"  streams:       {', '.join(streams)}",
     ]
+    if len(used) < len(streams):
+        lines.append(f"  streams read:  {', '.join(used)}")
     lines += [f"  {key}: {json.dumps(value)}" for key, value in description.get("info", {}).items()]
     return lines
 

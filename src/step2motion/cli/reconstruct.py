@@ -95,10 +95,14 @@ def run(args: argparse.Namespace) -> int:
     write_bvh(result.motion, args.output)
     write_npz(result, npz_path)
     motion = result.motion
+    sampler = (
+        f"{result.n_samples} sample(s), {result.steps} steps, guidance {result.guidance:g}"
+        if checkpoint.config.pose_model == "diffusion"
+        else "one regression pass"
+    )
     print(
         f"{args.output}: {motion.duration_s:.2f} s = {motion.n_frames} frames at {motion.fps:g} fps "
-        f"(recording {recording.duration_s:.2f} s), {result.n_samples} sample(s), {result.steps} steps, "
-        f"guidance {result.guidance:g}; joint positions in {npz_path}"
+        f"(recording {recording.duration_s:.2f} s), {sampler}; joint positions in {npz_path}"
     )
     print(f"wall time {result.wall_s:.2f} s = {result.realtime_factor:.2f} s of motion per wall-clock second")
     return 0
