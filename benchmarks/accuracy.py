@@ -1,17 +1,18 @@
 """Accuracy on held-out subjects: the default model against every baseline and ablation, one table.
 
 Runs ``step2motion evaluate --split test --baselines`` (same library, same clips, same pipeline for every
-method; JSON, Markdown and plots written under ``--out``), or reads the JSON of an earlier run
-(``--from-json``), then prints one row per method: what it is, MPJPE over all joints / legs / upper body,
-PA-MPJPE, MPJPE on walks and dance, root drift, speed and the difference to the model; then the reading
-the issue asks for: does the model beat every baseline on full-body MPJPE, and what does the modality
+method; JSON, Markdown and plots written under ``--out``), or reads the JSON of earlier runs
+(``--from-json``; several files, e.g. one per method evaluated as its training finished, are merged when
+they cover the same clips). Prints one row per method: what it is, MPJPE over all joints / legs / upper
+body, PA-MPJPE, MPJPE on walks and dance, root drift, speed and the difference to the model; then the
+reading: does the model beat every baseline on full-body MPJPE, and what does the modality
 cross-attention buy (``no_cross_attention`` minus ``step2motion``).
 
 Trained baselines and ablations are read from ``--runs``/train_<name>/best.safetensors; train each with
 ``step2motion train --config configs/ablations/<name>.json`` (the same budget as the default model).
 
     .venv/bin/python benchmarks/accuracy.py [--model M] [--data out/sim_corpus] [--runs out] [--out DIR]
-    .venv/bin/python benchmarks/accuracy.py --from-json out/accuracy/test.json
+    .venv/bin/python benchmarks/accuracy.py --from-json out/accuracy/test.json [more.json ...]
 """
 
 from __future__ import annotations
@@ -65,6 +66,22 @@ def value(report: dict[str, Any], key: str, style: str | None) -> float:
 
 def methods_of(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {name: report for name, report in results.items() if name != "meta"}
+
+
+def merged(reports: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
+    """The methods of several ``evaluate`` JSON reports in one (the first report's entry wins); exits when
+    they did not evaluate the same clips of the same split."""
+
+    def clips(report: dict[str, Any]) -> tuple[Any, ...]:
+        first = next(iter(methods_of(report).values()), {})
+        return (report.get("meta", {}).get("split"), tuple(c["name"] for c in first.get("per_clip", [])))
+
+    result: dict[str, Any] = {}
+    for report, name in zip(reports, names, strict=True):
+        if clips(report) != clips(reports[0]):
+            sys.exit(f"{name}: evaluates other clips than {names[0]}; cannot compare")
+        result |= {k: v for k, v in methods_of(report).items() if k not in result}
+    return result | {"meta": reports[0].get("meta", {})}
 
 
 def accuracy_table(results: dict[str, Any]) -> Table:
@@ -128,7 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=Path, default=Path("out"), help="the trained baselines' runs folder")
     parser.add_argument("--split", default="test", help="test (default) or validation")
     parser.add_argument("--out", type=Path, default=Path("out/accuracy"), help="reports folder")
-    parser.add_argument("--from-json", type=Path, metavar="PATH", help="print the table of an earlier run")
+    parser.add_argument(
+        "--from-json", type=Path, nargs="+", metavar="PATH", help="print the table of earlier runs"
+    )
     args = parser.parse_args(argv)
     if args.from_json is None:
         args.out.mkdir(parents=True, exist_ok=True)
@@ -142,8 +161,9 @@ def main(argv: list[str] | None = None) -> int:
         code = cli_main(command)
         if code:
             return code
-        args.from_json = report
-    results = json.loads(args.from_json.read_text(encoding="utf-8"))
+        args.from_json = [report]
+    reports = [json.loads(path.read_text(encoding="utf-8")) for path in args.from_json]
+    results = merged(reports, [str(path) for path in args.from_json])
     console = Console(width=200)
     console.print(accuracy_table(results))
     for line in reading(results):

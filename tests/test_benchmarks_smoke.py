@@ -155,8 +155,13 @@ def test_accuracy_reading_says_which_baselines_the_model_beats(
         lost[0] == "step2motion (10.00 cm) does NOT beat: no_cross_attention (9.50 cm), regression (9.00 cm)"
     )
     assert "not better with cross-attention" in lost[1]
-    path = tmp_path / "eval.json"
-    path.write_text(json.dumps(_report({"step2motion": 10.0, "mean_pose": 20.0})), encoding="utf-8")
-    assert accuracy.main(["--from-json", str(path)]) == 0
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    first.write_text(json.dumps(_report({"step2motion": 10.0, "mean_pose": 20.0})), encoding="utf-8")
+    second.write_text(json.dumps(_report({"step2motion": 10.0, "regression": 11.0})), encoding="utf-8")
+    assert accuracy.main(["--from-json", str(first), str(second)]) == 0
     printed = capsys.readouterr().out
-    assert "mean_pose" in printed and "+10.00" in printed and "n/a" not in printed
+    assert "mean_pose" in printed and "+10.00" in printed and "+1.00" in printed
+    other = _report({"step2motion": 10.0}) | {"meta": {"split": "validation"}}
+    second.write_text(json.dumps(other), encoding="utf-8")
+    with pytest.raises(SystemExit, match="evaluates other clips"):
+        accuracy.main(["--from-json", str(first), str(second)])
