@@ -145,16 +145,14 @@ def test_accuracy_reading_says_which_baselines_the_model_beats(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     accuracy = _script("accuracy")
-    beaten = accuracy.reading(_report({"step2motion": 10.0, "mean_pose": 20.0, "no_cross_attention": 12.5}))
-    assert beaten[0].startswith("step2motion (10.00 cm) beats every baseline")
-    assert "closest is no_cross_attention (12.50 cm)" in beaten[0]
-    assert "+2.50 cm" in beaten[1] and "better with cross-attention" in beaten[1]
-    assert beaten[2].startswith("not evaluated: nearest_neighbour, regression")
-    lost = accuracy.reading(_report({"step2motion": 10.0, "regression": 9.0, "no_cross_attention": 9.5}))
-    assert (
-        lost[0] == "step2motion (10.00 cm) does NOT beat: no_cross_attention (9.50 cm), regression (9.00 cm)"
-    )
-    assert "not better with cross-attention" in lost[1]
+    beaten = accuracy.reading(_report({"step2motion": 10.0, "mean_pose": 20.0, "no_cross_attention": 9.5}))
+    assert beaten[0] == "step2motion (10.00 cm) beats every baseline on full-body MPJPE (mean_pose 20.00 cm)"
+    assert beaten[1] == "variants at least as accurate as the model: no_cross_attention (9.50 cm)"
+    assert "-0.50 cm" in beaten[2] and "not better with cross-attention" in beaten[2]
+    assert beaten[3].startswith("not evaluated: nearest_neighbour, regression")
+    lost = accuracy.reading(_report({"step2motion": 10.0, "regression": 9.0, "no_cross_attention": 12.5}))
+    assert lost[0] == "step2motion (10.00 cm) does NOT beat the baseline(s) regression (9.00 cm)"
+    assert "+2.50 cm" in lost[1] and "(better with cross-attention)" in lost[1]
     first, second = tmp_path / "a.json", tmp_path / "b.json"
     first.write_text(json.dumps(_report({"step2motion": 10.0, "mean_pose": 20.0})), encoding="utf-8")
     second.write_text(json.dumps(_report({"step2motion": 10.0, "regression": 11.0})), encoding="utf-8")
