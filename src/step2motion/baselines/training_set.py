@@ -14,11 +14,13 @@ from step2motion.evaluation.split import Split
 @dataclass(frozen=True)
 class TrainingSet:
     """Clips of the split's training subjects and their left/right mirrors (the model trains on both),
-    z-score statistics over them, and the subjects (so evaluation can refuse to test on them)."""
+    z-score statistics over them, the subjects (so evaluation can refuse to test on them) and how many
+    takes were read (``clips`` holds each twice)."""
 
     clips: tuple[TrainingClip, ...]
     stats: NormalisationStats
     subjects: frozenset[str]
+    n_takes: int
 
 
 def load_training_set(
@@ -43,4 +45,5 @@ def load_training_set(
         clips=(*clips, *(mirror_clip(clip) for clip in clips)),
         stats=NormalisationStats.from_clips(clips, mirrored=True),
         subjects=frozenset(entry.subject for entry in train),
+        n_takes=len(clips),
     )

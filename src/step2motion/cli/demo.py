@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from step2motion.cli.reconstruct import add_model_argument
+
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 DEMO_RECORDING = DEMO_DIR / "walk_insoles.txt"
 DEMO_TRUTH = DEMO_DIR / "walk_truth.bvh"
@@ -33,9 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="output folder (default out/demo)",
     )
-    parser.add_argument(
-        "--model", type=Path, metavar="M", help="model checkpoint (default: the bundled model)"
-    )
+    add_model_argument(parser)
     parser.set_defaults(run=run)
 
 

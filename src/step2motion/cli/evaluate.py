@@ -6,8 +6,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from step2motion.cli.reconstruct import add_sampling_arguments
+from step2motion.cli.reconstruct import add_model_argument, add_sampling_arguments
+
+if TYPE_CHECKING:  # the command imports its libraries only when it runs
+    from step2motion.evaluation.evaluate import Method
+    from step2motion.evaluation.split import Split
+    from step2motion.model.config import ModelConfig
 
 DEFAULT_DATA = Path("out/sim_corpus")
 DEFAULT_RUNS = Path("out")
@@ -51,9 +57,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="example: step2motion evaluate --split test --json eval.json --markdown eval.md --plots plots",
     )
-    parser.add_argument(
-        "--model", type=Path, metavar="M", help="model checkpoint (.safetensors; default: the bundled model)"
-    )
+    add_model_argument(parser)
     data = parser.add_argument_group("what to evaluate")
     data.add_argument(
         "--data",
@@ -125,8 +129,8 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def _baseline_methods(
-    args: argparse.Namespace, split: object, model_path: Path, model_config: object
-) -> dict[str, object]:
+    args: argparse.Namespace, split: Split, model_path: Path, model_config: ModelConfig
+) -> dict[str, Method]:
     """The baselines asked for by ``--baselines`` (module help), in a fixed order."""
     from step2motion.errors import InputError
     from step2motion.evaluation.evaluate import (
@@ -144,7 +148,7 @@ def _baseline_methods(
     unknown = [name for name in named if name not in known]
     if unknown:
         raise InputError(f"unknown baseline(s) {', '.join(unknown)}; known: {', '.join(known)}")
-    methods: dict[str, object] = {}
+    methods: dict[str, Method] = {}
     if any(name in FITTED_BASELINES for name in named):
         fitted = fit_baselines(
             args.data, split, model_config.window_frames, model_config.frame_rate_hz, args.cache

@@ -22,6 +22,13 @@ recording, and an NPZ with:
   samples_joint_positions_m [K,T,22,3]  with K > 1: every sample"""
 
 
+def add_model_argument(parser: argparse.ArgumentParser) -> None:
+    """``--model M``, resolved by :func:`step2motion.model.checkpoint.model_path_or_default`."""
+    parser.add_argument(
+        "--model", type=Path, metavar="M", help="model checkpoint (.safetensors; default: the bundled model)"
+    )
+
+
 def add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
     """The sampler options shared by ``reconstruct`` and ``evaluate``."""
     sampling = parser.add_argument_group("sampling")
@@ -57,9 +64,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--npz", type=Path, metavar="PATH", help="joint positions to write (default: OUT with suffix .npz)"
     )
-    parser.add_argument(
-        "--model", type=Path, metavar="M", help="model checkpoint (.safetensors; default: the bundled model)"
-    )
+    add_model_argument(parser)
     add_sampling_arguments(parser)
     output = parser.add_argument_group("output")
     output.add_argument("--fps", type=float, metavar="F", help="output frame rate (default: the model's, 30)")

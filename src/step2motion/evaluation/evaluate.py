@@ -264,14 +264,13 @@ def fit_baselines(
     from step2motion.baselines.training_set import load_training_set
 
     training = load_training_set(data_dir, split, frame_rate_hz, cache_dir, progress=progress)
-    clips = len(training.clips) // 2
     mean_pose = MeanPosePredictor(training, window_frames, frame_rate_hz)
     neighbour = NearestNeighbourPredictor(training, window_frames, frame_rate_hz)
     return {
-        "mean_pose": PredictorMethod(mean_pose, {"training_clips": clips}, training.subjects),
+        "mean_pose": PredictorMethod(mean_pose, {"training_clips": training.n_takes}, training.subjects),
         "nearest_neighbour": PredictorMethod(
             neighbour,
-            {"training_clips": clips, "database_windows": neighbour.n_windows},
+            {"training_clips": training.n_takes, "database_windows": neighbour.n_windows},
             training.subjects,
         ),
     }
