@@ -97,7 +97,7 @@ def bridge_gaps(values: np.ndarray) -> np.ndarray:
     return np.interp(index, index[finite], values[finite])
 
 
-def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Run-length encoding of a bool ``[T]``: (starts, stops (exclusive), values) per run."""
     change = np.flatnonzero(np.diff(mask.astype(np.int8))) + 1
     starts = np.concatenate([[0], change])
@@ -105,10 +105,10 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return starts, stops, mask[starts]
 
 
-def _set_short_runs(mask: np.ndarray, value: bool, min_samples: int) -> np.ndarray:
+def set_short_runs(mask: np.ndarray, value: bool, min_samples: int) -> np.ndarray:
     """Flip interior runs equal to ``value`` shorter than ``min_samples`` (edge runs kept)."""
     out = mask.copy()
-    for start, stop, run_value in zip(*_runs(mask), strict=True):
+    for start, stop, run_value in zip(*runs(mask), strict=True):
         interior = start > 0 and stop < mask.size
         if run_value == value and interior and stop - start < min_samples:
             out[start:stop] = not value
@@ -145,14 +145,14 @@ def detect_stance(
     labels, n_labels = ndimage.label(smooth >= release_ratio * threshold_n)
     reaches = ndimage.maximum(smooth, labels, np.arange(1, n_labels + 1)) >= threshold_n
     stance = np.concatenate([[False], np.atleast_1d(reaches)])[labels]
-    stance = _set_short_runs(stance, False, round(min_swing_s * rate_hz))
-    return _set_short_runs(stance, True, round(min_stance_s * rate_hz))
+    stance = set_short_runs(stance, False, round(min_swing_s * rate_hz))
+    return set_short_runs(stance, True, round(min_stance_s * rate_hz))
 
 
 def stance_intervals(stance: np.ndarray) -> np.ndarray:
     """``[n, 2]`` int sample indices (first stance sample, first sample after) of every *complete*
     stance: one that begins with a heel strike and ends with a toe-off inside the recording."""
-    starts, stops, values = _runs(np.asarray(stance, dtype=bool))
+    starts, stops, values = runs(np.asarray(stance, dtype=bool))
     keep = values & (starts > 0) & (stops < stance.size)
     return np.stack([starts[keep], stops[keep]], axis=1).astype(int)
 

@@ -35,6 +35,13 @@ _KNOWN_AREAS_CM2: dict[int, tuple[float, ...]] = {
         12.50, 6.47),
 }  # fmt: skip
 
+#: Sign maps between a right-handed (toes, body-left, up) chip frame and the reported IMU axes (+X toes,
+#: +Y medial, +Z up on both feet, so the left insole's axes are a mirror image; evidence in
+#: :mod:`step2motion.simulation.imu`). Each map is its own inverse: multiplying a left insole's reported
+#: acc and gyro by them gives the readings of a right-handed chip in the same place.
+REPORTED_ACC_SIGNS: dict[str, np.ndarray] = {"left": np.array([1.0, -1.0, 1.0]), "right": np.ones(3)}
+REPORTED_GYRO_SIGNS: dict[str, np.ndarray] = {"left": np.array([-1.0, 1.0, -1.0]), "right": np.ones(3)}
+
 #: Insole sizes the layout is defined for (OpenGo sizes).
 VALID_SIZES: tuple[int, ...] = tuple(range(1, 11))
 

@@ -59,6 +59,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from step2motion.insole_layout import REPORTED_ACC_SIGNS, REPORTED_GYRO_SIGNS
 from step2motion.kinematics import body_angular_velocity, time_derivative
 from step2motion.motion import Motion
 from step2motion.simulation import foot_contact
@@ -71,10 +72,6 @@ _GRAVITY_W = np.array([0.0, -GRAVITY_MPS2, 0.0])
 #: 102114 left (−0.183, 0.030, 0.966), right (−0.196, 0.037, 0.980); 102137 left (−0.178, 0.038, 0.967),
 #: right (−0.196, 0.043, 0.980) g.
 MOUNT_UP_G: np.ndarray = np.array([-0.190, 0.037, 0.981]) / np.linalg.norm([-0.190, 0.037, 0.981])
-
-#: Sign maps from a right-handed (toes, body-left, up) chip frame to the reported axes.
-REPORTED_ACC_SIGNS: dict[str, np.ndarray] = {"left": np.array([1.0, -1.0, 1.0]), "right": np.ones(3)}
-REPORTED_GYRO_SIGNS: dict[str, np.ndarray] = {"left": np.array([-1.0, 1.0, -1.0]), "right": np.ones(3)}
 
 #: Insole X of the chip: midfoot, half-way between the ankle and the ball.
 CHIP_X_NORM = 0.5 * (foot_contact.X_ANKLE_NORM + foot_contact.X_BALL_NORM)
@@ -97,13 +94,14 @@ def chip_frame_in_foot(motion: Motion, side: str) -> tuple[np.ndarray, np.ndarra
     return chip_frame_in_sole(foot_contact.calibrate_sole(positions_m, rotmats, motion.fps, side))
 
 
-def simulate_imu(
+def chip_world_poses(
     motion: Motion, side: str, sole: foot_contact.SoleModel | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Accelerometer ``[T, 3]`` (g) and gyroscope ``[T, 3]`` (deg/s) of one insole, at ``motion.fps``.
+    """World position ``[T, 3]`` (m, Y up) and right-handed axes ``[T, 3, 3]`` (columns: toes, body-left,
+    up) of ``side``'s virtual IMU chip on every frame of ``motion``.
 
-    Axes are the reported insole axes of that foot (module docstring): +X toes, +Y medial, +Z up.
-    ``sole`` is the foot's sole model when the caller has calibrated it already (else it is fitted here).
+    What the simulated IMU measures, hence also the ground truth for foot odometry. ``sole`` is the
+    foot's sole model when the caller has calibrated it already (else it is fitted here).
     """
     foot, _ = foot_contact.foot_joints(side)
     positions_m, rotmats = motion.forward_kinematics()
@@ -112,8 +110,18 @@ def simulate_imu(
     elif sole.side != side:
         raise ValueError(f"the sole model is the {sole.side} foot's, not the {side} foot's")
     chip_axes, chip_position_m = chip_frame_in_sole(sole)
-    world_from_chip = rotmats[:, foot] @ chip_axes  # [T, 3, 3]
-    chip_position_w = positions_m[:, foot] + rotmats[:, foot] @ chip_position_m
+    return positions_m[:, foot] + rotmats[:, foot] @ chip_position_m, rotmats[:, foot] @ chip_axes
+
+
+def simulate_imu(
+    motion: Motion, side: str, sole: foot_contact.SoleModel | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Accelerometer ``[T, 3]`` (g) and gyroscope ``[T, 3]`` (deg/s) of one insole, at ``motion.fps``.
+
+    Axes are the reported insole axes of that foot (module docstring): +X toes, +Y medial, +Z up.
+    ``sole`` as in :func:`chip_world_poses`.
+    """
+    chip_position_w, world_from_chip = chip_world_poses(motion, side, sole)
     specific_force_w = time_derivative(chip_position_w, motion.fps, order=2) - _GRAVITY_W
     acc_g = np.einsum("tji,tj->ti", world_from_chip, specific_force_w) / GRAVITY_MPS2
     gyro_dps = np.degrees(body_angular_velocity(world_from_chip, motion.fps))

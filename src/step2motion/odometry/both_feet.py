@@ -1,0 +1,152 @@
+"""Both feet in one frame, and the pelvis path they imply.
+
+Each foot's track (:func:`~step2motion.odometry.strapdown.track_foot`) starts at its own first still
+moment with heading 0 along its own toe axis, so the two tracks differ by a rotation (the toe-out of each
+foot, ~5-15° together) and by where the feet stood. Both feet travel the same path, so the right track is
+rotated and moved onto the left one: a 2-D Kabsch fit of the feet's *gait-cycle averages* (positions
+averaged over ``AVERAGE_WINDOW_S``, which removes the half-cycle lag between the feet), when both feet
+travel at least ``MIN_TRAVEL_M`` (below that the rotation is not observable and only the start positions
+are matched). The fit puts the two averages on one line; the feet are then set ``STANCE_WIDTH_M`` apart,
+across the starting direction of travel (the insoles cannot measure how far apart the feet are: this is
+a nominal adult walking base width).
+
+The pelvis path is the mean of the two feet's averaged tracks (one foot's, shifted to the middle, where
+only one is tracked); its heading is the circular mean of the two feet's toe headings (their toe-out
+angles cancel), averaged the same way. Frame: the left foot's navigation frame (Z up,
+:mod:`step2motion.odometry.strapdown`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.ndimage import uniform_filter1d
+
+from step2motion.odometry.strapdown import FootTrack, track_foot
+from step2motion.recording import InsoleRecording
+
+#: Window of the gait-cycle average (about one stride), s.
+AVERAGE_WINDOW_S = 1.0
+#: Fewest metres both feet must travel for their relative rotation to be fitted.
+MIN_TRAVEL_M = 1.0
+#: Nominal distance between the two feet's mid-foot lines, m.
+STANCE_WIDTH_M = 0.15
+
+
+@dataclass(frozen=True)
+class FeetOdometry:
+    """Both feet's tracks in one frame, ``T`` samples of the recording.
+
+    Attributes:
+        left, right: the feet's tracks (the right one moved into the left one's frame).
+        pelvis_xy_m: ``[T, 2]`` horizontal pelvis path, m (``NaN`` where neither foot is tracked).
+        heading_rad: ``[T]`` walking heading (mean toe heading of both feet), rad.
+        reconciled: True when the right track's rotation was fitted to the left's (enough travel).
+    """
+
+    left: FootTrack
+    right: FootTrack
+    pelvis_xy_m: np.ndarray
+    heading_rad: np.ndarray
+    reconciled: bool
+
+    def foot(self, side: str) -> FootTrack:
+        return self.left if side == "left" else self.right
+
+
+def _nan_average(values: np.ndarray, window: int) -> np.ndarray:
+    """Centred moving average ``[T, C]`` over ``window`` samples, ignoring ``NaN`` (``NaN`` stays ``NaN``)."""
+    finite = np.isfinite(values)
+    sums = uniform_filter1d(np.where(finite, values, 0.0), window, axis=0, mode="nearest")
+    counts = uniform_filter1d(finite.astype(float), window, axis=0, mode="nearest")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(finite, sums / counts, np.nan)
+
+
+def _kabsch_2d(source: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+    """Angle (rad) and translation ``[2]`` of the rotation + shift best mapping ``source`` onto ``target``."""
+    source_mean, target_mean = source.mean(axis=0), target.mean(axis=0)
+    a, b = source - source_mean, target - target_mean
+    angle = float(np.arctan2(np.sum(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]), np.sum(a * b)))
+    return angle, target_mean - _rotate(source_mean[None], angle)[0]
+
+
+def _rotate(xy: np.ndarray, angle: float) -> np.ndarray:
+    c, s = np.cos(angle), np.sin(angle)
+    return xy @ np.array([[c, s], [-s, c]])
+
+
+def _moved(track: FootTrack, angle: float, shift_xy: np.ndarray) -> FootTrack:
+    """``track`` rotated by ``angle`` about Z, then shifted horizontally by ``shift_xy``."""
+    position = track.position_m.copy()
+    velocity = track.velocity_m_s.copy()
+    position[:, :2] = _rotate(position[:, :2], angle) + shift_xy
+    velocity[:, :2] = _rotate(velocity[:, :2], angle)
+    return dataclasses.replace(
+        track, position_m=position, velocity_m_s=velocity, heading_rad=track.heading_rad + angle
+    )
+
+
+def _travel_m(xy: np.ndarray) -> float:
+    finite = xy[np.isfinite(xy).all(axis=1)]
+    return float(np.linalg.norm(finite - finite[0], axis=1).max()) if len(finite) else 0.0
+
+
+def combine_feet(left: FootTrack, right: FootTrack) -> FeetOdometry:
+    """Both tracks in the left one's frame and the pelvis path (module docstring)."""
+    rate_hz = 1.0 / np.median(np.diff(left.time_s)) if len(left.time_s) > 1 else 1.0
+    window = max(1, round(AVERAGE_WINDOW_S * rate_hz))
+    mean_left = _nan_average(left.position_m[:, :2], window)
+    mean_right = _nan_average(right.position_m[:, :2], window)
+    both = np.isfinite(mean_left).all(axis=1) & np.isfinite(mean_right).all(axis=1)
+    reconciled = bool(both.sum() >= 2 and min(_travel_m(mean_left), _travel_m(mean_right)) >= MIN_TRAVEL_M)
+    if reconciled:
+        angle, shift = _kabsch_2d(mean_right[both], mean_left[both])
+    elif both.any():
+        first = int(np.argmax(both))
+        angle, shift = 0.0, mean_left[first] - mean_right[first]
+    else:
+        angle, shift = 0.0, np.zeros(2)
+    right = _moved(right, angle, shift)
+    start_heading = _circular_mean(left.heading_rad, right.heading_rad)
+    first_heading = start_heading[np.isfinite(start_heading)]
+    forward = first_heading[0] if len(first_heading) else 0.0
+    to_right = np.array([np.sin(forward), -np.cos(forward)])
+    right = _moved(right, 0.0, 0.5 * STANCE_WIDTH_M * to_right)
+    left = _moved(left, 0.0, -0.5 * STANCE_WIDTH_M * to_right)
+    averaged = np.stack([_nan_average(track.position_m[:, :2], window) for track in (left, right)])
+    with np.errstate(invalid="ignore"):
+        pelvis = np.where(
+            np.isfinite(averaged).all(axis=(0, 2))[:, None],
+            averaged.mean(axis=0),
+            np.nanmean(averaged, axis=0),
+        )
+    # One foot alone: its average lies half a stance width off the middle.
+    pelvis = np.where(
+        np.isfinite(averaged[0]) & ~np.isfinite(averaged[1]),
+        averaged[0] + 0.5 * STANCE_WIDTH_M * to_right,
+        pelvis,
+    )
+    pelvis = np.where(
+        np.isfinite(averaged[1]) & ~np.isfinite(averaged[0]),
+        averaged[1] - 0.5 * STANCE_WIDTH_M * to_right,
+        pelvis,
+    )
+    heading = _circular_mean(left.heading_rad, right.heading_rad)
+    heading_xy = _nan_average(np.stack([np.cos(heading), np.sin(heading)], axis=1), window)
+    return FeetOdometry(left, right, pelvis, np.arctan2(heading_xy[:, 1], heading_xy[:, 0]), reconciled)
+
+
+def _circular_mean(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per-sample circular mean of two headings (rad); one where the other is ``NaN``."""
+    x = np.nansum(np.stack([np.cos(a), np.cos(b)]), axis=0)
+    y = np.nansum(np.stack([np.sin(a), np.sin(b)]), axis=0)
+    out = np.arctan2(y, x)
+    return np.where(np.isfinite(a) | np.isfinite(b), out, np.nan)
+
+
+def track_feet(rec: InsoleRecording) -> FeetOdometry:
+    """Odometry of both insoles of ``rec`` in one frame, with the pelvis path."""
+    return combine_feet(track_foot(rec, "left"), track_foot(rec, "right"))

@@ -1,0 +1,146 @@
+"""Foot odometry: strides recovered from simulated insoles (the simulator and the integrator must agree on
+the physics), heading from a pure turn, the left insole's mirrored axes, stillness, gaps."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from motion_fixtures import Gait, standing_motion, walking_motion
+
+from step2motion.odometry.both_feet import track_feet
+from step2motion.odometry.strapdown import segment_spans, track_foot
+from step2motion.odometry.strides import foot_strides
+from step2motion.recording import FootSignals, InsoleRecording
+from step2motion.simulation.imu import chip_world_poses
+from step2motion.simulation.simulate import motion_at_rate, simulate_recording
+
+RATE_HZ = 100.0
+
+
+def _truth_strides(motion, side: str, strides) -> tuple[np.ndarray, np.ndarray]:
+    """Mocap stride lengths and clearances (m) of the chip between the same samples as ``strides``."""
+    position_m, _ = chip_world_poses(motion_at_rate(motion, RATE_HZ), side)  # Y up
+    lengths, clearances = [], []
+    for s in strides:
+        a, b = s.start_index, s.end_index
+        lengths.append(np.hypot(*(position_m[b, [0, 2]] - position_m[a, [0, 2]])))
+        clearances.append(position_m[a : b + 1, 1].max() - position_m[a, 1])
+    return np.array(lengths), np.array(clearances)
+
+
+@pytest.mark.parametrize("noise", ["none", "realistic"])
+def test_simulated_walk_strides_match_the_motion(noise: str) -> None:
+    gait = Gait(stride_m=1.3, swing_lift_m=0.1)
+    motion = walking_motion(n_cycles=6, gait=gait)
+    rec = simulate_recording(motion, noise=noise, seed=3)
+    for side in ("left", "right"):
+        strides = foot_strides(track_foot(rec, side))
+        assert len(strides) >= 4, side
+        true_length, true_clearance = _truth_strides(motion, side, strides)
+        length = np.array([s.length_m for s in strides])
+        np.testing.assert_allclose(true_length, gait.stride_m, rtol=0.01)
+        assert np.median(np.abs(length / true_length - 1)) < (0.005 if noise == "none" else 0.05), side
+        clearance = np.array([s.clearance_m for s in strides])
+        assert np.median(np.abs(clearance - true_clearance)) < (0.01 if noise == "none" else 0.03), side
+        turns = np.array([s.heading_change_deg for s in strides])
+        assert np.all(np.abs(turns) < (0.5 if noise == "none" else 5.0)), side
+        durations = np.array([s.duration_s for s in strides])
+        np.testing.assert_allclose(durations, gait.cycle_s, atol=0.03)
+
+
+def test_both_feet_travel_the_same_path_side_by_side() -> None:
+    rec = simulate_recording(walking_motion(n_cycles=6), noise="none")
+    feet = track_feet(rec)
+    assert feet.reconciled
+    pelvis = feet.pelvis_xy_m[np.isfinite(feet.pelvis_xy_m).all(axis=1)]
+    travel = pelvis[-1] - pelvis[0]
+    direction = np.arctan2(travel[1], travel[0])
+    assert np.linalg.norm(travel) > 5.0
+    # the feet's heading (toe-out cancelled) points along the travel
+    assert abs(np.angle(np.exp(1j * (np.nanmedian(feet.heading_rad) - direction)))) < np.radians(3)
+    # the left foot is on the left of the path (+90° from the heading), the right foot on the right
+    normal = np.array([-np.sin(direction), np.cos(direction)])
+    for side, sign in (("left", 1.0), ("right", -1.0)):
+        offset = (feet.foot(side).position_m[:, :2] - feet.pelvis_xy_m) @ normal
+        assert sign * np.nanmedian(offset) > 0.03, side
+
+
+def test_standing_is_still_with_no_strides_and_no_drift() -> None:
+    rec = simulate_recording(standing_motion(3.0), noise="realistic", seed=0)
+    for side in ("left", "right"):
+        track = track_foot(rec, side)
+        assert track.still.mean() > 0.95
+        assert foot_strides(track) == []
+        assert np.nanmax(np.abs(track.position_m)) < 0.01
+
+
+def _imu_recording(gyro_dps: np.ndarray, acc_g: np.ndarray, force_n: np.ndarray) -> InsoleRecording:
+    n = len(force_n)
+    foot = FootSignals(np.zeros((n, 16)), acc_g, gyro_dps, force_n, np.zeros((n, 2)))
+    return InsoleRecording(np.arange(n) / RATE_HZ, foot, dataclasses.replace(foot))
+
+
+def _turn_in_place(turn_deg: float) -> InsoleRecording:
+    """1 s still, 1 s turning about the vertical (foot lifted, a sine-shaped rate), 1 s still."""
+    n = int(3 * RATE_HZ)
+    t = np.arange(n) / RATE_HZ
+    moving = (t >= 1.0) & (t < 2.0)
+    gyro = np.zeros((n, 3))
+    gyro[moving, 2] = turn_deg * 0.5 * np.pi * np.sin(np.pi * (t[moving] - 1.0))  # integrates to turn_deg
+    acc = np.tile([0.0, 0.0, 1.0], (n, 1))
+    force = np.where(moving, 0.0, 600.0)
+    return _imu_recording(gyro, acc, force)
+
+
+def test_a_turn_about_the_vertical_is_read_back_and_the_left_insole_is_mirrored() -> None:
+    rec = _turn_in_place(90.0)
+    right = foot_strides(track_foot(rec, "right"))
+    left = foot_strides(track_foot(rec, "left"))
+    assert len(right) == len(left) == 1
+    assert right[0].heading_change_deg == pytest.approx(90.0, abs=0.5)  # +Z gyro: toes turn left (CCW)
+    # the left insole reports gyro Z mirrored (+Z = toes turning medially = clockwise for the left foot)
+    assert left[0].heading_change_deg == pytest.approx(-90.0, abs=0.5)
+    assert right[0].length_m < 0.01
+
+
+def test_a_long_gap_splits_the_track_and_no_stride_spans_it() -> None:
+    rec = simulate_recording(walking_motion(n_cycles=6), noise="none")
+    gap = (rec.time_s > 2.9) & (rec.time_s < 3.6)
+    left = rec.left
+    for name in ("acc_g", "gyro_dps", "pressure_ncm2", "total_force_n", "cop_norm"):
+        getattr(left, name)[gap] = np.nan
+    track = track_foot(rec, "left")
+    assert set(np.unique(track.segment)) == {-1, 0, 1}
+    assert np.all(track.segment[gap] == -1) and np.all(np.isnan(track.position_m[gap]))
+    for stride in foot_strides(track):
+        assert track.segment[stride.start_index] == track.segment[stride.end_index]
+    # short drop-outs are bridged, long ones split
+    time_s = np.arange(20) / RATE_HZ
+    missing = np.zeros(20, dtype=bool)
+    missing[5:8] = True
+    assert segment_spans(missing, time_s) == [(0, 20)]
+    missing[9:19] = True  # samples 8 and 19 are 0.11 s apart
+    assert segment_spans(missing, time_s) == [(0, 9), (19, 20)]
+
+
+def test_corpus_walks_of_test_subjects_give_back_their_strides(shared_dir) -> None:
+    """The simulated IMU is consistent with the motion it came from (else the simulator is wrong)."""
+    from step2motion.evaluation.split import load_split
+    from step2motion.io.corpus import corpus_entries, read_corpus_motion
+
+    root = shared_dir / "data" / "mocap"
+    test_subjects = set(load_split().test)
+    entries = [e for e in corpus_entries(root) if e.subject in test_subjects and e.style == "walk"][:6]
+    errors = []
+    for entry in entries:
+        motion = read_corpus_motion(root, entry)
+        rec = simulate_recording(motion, noise="realistic", seed=0)
+        for side in ("left", "right"):
+            strides = foot_strides(track_foot(rec, side))
+            true_length, _ = _truth_strides(motion, side, strides)
+            keep = true_length > 0.2
+            errors.extend(np.array([s.length_m for s in strides])[keep] / true_length[keep] - 1)
+    assert len(errors) >= 15
+    assert np.median(np.abs(errors)) < 0.03
