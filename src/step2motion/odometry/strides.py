@@ -9,7 +9,10 @@ track segment, so its duration is one gait cycle and its length is what the foot
 * ``clearance_m``: the highest rise of the insole's mid-foot chip during the stride above its height at
   the stride's start;
 * ``stance_s`` / ``swing_s``: time the foot spends loaded (the pressure stance of
-  :func:`step2motion.gait_events.detect_stance`) / unloaded within the stride; ``NaN`` without force data.
+  :func:`step2motion.gait_events.detect_stance`) / unloaded within the stride; ``NaN`` without force data;
+* ``steady``: both still runs are bounded by swings (neither is the standing at the start or end of a
+  track): a gait cycle from one heel strike's foot-flat to the next, as step events count strides. The
+  first step out of standing and the last one into it are strides too, but not steady ones.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class Stride:
     clearance_m: float
     stance_s: float
     swing_s: float
+    steady: bool
 
     @property
     def duration_s(self) -> float:
@@ -56,6 +60,8 @@ def foot_strides(track: FootTrack, stance: np.ndarray | None = None) -> list[Str
     pressure stance of the same foot (for stance and swing times), ``None`` when there is no force."""
     out = []
     still = still_runs(track)
+    # where a segment (or an untracked stretch) starts or stops: a still run there is standing at an end
+    edges = set(np.flatnonzero(np.diff(track.segment, prepend=-2, append=-2)).tolist())
     for (a0, a1, seg_a), (b0, b1, seg_b) in itertools.pairwise(still):
         if seg_a != seg_b:
             continue
@@ -81,6 +87,7 @@ def foot_strides(track: FootTrack, stance: np.ndarray | None = None) -> list[Str
                 clearance_m=float(height.max() - height[0]),
                 stance_s=stance_s,
                 swing_s=swing_s,
+                steady=a0 not in edges and b1 not in edges,
             )
         )
     return out
