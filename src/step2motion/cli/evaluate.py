@@ -162,9 +162,13 @@ def _baseline_methods(
                 raise InputError(f"{name} is not trained; {hint}", path)
             print(f"note: skipping {name}, not trained ({path}); {hint}", file=sys.stderr)
             continue
-        methods[name] = CheckpointMethod(MethodSettings(path, 1, args.steps, args.seed, args.guidance))
+        methods[name] = CheckpointMethod(
+            MethodSettings(path, 1, args.steps, args.seed, args.guidance, root=args.root)
+        )
     for name in (n for n in SENSOR_SUBSETS if n in named):
-        settings = MethodSettings(model_path, 1, args.steps, args.seed, args.guidance, SENSOR_SUBSETS[name])
+        settings = MethodSettings(
+            model_path, 1, args.steps, args.seed, args.guidance, SENSOR_SUBSETS[name], args.root
+        )
         methods[name] = CheckpointMethod(settings)
     return methods
 
@@ -193,7 +197,9 @@ def run(args: argparse.Namespace) -> int:
     split_path: Path = args.split_file or default_split_path()
     split = load_split(split_path)
     clips = select_clips(args.data, split, args.split, args.variants, args.limit)
-    model = CheckpointMethod(MethodSettings(model_path, args.samples, args.steps, args.seed, args.guidance))
+    model = CheckpointMethod(
+        MethodSettings(model_path, args.samples, args.steps, args.seed, args.guidance, root=args.root)
+    )
     methods = {MODEL_METHOD: model}
     if args.baselines is not None:
         methods |= _baseline_methods(args, split, model_path, model.checkpoint.config)

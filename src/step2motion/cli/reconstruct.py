@@ -49,6 +49,15 @@ def add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
         "--guidance", type=float, metavar="W", help="classifier-free guidance weight (default: the model's)"
     )
     sampling.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
+    sampling.add_argument(
+        "--root",
+        choices=("odometry", "network"),
+        default="network",
+        help="where the body's path and heading come from: 'network' (default) integrates the root "
+        "network's per-frame moves (the published method); 'odometry' takes them from each insole's IMU "
+        "integrated between the moments the foot is still (the network's only where the feet cannot tell); "
+        "better on turns, worse on dance with the bundled model (README)",
+    )
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -92,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         fps=args.fps,
         body_weight_n=None if args.body_mass_kg is None else args.body_mass_kg * GRAVITY_MS2,
+        root=args.root,
     )
     checkpoint = load_checkpoint(model_path)
     recording = read_moticon(args.recording)

@@ -129,8 +129,9 @@ class Method(Protocol):
 @dataclass(frozen=True)
 class MethodSettings:
     """What the command line says about methods: ``model_path`` (a checkpoint), ``n_samples`` (K),
-    denoising ``steps`` and guidance weight (None: the model's), noise ``seed``, and ``sensors``: stream
-    name patterns (``fnmatch``) the model may read (None: all it was trained on)."""
+    denoising ``steps`` and guidance weight (None: the model's), noise ``seed``, ``sensors``: stream
+    name patterns (``fnmatch``) the model may read (None: all it was trained on), and where the ``root``
+    path comes from (:class:`~step2motion.reconstruction.pipeline.ReconstructionOptions`)."""
 
     model_path: Path
     n_samples: int = 1
@@ -138,6 +139,7 @@ class MethodSettings:
     seed: int = 0
     guidance: float | None = None
     sensors: tuple[str, ...] | None = None
+    root: str = "network"
 
 
 def method_output(result: Reconstruction) -> MethodOutput:
@@ -167,6 +169,7 @@ class CheckpointMethod:
             guidance=settings.guidance,
             seed=settings.seed,
             streams=None if settings.sensors is None else used,
+            root=settings.root,
         )
         self.streams = used
 

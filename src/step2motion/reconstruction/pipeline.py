@@ -39,16 +39,23 @@ from step2motion.errors import InputError
 from step2motion.model.checkpoint import Checkpoint
 from step2motion.motion import Motion
 from step2motion.reconstruction.foot_contacts import FootPinner, pelvis_height_m, stance_at_times
+from step2motion.reconstruction.odometry_root import odometry_root_motion
 from step2motion.reconstruction.skeleton_fit import fit_rotations, rest_offsets_m
 from step2motion.reconstruction.windowed_sampling import WindowModel, WindowPredictor, sample_recording
 from step2motion.recording import SIDES, InsoleRecording
+
+#: Where the root's horizontal path and heading can come from (:class:`ReconstructionOptions`).
+ROOT_SOURCES: tuple[str, ...] = ("odometry", "network")
 
 
 @dataclass(frozen=True)
 class ReconstructionOptions:
     """How to sample: ``n_samples`` (K), DDIM ``steps`` and ``guidance`` (None: the model's defaults),
     noise ``seed``, output ``fps`` (None: the model's rate), ``body_weight_n`` (None: estimated),
-    condition ``streams`` the model may read (None: all)."""
+    condition ``streams`` the model may read (None: all), ``root``: where the root's horizontal path and
+    heading come from, ``"network"`` (the root network's moves, integrated, as published) or
+    ``"odometry"`` (the feet's, :mod:`~step2motion.reconstruction.odometry_root`, the network's where
+    the feet cannot tell)."""
 
     n_samples: int = 1
     steps: int | None = None
@@ -57,8 +64,11 @@ class ReconstructionOptions:
     fps: float | None = None
     body_weight_n: float | None = None
     streams: tuple[str, ...] | None = None
+    root: str = "network"
 
     def __post_init__(self) -> None:
+        if self.root not in ROOT_SOURCES:
+            raise InputError(f"the root source must be one of {', '.join(ROOT_SOURCES)}, got {self.root!r}")
         if self.n_samples < 1:
             raise InputError(f"the number of samples must be at least 1, got {self.n_samples}")
         if self.steps is not None and self.steps < 1:
@@ -200,7 +210,10 @@ def reconstruct_with(
     features = insole_streams(local_rec, rate_hz, weight_n)
     sampled = sample_recording(predictor, predictor.prepare(features), progress)
     stance_model = stance_at_times(local_rec, weight_n, features.time_s)
-    samples_m, _ = place_in_world(sampled.poses_m, sampled.root_motion, stance_model, RootState())
+    root_motion = sampled.root_motion
+    if options.root == "odometry":
+        root_motion = odometry_root_motion(local_rec, features.time_s, root_motion)
+    samples_m, _ = place_in_world(sampled.poses_m, root_motion, stance_model, RootState())
 
     fps = rate_hz if options.fps is None else options.fps
     time_s = np.arange(output_frame_count(rec, fps)) / fps
