@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from step2motion.errors import InputError
+from step2motion.io.atomic_file import atomic_path
 from step2motion.recording import SIDES
 
 
@@ -58,13 +57,9 @@ def check_outputs(recording: Path, outputs: dict[str, Path | None]) -> None:
 
 
 def write_json(report: dict[str, Any], path: Path) -> None:
-    """``report`` as JSON at ``path``, written atomically (a temporary file beside it, then moved)."""
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
-    try:
-        temporary.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    """``report`` as JSON at ``path``, written atomically (:mod:`step2motion.io.atomic_file`)."""
+    with atomic_path(path) as partial:
+        partial.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _format(value: float | None, spec: str) -> str:
@@ -97,7 +92,8 @@ def report_table(report: dict[str, Any], name: str) -> Table:
     """The report as a table: per-foot rows (left, right columns), then the overall rows (both)."""
     table = Table(
         title=f"Foot odometry: {name} ({report['duration_s']:.1f} s)",
-        caption="stride = one foot-flat to the next; medians over strides; distance = sum of stride lengths"
+        caption="stride = one foot-flat to the next; medians over steady strides (not into or out of "
+        "standing); distance = sum of all stride lengths"
         + ("" if report["reconciled"] else "; feet not reconciled (too little travel)"),
     )
     table.add_column("quantity", no_wrap=True)

@@ -34,6 +34,7 @@ from tqdm import tqdm
 
 from step2motion.cli.simulate import add_simulation_arguments
 from step2motion.errors import InputError
+from step2motion.io.atomic_file import atomic_path
 
 if TYPE_CHECKING:
     from step2motion.io.corpus import CorpusEntry
@@ -183,9 +184,8 @@ def time_warped(motion: Motion, warp: float) -> Motion:
 
 def _write_atomically(write: Callable[[Any, Path], None], content: object, path: Path) -> None:
     """``write(content, tmp)`` then rename ``tmp`` to ``path``, so ``path`` exists only when complete."""
-    partial = path.with_name(path.name + ".partial")
-    write(content, partial)
-    partial.replace(path)
+    with atomic_path(path) as partial:
+        write(content, partial)
 
 
 def simulate_clip(task: ClipTask) -> ClipOutcome:

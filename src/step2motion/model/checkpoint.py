@@ -20,6 +20,7 @@ from safetensors.torch import save_file
 
 from step2motion.dataset.windows import NormalisationStats
 from step2motion.errors import InputError
+from step2motion.io.atomic_file import atomic_path
 from step2motion.model.config import ModelConfig
 from step2motion.model.full_model import Step2MotionModel
 
@@ -62,9 +63,8 @@ def save_checkpoint(
         "info": info or {},
     }
     tensors = {name: tensor.detach().cpu().contiguous() for name, tensor in model.state_dict().items()}
-    partial = path.with_name(path.name + ".partial")
-    save_file(tensors, partial, metadata={METADATA_KEY: json.dumps(description)})
-    partial.replace(path)
+    with atomic_path(path) as partial:
+        save_file(tensors, partial, metadata={METADATA_KEY: json.dumps(description)})
     return path
 
 

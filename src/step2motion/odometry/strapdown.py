@@ -41,6 +41,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.integrate import cumulative_trapezoid
 from scipy.spatial.transform import Rotation
 
 from step2motion.gait_events import GRAVITY_MS2, runs
@@ -189,12 +190,8 @@ def _pass(
 def _orientations(
     time_s: np.ndarray, acc_g: np.ndarray, gyro_rad_s: np.ndarray, still: np.ndarray, anchor: int
 ) -> Rotation:
-    """Sensor → navigation orientation of every sample, integrated both ways from the still sample ``anchor``.
-
-    Tried and dropped: blending in the tilt of a second pass integrated backward from the still run after
-    each swing (so a swing's tilt error would vanish at both ends) made stride length and clearance worse
-    on the simulated test walks.
-    """
+    """Sensor → navigation orientation of every sample, integrated both ways from the still sample
+    ``anchor``."""
     up = acc_g / np.linalg.norm(acc_g, axis=1, keepdims=True)
     q = _pass(_initial_quaternion(up[anchor]), time_s, up, gyro_rad_s, still, anchor)
     return Rotation.from_quat(q[:, [1, 2, 3, 0]])
@@ -216,27 +213,15 @@ def _zero_velocity_integral(values: np.ndarray, time_s: np.ndarray, still: np.nd
         if first is not None:
             span = slice(first, stop + 1 if last is not None else stop)
             t = time_s[span]
-            steps = 0.5 * (values[span][1:] + values[span][:-1]) * np.diff(t)[:, None]
-            integral = np.concatenate([np.zeros((1, values.shape[1])), np.cumsum(steps, axis=0)])
+            integral = cumulative_trapezoid(values[span], t, axis=0, initial=0.0)
             if last is not None:
                 integral -= integral[-1] * ((t - t[0]) / (t[-1] - t[0]))[:, None]
             out[span] = integral
-            out[first] = 0.0
-            if last is not None:
-                out[last] = 0.0
         elif last is not None:
             span = slice(start, last + 1)
-            t = time_s[span]
-            steps = 0.5 * (values[span][1:] + values[span][:-1]) * np.diff(t)[:, None]
-            out[span] = -np.concatenate(
-                [np.cumsum(steps[::-1], axis=0)[::-1], np.zeros((1, values.shape[1]))]
-            )
+            integral = cumulative_trapezoid(values[span], time_s[span], axis=0, initial=0.0)
+            out[span] = integral - integral[-1]
     return out
-
-
-def _cumulative_trapezoid(values: np.ndarray, time_s: np.ndarray) -> np.ndarray:
-    steps = 0.5 * (values[1:] + values[:-1]) * np.diff(time_s)[:, None]
-    return np.concatenate([np.zeros((1, values.shape[1])), np.cumsum(steps, axis=0)])
 
 
 def _floor_levelled(position_m: np.ndarray, time_s: np.ndarray, still: np.ndarray) -> np.ndarray:
@@ -278,7 +263,7 @@ def _integrate_segment(
     orientation = _orientations(time_s, acc_g, np.radians(gyro_dps - bias_dps), still, anchor)
     free_acc_m_s2 = orientation.apply(acc_g * GRAVITY_MS2) + _GRAVITY_NAV
     velocity = _zero_velocity_integral(free_acc_m_s2, time_s, still)
-    position = _cumulative_trapezoid(velocity, time_s)
+    position = cumulative_trapezoid(velocity, time_s, axis=0, initial=0.0)
     position -= position[anchor]
     if flat_floor:
         position[:, 2] = _floor_levelled(position, time_s, still)

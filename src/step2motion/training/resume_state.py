@@ -18,6 +18,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from step2motion.errors import InputError
+from step2motion.io.atomic_file import atomic_path
 
 RESUME_SUFFIX = ".resume.safetensors"
 METADATA_KEY = "step2motion_resume"
@@ -58,9 +59,8 @@ def save_resume_state(path: str | Path, optimizer: torch.optim.Optimizer, progre
         "param_groups": state["param_groups"],
         "scalars": scalars,
     }
-    partial = path.with_name(path.name + ".partial")
-    save_file(tensors, partial, metadata={METADATA_KEY: json.dumps(description)})
-    partial.replace(path)
+    with atomic_path(path) as partial:
+        save_file(tensors, partial, metadata={METADATA_KEY: json.dumps(description)})
     return path
 
 

@@ -11,8 +11,6 @@ temporary file beside the target, then moved into place, so a reader never sees 
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from step2motion.io.atomic_file import atomic_path
 from step2motion.odometry.both_feet import FeetOdometry
 from step2motion.odometry.strides import still_runs
 from step2motion.recording import SIDES, InsoleRecording
@@ -131,11 +130,6 @@ def plot_gait(rec: InsoleRecording, feet: FeetOdometry, report: dict[str, Any], 
     """Draw :func:`draw_gait` into a PNG at ``path`` (``FIGSIZE_IN × DPI`` pixels), written atomically."""
     path = Path(path)
     fig = draw_gait(rec, feet, report)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
-    try:
-        with open(temporary, "xb") as handle:
-            fig.savefig(handle, format="png", dpi=DPI)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    with atomic_path(path) as partial:
+        fig.savefig(partial, format="png", dpi=DPI)
     return path
