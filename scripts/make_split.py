@@ -128,21 +128,16 @@ def main(manifest: Path) -> None:
 
 NOTES = (
     "Whole subjects are held out (rules in scripts/make_split.py). Test holds every subject who alone "
-    "performs a style (2: balance; 6: misc_locomotion; 49: balance_one_leg; 131: start_stop), the shortest "
-    "dance subject (5) and the shortest walk-only subjects (43, 37, 55, 8) until it holds at least 15 % of "
-    "the corpus's walking; training therefore never sees the styles in train_lacks_styles, and test "
-    "numbers for those measure generalisation to an unseen activity, not only to an unseen person. Thin "
-    "spots: run in test is one 1.45 s clip (shorter than a 100-frame window at 30 Hz); sideways and turn "
-    "in test are basketball dribbling; 'other' mixes punches, swordplay, jumps and kicks. Validation holds "
-    "no dance (the remaining dance subjects 60 and 61 hold a quarter of the corpus each and stay in "
-    "training) and no sideways or 'other' (subjects 9 and 10 are their last training performers). Dance "
-    "is 72 % of training seconds: weight sampling by style if locomotion is the target. Seconds are the "
-    "manifest's, at the true frame rate."
+    "performs a style (2: balance; 49: balance_one_leg; 131: start_stop), the fewest-seconds subjects who "
+    "add the styles still missing (6: misc_locomotion and more; 5: the shortest dance subject) and the "
+    "shortest walk-only subjects (43, 37, 55, 8) until it holds at least 15 % of the corpus's walking; "
+    "training therefore never sees the styles in train_lacks_styles, and test numbers for those measure "
+    "generalisation to an unseen activity, not only to an unseen person. The 100STYLE performer (another "
+    "lab and rig: turn-rounds, jogging, walk/jog transitions, idle) trains. Thin spots: run in test is one "
+    "1.45 s clip (shorter than a 100-frame window at 30 Hz); sideways and turn in test are basketball "
+    "dribbling; 'other' mixes punches, swordplay, jumps and kicks. Validation holds no dance (the remaining "
+    "dance subjects 60 and 61 hold a quarter of the corpus each and stay in training) and no sideways or "
+    "'other' (subjects 9 and 10 are their last training performers). Dance is two thirds of training "
+    "seconds: weight sampling by style if locomotion is the target. Seconds are the manifest's, at the "
+    "true frame rate."
 )
-
-if __name__ == "__main__":
-    main(
-        Path(sys.argv[1])
-        if len(sys.argv) > 1
-        else Path(__file__).resolve().parents[2] / "shared/data/mocap/MANIFEST.csv"
-    )
