@@ -14,6 +14,7 @@ from test_paired_corpus import write_paired_corpus
 from test_reconstruction import _one_torch_thread, simulated_walk, tiny_checkpoint  # noqa: F401 (fixture)
 
 from step2motion.cli import main
+from step2motion.dataset.insole_features import CONDITION_SCHEMA
 from step2motion.dataset.paired_corpus import read_paired_index
 from step2motion.dataset.pose_features import rotate_about_y
 from step2motion.evaluation.evaluate import (
@@ -245,7 +246,7 @@ def test_baselines_run_beside_the_model_on_the_same_clips(
         "meta",
     ]
     assert results["step2motion_imu_only"]["settings"]["streams"] == ["left_imu", "right_imu"]
-    assert len(results["step2motion"]["settings"]["streams"]) == 8
+    assert len(results["step2motion"]["settings"]["streams"]) == CONDITION_SCHEMA.n_streams
     names = [[c["name"] for c in results[m]["per_clip"]] for m in ("step2motion", "mean_pose", "regression")]
     assert names[0] == names[1] == names[2]
     for method in ("mean_pose", "nearest_neighbour", "regression"):

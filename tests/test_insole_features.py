@@ -78,7 +78,8 @@ def test_condition_schema_matches_the_channel_table() -> None:
         "left_imu",
         "left_force_cop",
     )
-    assert CONDITION_SCHEMA.names[4] == "right_rearfoot_pressure"
+    assert CONDITION_SCHEMA.names[4] == "left_odometry"
+    assert CONDITION_SCHEMA.names[5] == "right_rearfoot_pressure"
     for name in CONDITION_SCHEMA.names:
         assert CONDITION_SCHEMA.channels(name) == len(MODALITY_CHANNELS[name.partition("_")[2]])
 
@@ -211,6 +212,34 @@ def test_body_weight_of_a_simulated_walk_within_3_percent() -> None:
         assert features.body_weight_n == pytest.approx(mass_kg * 9.81, rel=0.03)
         for name, values in features.streams.items():
             assert np.isfinite(values[features.present[name]]).all(), name
+
+
+def test_odometry_stream_measures_the_feet_of_a_straight_walk() -> None:
+    """Forward speed integrated over the walk = the chip's horizontal path; no sideways drift or turn on a
+    straight walk; zero velocity while the foot is flat."""
+    from motion_fixtures import walking_motion
+
+    from step2motion.simulation.imu import chip_world_poses
+    from step2motion.simulation.simulate import motion_at_rate, settled_motion, simulate_recording
+
+    motion = walking_motion(n_cycles=4)
+    features = insole_streams(simulate_recording(motion, noise="none"))
+    truth = settled_motion(motion_at_rate(motion, 100.0))
+    channels = MODALITY_CHANNELS["odometry"]
+    for side in ("left", "right"):
+        odometry = features.streams[f"{side}_odometry"]
+        assert features.present[f"{side}_odometry"].all()
+        chip_m, _ = chip_world_poses(truth, side)
+        path_m = np.sum(np.linalg.norm(np.diff(chip_m[:, [0, 2]], axis=0), axis=1))
+        travelled_m = np.sum(odometry[:, channels.index("forward_m_s")]) / features.rate_hz
+        assert travelled_m == pytest.approx(path_m, rel=0.05), side
+        sideways_m = np.sum(odometry[:, channels.index("leftward_m_s")]) / features.rate_hz
+        assert abs(sideways_m) < 0.02 * path_m, side
+        turn_rad = np.sum(odometry[:, channels.index("heading_rate_rad_s")]) / features.rate_hz
+        assert abs(turn_rad) < np.radians(3.0), side
+        still = odometry[:, channels.index("still")] > 0.5
+        assert 0.1 < still.mean() < 0.8, side
+        assert np.abs(odometry[still, : channels.index("up_m_s") + 1]).max() < 0.3, side
 
 
 def test_pressure_streams_are_cell_forces_over_body_weight() -> None:

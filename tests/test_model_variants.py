@@ -73,7 +73,7 @@ def test_regression_predicts_once_ignores_noise_and_keeps_known_frames() -> None
 def test_regression_training_reaches_every_parameter_of_the_denoiser() -> None:
     model = _model(pose_model="regression").train()
     x_t, _, condition = random_inputs()
-    loss = model.pose_model.training_loss(model.denoiser, x_t, condition, all_present(2, DEFAULT_SCHEMA))
+    loss, _ = model.pose_model.training_loss(model.denoiser, x_t, condition, all_present(2, DEFAULT_SCHEMA))
     loss.backward()
     missing = [n for n, p in model.denoiser.named_parameters() if p.grad is None]
     assert torch.isfinite(loss) and missing == []

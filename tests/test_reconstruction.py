@@ -122,7 +122,10 @@ def test_windows_cover_every_frame_once_with_half_overlap(n_frames: int) -> None
 def test_known_frames_come_back_and_new_frames_depend_on_the_seed(checkpoint: Checkpoint) -> None:
     rng = np.random.default_rng(1)
     channels = CONDITION_SCHEMA.total_channels
-    condition = Condition(rng.normal(size=(12, channels)).astype(np.float32), np.ones((12, 8), dtype=bool))
+    n_streams = CONDITION_SCHEMA.n_streams
+    condition = Condition(
+        rng.normal(size=(12, channels)).astype(np.float32), np.ones((12, n_streams), dtype=bool)
+    )
     known = rng.normal(0.0, 0.3, (2, 5, 21, 3))
     first = WindowModel(checkpoint, n_samples=2, steps=3, seed=0).sample_poses(condition, known)
     second = WindowModel(checkpoint, n_samples=2, steps=3, seed=1).sample_poses(condition, known)

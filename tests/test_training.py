@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from safetensors import safe_open
 from test_paired_corpus import write_paired_corpus
 from torch.utils.data import default_collate
 
@@ -21,7 +22,7 @@ from step2motion.dataset.windows import NormalisationStats, WindowDataset
 from step2motion.errors import InputError
 from step2motion.model.checkpoint import load_checkpoint
 from step2motion.model.full_model import Step2MotionModel
-from step2motion.training import TrainConfig, learning_rate, load_train_config
+from step2motion.training import TrainConfig, learning_rate, load_train_config, loop
 from step2motion.training.data import Batch, sensor_dropout, sensor_group_masks
 from step2motion.training.objective import TrainingObjective
 
@@ -129,7 +130,8 @@ def test_sensor_dropout_removes_whole_groups() -> None:
     config = TrainConfig(data_dir="d")
     names = config.model.schema.names
     groups = sensor_group_masks(config.model.schema, config.sensor_groups)
-    assert [names[i] for i in np.flatnonzero(groups[2])] == ["left_imu", "right_imu"]
+    dropped_with_imu = [names[i] for i in np.flatnonzero(groups[2])]
+    assert dropped_with_imu == ["left_imu", "left_odometry", "right_imu", "right_odometry"]
     recorded = torch.ones(2000, len(names), dtype=torch.bool)
     recorded[:, names.index("right_imu")] = False  # a sensor gap stays absent
     masked = sensor_dropout(recorded, groups, 0.5, np.random.default_rng(0))
@@ -203,23 +205,46 @@ def test_training_writes_loadable_checkpoints_and_a_metrics_log(
     assert _train_cli(corpus, out) == 2  # refuses to overwrite a run without --resume
 
 
-def test_resume_continues_from_the_saved_step_exactly(corpus: tuple[Path, Path], tmp_path: Path) -> None:
+class _Interrupted(Exception):
+    """Stands for a run killed right after a checkpoint."""
+
+
+def test_resume_continues_from_the_saved_step_exactly(
+    corpus: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     straight, resumed = tmp_path / "straight", tmp_path / "resumed"
     assert _train_cli(corpus, straight) == 0
-    assert _train_cli(corpus, resumed, "--steps", "3") == 0
+    save_last = loop._Run._save_last
+
+    def save_then_stop_at_step_3(run: loop._Run) -> None:
+        save_last(run)
+        if run.progress.step == 3:
+            raise _Interrupted
+
+    with monkeypatch.context() as patch:
+        patch.setattr(loop._Run, "_save_last", save_then_stop_at_step_3)
+        with pytest.raises(_Interrupted):
+            _train_cli(corpus, resumed)
     assert load_checkpoint(resumed / "last.safetensors").info["step"] == 3
-    assert _train_cli(corpus, resumed, "--steps", "6", "--resume") == 0
+    assert _train_cli(corpus, resumed, "--resume") == 0
     records = _records(resumed)
     starts = [r for r in records if r["event"] == "start"]
     assert [s["resumed"] for s in starts] == [False, True]
-    assert [r["step"] for r in records if r["event"] == "train"] == [2, 3, 4, 6]
-    first, second = (
-        load_checkpoint(straight / "last.safetensors"),
-        load_checkpoint(resumed / "last.safetensors"),
-    )
-    assert second.info["step"] == 6
-    for name, tensor in first.model.state_dict().items():
-        torch.testing.assert_close(second.model.state_dict()[name], tensor, rtol=1e-5, atol=1e-6)
+    assert [r["step"] for r in records if r["event"] == "train"] == [2, 4, 6]
+    for name in ("last.safetensors", "best.safetensors"):  # the EMA weights
+        first, second = load_checkpoint(straight / name), load_checkpoint(resumed / name)
+        assert second.info["step"] == first.info["step"] and second.info["weights"] == "ema"
+        for key, tensor in first.model.state_dict().items():
+            torch.testing.assert_close(second.model.state_dict()[key], tensor, rtol=1e-5, atol=1e-6)
+    for key, tensor in _resume_weights(straight).items():  # the optimiser's weights
+        torch.testing.assert_close(_resume_weights(resumed)[key], tensor, rtol=1e-5, atol=1e-6)
+
+
+def _resume_weights(out: Path) -> dict[str, torch.Tensor]:
+    """The optimiser's (not averaged) weights in a run's resume state."""
+    with safe_open(out / "last.resume.safetensors", framework="pt") as handle:
+        names = handle.keys()
+        return {n.removeprefix("model/"): handle.get_tensor(n) for n in names if n.startswith("model/")}
 
 
 def test_torchrun_with_two_cpu_processes(corpus: tuple[Path, Path], tmp_path: Path) -> None:

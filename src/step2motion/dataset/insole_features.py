@@ -1,6 +1,6 @@
 """Model input streams from an insole recording alone (real export or simulated: same code path).
 
-Per foot, four streams named ``"{side}_{modality}"`` (:func:`step2motion.model.condition_schema.stream_name`),
+Per foot, five streams named ``"{side}_{modality}"`` (:func:`step2motion.model.condition_schema.stream_name`),
 each ``[T, C]`` float32 at ``rate_hz`` with a ``[T]`` bool ``present`` mask:
 
 ======================  ==  =========================================================================
@@ -14,6 +14,10 @@ modality                 C  channels
 ``force_cop``            4  0 total force / body weight; 1-2 centre of pressure (normalised insole
                             frame, X heel→toe, +Y medial), 0.0 when not loaded; 3 loaded flag (1.0
                             when total force ≥ 5 % body weight, else 0.0)
+``odometry``             6  the foot's inertial odometry (:func:`step2motion.odometry.strapdown.
+                            track_foot`): 0-2 insole velocity forward (along the foot's own heading),
+                            leftward, up, m/s; 3 heading rate, rad/s (+ = turning left); 4 height
+                            above the floor, m; 5 still (zero-velocity moment: 1.0, else 0.0)
 ======================  ==  =========================================================================
 
 Why these choices:
@@ -28,6 +32,11 @@ Why these choices:
   Z up, Y = Z × X in the insole's reported axes. The left insole reports mirror-image axes (+Y medial
   on both feet, :mod:`step2motion.simulation.imu`), so every IMU channel is anatomical: Y is medial and
   +Z angular rate turns the toes medially, on either foot.
+* Odometry turns what the IMU measures into what the motion is made of: the foot's velocity, turn and
+  lift, integrated between its still moments (drift removed at each). Velocities are expressed in the
+  foot's own heading frame, so the stream is the same whatever way the wearer faces (as the model's
+  heading-free poses and root moves); the model still sees the two feet's relative heading through
+  their heading rates. Untracked samples (no IMU, or a foot never still) leave the stream absent.
 * An unloaded foot has no centre of pressure; instead of NaN it reads (0, 0) with loaded = 0, so the
   network gets a defined value and knows to ignore it. Below 5 % body weight (≈ 35 N) a real insole's
   swing-phase readings (a few newtons on a few cells) make the CoP jump around meaninglessly.
@@ -58,6 +67,7 @@ from step2motion.dataset.orientation import level_imu
 from step2motion.errors import InputError
 from step2motion.insole_layout import VALID_SIZES, cell_areas_cm2, region_indices
 from step2motion.model.condition_schema import ConditionSchema, stream_name
+from step2motion.odometry.strapdown import FootTrack, track_foot
 from step2motion.recording import SIDES, FootSignals, InsoleRecording
 
 #: Longest stretch of missing time (s) bridged by interpolation; longer gaps make a stream absent.
@@ -78,15 +88,20 @@ MODALITY_CHANNELS: dict[str, tuple[str, ...]] = {
         "up_x", "up_y", "up_z",
     ),
     "force_cop": ("total_force_bw", "cop_x_norm", "cop_y_norm", "loaded"),
+    "odometry": ("forward_m_s", "leftward_m_s", "up_m_s", "heading_rate_rad_s", "height_m", "still"),
 }  # fmt: skip
 
-#: Sign of each channel when the wearer is mirrored left ↔ right (streams also swap sides). All +1:
-#: cell numbers and the CoP frame are anatomical (+Y medial on both feet), and so are the IMU axes,
-#: because the left insole reports what a right insole would read on the mirror-image motion
-#: (acc · (1, -1, 1), gyro · (-1, 1, -1) of a right-handed chip; :mod:`step2motion.simulation.imu`,
-#: derived from the real exports). Were both feet right-handed, mirroring would negate acc/up Y and
-#: gyro X, Z instead. Kept as a table so a different insole convention is a one-line change.
-MIRROR_SIGNS: dict[str, tuple[float, ...]] = {m: (1.0,) * len(c) for m, c in MODALITY_CHANNELS.items()}
+#: Sign of each channel when the wearer is mirrored left ↔ right (streams also swap sides). +1 for the
+#: sensor channels: cell numbers and the CoP frame are anatomical (+Y medial on both feet), and so are
+#: the IMU axes, because the left insole reports what a right insole would read on the mirror-image
+#: motion (acc · (1, -1, 1), gyro · (-1, 1, -1) of a right-handed chip; :mod:`step2motion.simulation.
+#: imu`, derived from the real exports). Were both feet right-handed, mirroring would negate acc/up Y
+#: and gyro X, Z instead. Odometry is in the world's right-handed frame: a mirrored foot moves and turns
+#: the other way (leftward velocity and heading rate negated).
+MIRROR_SIGNS: dict[str, tuple[float, ...]] = {
+    **{m: (1.0,) * len(c) for m, c in MODALITY_CHANNELS.items()},
+    "odometry": (1.0, -1.0, 1.0, -1.0, 1.0, 1.0),
+}
 
 #: The condition layout these features fill ({left, right} × modalities, left first).
 CONDITION_SCHEMA = ConditionSchema.per_foot({m: len(c) for m, c in MODALITY_CHANNELS.items()})
@@ -167,7 +182,9 @@ def insole_streams(
     streams: dict[str, np.ndarray] = {}
     present: dict[str, np.ndarray] = {}
     for side in SIDES:
-        for modality, source in _modalities(rec.foot(side), areas_cm2, weight_n).items():
+        modalities = _modalities(rec.foot(side), areas_cm2, weight_n)
+        modalities["odometry"] = _Modality(_odometry_rows(track_foot(rec, side)), finish=_clip_still)
+        for modality, source in modalities.items():
             frames, mask = _to_frames(rec.time_s, source, grid, frame_time_s, rate_hz)
             values = np.full((frame_time_s.size, len(MODALITY_CHANNELS[modality])), np.nan, dtype=np.float32)
             if mask.any():
@@ -200,6 +217,34 @@ def _modalities(foot: FootSignals, areas_cm2: np.ndarray, weight_n: float) -> di
         "imu": _Modality(np.concatenate([foot.acc_g, foot.gyro_dps], axis=1), _imu_channels, _unit_up),
         "force_cop": _Modality(np.concatenate([total_bw[:, None], moment_bw], axis=1), finish=_cop_channels),
     }
+
+
+def _odometry_rows(track: FootTrack) -> np.ndarray:
+    """``[N, 6]`` odometry channels on the recording's samples (module table), NaN where untracked."""
+    rows = np.full((track.time_s.size, len(MODALITY_CHANNELS["odometry"])), np.nan)
+    for index in np.unique(track.segment[track.tracked]):
+        samples = np.flatnonzero(track.segment == index)
+        if samples.size < 2:
+            continue
+        heading = track.heading_rad[samples]
+        cos, sin = np.cos(heading), np.sin(heading)
+        velocity = track.velocity_m_s[samples]
+        rows[samples] = np.column_stack(
+            [
+                cos * velocity[:, 0] + sin * velocity[:, 1],
+                -sin * velocity[:, 0] + cos * velocity[:, 1],
+                velocity[:, 2],
+                np.gradient(heading, track.time_s[samples]),
+                track.position_m[samples, 2],
+                track.still[samples],
+            ]
+        )
+    return rows
+
+
+def _clip_still(frames: np.ndarray) -> np.ndarray:
+    """The still flag, smoothed by resampling, stays a fraction in [0, 1]."""
+    return np.concatenate([frames[:, :5], np.clip(frames[:, 5:], 0.0, 1.0)], axis=1)
 
 
 def _imu_channels(acc_gyro: np.ndarray, rate_hz: float) -> np.ndarray:

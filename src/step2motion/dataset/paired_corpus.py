@@ -162,11 +162,14 @@ def load_paired_clip(entry: PairedEntry, rate_hz: float) -> TrainingClip:
 
 @cache
 def _feature_code_digest() -> str:
-    """Hash of the source of the feature pipeline (dataset and io packages), so code changes invalidate
-    cached features."""
+    """Hash of the source of the feature pipeline (the dataset, io and odometry packages and the modules
+    they read signals with), so code changes invalidate cached features."""
     digest = hashlib.sha256(str(CACHE_FORMAT).encode())
     package = Path(__file__).resolve().parent.parent
-    for path in sorted([*(package / "dataset").glob("*.py"), *(package / "io").glob("*.py")]):
+    sources = [package / name for name in ("gait_events.py", "insole_layout.py", "recording.py")]
+    for folder in ("dataset", "io", "odometry"):
+        sources += (package / folder).glob("*.py")
+    for path in sorted(sources):
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()
 

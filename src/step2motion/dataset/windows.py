@@ -1,9 +1,21 @@
 """Training windows from many paired clips: pairing, z-score statistics, mirroring, a torch ``Dataset``.
 
-Windows start at every frame of every clip (as in the reference); draw them at random with a shuffling
-``DataLoader`` or ``RandomSampler(dataset, num_samples=...)`` for shorter epochs. A clip shorter than a
-window gives one window padded at the end, with ``frame_valid`` False on the padding; such clips are
-counted (:attr:`WindowDataset.padded_clips`), never dropped. Sensor-dropout masks are the model's job;
+:class:`WindowDataset` numbers windows of ``W`` frames; a window is a clip, a *start* (the clip frame at
+the window's first frame) and whether it is mirrored. Two sets of windows:
+
+* by default (validation, as in the reference) a window starts at every frame of every clip, inside it;
+  a clip shorter than a window gives one window, the clip at its start and padding after it;
+* with ``even_coverage`` (training) every placement under which each frame of a clip lies in the same
+  number of windows: a clip of ``n ≤ W`` frames sits at each of the ``W - n + 1`` offsets inside the
+  window (starts ``n - W .. 0``), a longer clip is overlapped by each of the ``n + W - 1`` windows that
+  share a frame with it (starts ``1 - W .. n - 1``, padding where a window hangs over an end: its windows
+  hold ``n·W / (n + W - 1)`` real frames on average). Windows inside the clip alone cannot do this: they
+  put a clip's first and last frames in one window each and its middle frames in ``W``.
+  :meth:`WindowDataset.frame_probability` then weights windows so every frame of every clip is drawn
+  equally often (:mod:`step2motion.training.data`).
+
+``frame_valid`` is False on padding; clips shorter than a window are counted
+(:attr:`WindowDataset.padded_clips`), never dropped. Sensor-dropout masks are the model's job;
 ``present`` here only says what was recorded.
 
 Mirroring (left ↔ right) is physically honest augmentation: the mirrored insole streams are what a
@@ -230,12 +242,15 @@ class NormalisationStats:
 
 
 class WindowDataset(Dataset):
-    """Every window of ``window_frames`` frames of every clip (and of its mirror when ``mirror``).
+    """Windows of ``window_frames`` frames of every clip (and of its mirror when ``mirror``): every start
+    inside the clip, or with ``even_coverage`` every placement that covers each frame equally often
+    (module docstring). Indices run clip by clip, starts ascending, mirrors after all originals.
 
     An item is a dict of tensors, ``W = window_frames``: ``streams {name: [W, C] float32}`` z-scored with
     absent frames set to 0 (the mean) *and* marked in ``present {name: [W] bool}``; ``poses [W, 21, 3]``,
     ``root_motion [W, 4]``, ``pelvis_height_m [W]`` z-scored (float32); ``frame_valid [W] bool`` (False on
-    padding); ``clip_index``, ``start``, ``mirrored``. Without ``stats`` values stay in their units.
+    padding, where everything else is 0/False); ``clip_index``, ``start`` (negative when the window begins
+    before the clip), ``mirrored``. Without ``stats`` values stay in their units.
     """
 
     def __init__(
@@ -244,6 +259,7 @@ class WindowDataset(Dataset):
         window_frames: int = WINDOW_FRAMES,
         stats: NormalisationStats | None = None,
         mirror: bool = False,
+        even_coverage: bool = False,
     ) -> None:
         if window_frames < 1:
             raise ValueError(f"window_frames must be positive, got {window_frames}")
@@ -253,14 +269,22 @@ class WindowDataset(Dataset):
         self.window_frames = window_frames
         self.stats = stats
         self.mirror = mirror
-        starts = [np.arange(max(c.n_frames - window_frames, 0) + 1) for c in self.clips]
-        self._clip_index = np.concatenate([np.full(s.size, i) for i, s in enumerate(starts)])
-        self._start = np.concatenate(starts)
-        #: Names of clips shorter than a window (each gives one padded window).
+        self.even_coverage = even_coverage
+        lengths = np.array([c.n_frames for c in self.clips])
+        self._fits = lengths <= window_frames
+        if even_coverage:
+            self._first_start = np.where(self._fits, lengths - window_frames, 1 - window_frames)
+            last_start = np.where(self._fits, 0, lengths - 1)
+        else:
+            self._first_start = np.zeros_like(lengths)
+            last_start = np.maximum(lengths - window_frames, 0)
+        self._n_windows = last_start - self._first_start + 1  # per clip
+        self._offsets = np.concatenate([[0], np.cumsum(self._n_windows)])  # first index of each clip
+        #: Names of clips shorter than a window (each gives padded windows).
         self.padded_clips: tuple[str, ...] = tuple(c.name for c in self.clips if c.n_frames < window_frames)
 
     def __len__(self) -> int:
-        return self._start.size * (2 if self.mirror else 1)
+        return int(self._offsets[-1]) * (2 if self.mirror else 1)
 
     def summary(self) -> dict[str, Any]:
         """Counts for training reports."""
@@ -273,14 +297,40 @@ class WindowDataset(Dataset):
             "mirror": self.mirror,
         }
 
-    def __getitem__(self, index: int) -> dict[str, Any]:
+    def frame_probability(self, clip_weights: Sequence[float] | np.ndarray | None = None) -> np.ndarray:
+        """Probability ``[len(self)]`` of each window under which, in expectation, every frame of clip
+        ``c`` (and of its mirror) is drawn as often as any other, times ``clip_weights[c]`` (default 1).
+
+        Each frame of a clip lies in the same number of its windows (``even_coverage`` only), so a window
+        gets its clip's weight divided by that number: a clip's share of drawn real frames is then ∝ its
+        frames × its weight, whatever its length.
+        """
+        if not self.even_coverage:
+            raise ValueError("frame_probability needs the windows of even_coverage")
+        weights = np.ones(len(self.clips)) if clip_weights is None else np.asarray(clip_weights, dtype=float)
+        if weights.shape != (len(self.clips),) or np.any(weights < 0) or not weights.sum() > 0:
+            raise ValueError(f"need {len(self.clips)} non-negative clip weights, not all 0, got {weights}")
+        covering = np.where(self._fits, self._n_windows, self.window_frames)
+        probability = np.repeat(weights / covering, self._n_windows)
+        if self.mirror:
+            probability = np.concatenate([probability, probability])
+        return probability / probability.sum()
+
+    def window(self, index: int) -> tuple[int, int, bool]:
+        """``(clip_index, start, mirrored)`` of window ``index`` (``start`` as in the items)."""
         if not 0 <= index < len(self):
             raise IndexError(f"window {index} out of range [0, {len(self)})")
-        mirrored = index >= self._start.size
-        position = index - self._start.size if mirrored else index
-        clip_index, start = int(self._clip_index[position]), int(self._start[position])
+        n_original = int(self._offsets[-1])
+        mirrored = index >= n_original
+        position = index - n_original if mirrored else index
+        clip_index = int(np.searchsorted(self._offsets, position, side="right")) - 1
+        return clip_index, int(self._first_start[clip_index] + position - self._offsets[clip_index]), mirrored
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        clip_index, start, mirrored = self.window(index)
         clip = self.clips[clip_index]
-        window = slice(start, start + self.window_frames)
+        lead = max(-start, 0)  # padding frames before the clip's first frame
+        window = slice(start + lead, start + self.window_frames)
         streams = {k: v[window] for k, v in clip.streams.items()}
         present = {k: v[window] for k, v in clip.present.items()}
         poses, root, pelvis = clip.poses[window], clip.root_motion[window], clip.pelvis_height_m[window]
@@ -294,19 +344,22 @@ class WindowDataset(Dataset):
             pelvis = self.stats.pelvis_height_m.normalise(pelvis)
         n_valid = poses.shape[0]
         return {
-            "streams": {k: self._pad(np.where(present[k][:, None], v, 0.0)) for k, v in streams.items()},
-            "present": {k: self._pad(v) for k, v in present.items()},
-            "poses": self._pad(poses),
-            "root_motion": self._pad(root),
-            "pelvis_height_m": self._pad(pelvis),
-            "frame_valid": self._pad(np.ones(n_valid, dtype=bool)),
+            "streams": {
+                k: self._pad(np.where(present[k][:, None], v, 0.0), lead) for k, v in streams.items()
+            },
+            "present": {k: self._pad(v, lead) for k, v in present.items()},
+            "poses": self._pad(poses, lead),
+            "root_motion": self._pad(root, lead),
+            "pelvis_height_m": self._pad(pelvis, lead),
+            "frame_valid": self._pad(np.ones(n_valid, dtype=bool), lead),
             "clip_index": clip_index,
             "start": start,
             "mirrored": mirrored,
         }
 
-    def _pad(self, values: np.ndarray) -> torch.Tensor:
-        """``[n, ...]`` → ``[W, ...]`` tensor, zero/False after the clip's end (float32 or bool)."""
+    def _pad(self, values: np.ndarray, lead: int) -> torch.Tensor:
+        """``[n, ...]`` → ``[W, ...]`` tensor holding ``values`` from frame ``lead`` on, zero/False elsewhere
+        (float32 or bool)."""
         padded = np.zeros((self.window_frames, *values.shape[1:]), dtype=values.dtype)
-        padded[: values.shape[0]] = values
+        padded[lead : lead + values.shape[0]] = values
         return torch.from_numpy(padded if padded.dtype == bool else padded.astype(np.float32))

@@ -75,7 +75,13 @@ class DenoiserConfig:
 
 @dataclass(frozen=True)
 class RootConfig:
-    """Root displacement network: a small transformer encoder over the named condition streams."""
+    """Root displacement network: a small transformer encoder over the named condition streams.
+
+    ``stream_presence_input``: the network takes the stream mask, zeroes absent streams and reads one
+    presence flag per stream, so it is trained with the denoiser's sensor and condition dropout and knows
+    when a sensor is missing. False (the default, so configs saved before the key existed rebuild the same
+    network) ignores the mask: the streams are read as they are.
+    """
 
     streams: tuple[str, ...] = (stream_name("left", "imu"), stream_name("right", "imu"))
     d_model: int = 256
@@ -84,12 +90,17 @@ class RootConfig:
     ffn_dim: int = 512
     dropout: float = 0.1
     cumsum_weight: float = 1e-3  # weight of the MSE on the displacement summed over the window
+    stream_presence_input: bool = False
 
     def __post_init__(self) -> None:
         if not self.streams or len(set(self.streams)) != len(self.streams):
             raise InputError(f"root.streams must name distinct condition streams, got {list(self.streams)}")
         _check_transformer(self.d_model, self.n_layers, self.n_heads, self.ffn_dim, self.dropout, "root")
         check_number(self.cumsum_weight, "root.cumsum_weight", 0.0)
+        if not isinstance(self.stream_presence_input, bool):
+            raise InputError(
+                f"root.stream_presence_input must be true or false, got {self.stream_presence_input!r}"
+            )
 
 
 @dataclass(frozen=True)

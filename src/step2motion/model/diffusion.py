@@ -66,12 +66,21 @@ def pose_loss(
     target: torch.Tensor,
     kind: str = "l1",
     part_weights: Mapping[str, float] | None = None,
+    frame_valid: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Weighted mean of an elementwise loss over ``[B, T, 21, 3]`` poses; joints weighted by body part.
+    """Weighted mean of an elementwise loss over the real frames of ``[B, T, 21, 3]`` poses; joints
+    weighted by body part.
 
     ``sum_j w_j·mean(loss_j) / sum_j w_j``, so uniform weights give the plain mean whatever their scale.
+    Means run over the frames where ``frame_valid [B, T]`` is True (default all): padding neither adds
+    to the loss nor gets a gradient, whatever it holds.
     """
-    per_joint = _ELEMENTWISE_LOSSES[kind](predicted, target, reduction="none").mean(dim=(0, 1, 3))
+    elementwise = _ELEMENTWISE_LOSSES[kind](predicted, target, reduction="none")
+    if frame_valid is None:
+        frame_valid = torch.ones(elementwise.shape[:2], dtype=torch.bool, device=elementwise.device)
+    valid = frame_valid[:, :, None, None]
+    n_values = valid.sum() * elementwise.shape[-1]
+    per_joint = torch.where(valid, elementwise, 0.0).sum(dim=(0, 1, 3)) / n_values.clamp_min(1)
     weights = joint_weights(part_weights or {}).to(per_joint)
     return (per_joint * weights).sum() / weights.sum()
 
@@ -145,16 +154,22 @@ class PoseDiffusion:
         condition: torch.Tensor,
         present: torch.Tensor | None = None,
         generator: torch.Generator | None = None,
-    ) -> torch.Tensor:
-        """Loss on x0 for clean poses ``[B, T, 21, 3]`` and packed condition ``[B, T, C]``.
+        frame_valid: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Loss on x0 for clean poses ``[B, T, 21, 3]`` and packed condition ``[B, T, C]``, and the stream
+        mask ``[B, S]`` the denoiser saw (so the root network can be trained on the same dropout).
 
         Draws one timestep uniformly in ``[0, T)`` per window, noises ``x0``, and drops condition
         streams (see :func:`condition_dropout_mask`) on top of ``present [B, S]`` (sensors actually
-        recorded; default all).
+        recorded; default all). The loss averages over the frames where ``frame_valid [B, T]`` is True
+        (default all); ``x0`` is 0 (the mean pose) on the others before noising, so what padding holds
+        cannot reach the real frames through attention.
         """
         batch, device = x0.shape[0], x0.device
         if present is None:
             present = all_present(batch, denoiser.schema, device)
+        if frame_valid is not None:
+            x0 = torch.where(frame_valid[:, :, None, None], x0, 0.0)
         timesteps = torch.randint(0, self.config.train_steps, (batch,), generator=generator, device=device)
         noise = torch.randn(x0.shape, generator=generator, device=device, dtype=x0.dtype)
         x_t = self.scheduler.add_noise(x0, noise, timesteps)
@@ -162,7 +177,8 @@ class PoseDiffusion:
             present, self.config.cond_drop_prob, self.config.stream_drop_prob, generator
         )
         predicted = denoiser(x_t, timesteps, denoiser.encode_condition(condition, stream_mask))
-        return pose_loss(predicted, x0, self.config.loss, self.config.part_weights)
+        loss = pose_loss(predicted, x0, self.config.loss, self.config.part_weights, frame_valid)
+        return loss, stream_mask
 
     def sample(
         self,

@@ -47,14 +47,17 @@ class PoseRegression:
         condition: torch.Tensor,
         present: torch.Tensor | None = None,
         generator: torch.Generator | None = None,
-    ) -> torch.Tensor:
-        """Loss of the prediction for clean poses ``[B, T, 21, 3]`` and packed condition ``[B, T, C]``;
-        streams of ``present [B, S]`` are dropped independently with ``stream_drop_prob``."""
+        frame_valid: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Loss of the prediction for clean poses ``[B, T, 21, 3]`` and packed condition ``[B, T, C]`` over
+        the frames of ``frame_valid [B, T]`` (default all), and the stream mask ``[B, S]`` it used: streams
+        of ``present [B, S]`` dropped independently with ``stream_drop_prob``."""
         if present is None:
             present = all_present(x0.shape[0], denoiser.schema, x0.device)
         stream_mask = condition_dropout_mask(present, 0.0, self.config.stream_drop_prob, generator)
         predicted = _predict(denoiser, condition, stream_mask, x0.shape[1])
-        return pose_loss(predicted, x0, self.config.loss, self.config.part_weights)
+        loss = pose_loss(predicted, x0, self.config.loss, self.config.part_weights, frame_valid)
+        return loss, stream_mask
 
     def sample(
         self,

@@ -15,12 +15,12 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from step2motion.model.condition_schema import ConditionSchema
 from step2motion.model.config import RootConfig
 from step2motion.model.embeddings import frame_encoding
+from step2motion.model.modality_encoders import all_present, check_stream_mask
 
 ROOT_DISPLACEMENT_CHANNELS: tuple[str, ...] = ("forward_m", "leftward_m", "up_m", "yaw_change_rad")
 
@@ -60,23 +60,46 @@ def integrate_displacement(
 
 
 def root_displacement_loss(
-    predicted: torch.Tensor, target: torch.Tensor, cumsum_weight: float
+    predicted: torch.Tensor,
+    target: torch.Tensor,
+    cumsum_weight: float,
+    frame_valid: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """MSE per frame + ``cumsum_weight`` × MSE of the running sum over the window; ``[B, T, 4]`` each."""
-    drift = F.mse_loss(torch.cumsum(predicted, dim=-2), torch.cumsum(target, dim=-2))
-    return F.mse_loss(predicted, target) + cumsum_weight * drift
+    """MSE per frame + ``cumsum_weight`` × MSE of the running sum over the window; ``[B, T, 4]`` each.
+
+    Both means run over the frames where ``frame_valid [B, T]`` is True (default all); padded moves are
+    zeroed before the running sum, so padding neither shifts the real frames' sums nor gets a gradient.
+    """
+    if frame_valid is None:
+        frame_valid = torch.ones(predicted.shape[:2], dtype=torch.bool, device=predicted.device)
+    valid = frame_valid[..., None]
+    predicted, target = torch.where(valid, predicted, 0.0), torch.where(valid, target, 0.0)
+    n_values = (valid.sum() * predicted.shape[-1]).clamp_min(1)
+    per_frame = (predicted - target).square().sum() / n_values
+    drift = torch.where(valid, torch.cumsum(predicted, dim=-2) - torch.cumsum(target, dim=-2), 0.0)
+    return per_frame + cumsum_weight * drift.square().sum() / n_values
 
 
 class RootDisplacementNet(nn.Module):
-    """Packed condition ``[B, T, C]`` → root displacement ``[B, T, 4]``, from ``config.streams`` only."""
+    """Packed condition ``[B, T, C]`` (+ stream mask ``[B, S]``) → root displacement ``[B, T, 4]``, from
+    ``config.streams`` only.
+
+    With ``config.stream_presence_input`` absent streams are zeroed and each of ``config.streams`` adds
+    one input channel, 1 when present and 0 when absent, on every frame; otherwise the mask is ignored
+    (:class:`~step2motion.model.config.RootConfig`).
+    """
 
     def __init__(self, schema: ConditionSchema, config: RootConfig) -> None:
         super().__init__()
         self.schema = schema
         self.streams = config.streams
+        self.stream_indices = [schema.index(name) for name in config.streams]
+        self.presence_input = config.stream_presence_input
         self.d_model = config.d_model
         in_channels = sum(schema.channels(name) for name in config.streams)
-        self.input = nn.Linear(in_channels, config.d_model)
+        self.input = nn.Linear(
+            in_channels + (len(config.streams) if self.presence_input else 0), config.d_model
+        )
         layer = nn.TransformerEncoderLayer(
             config.d_model,
             config.n_heads,
@@ -91,10 +114,19 @@ class RootDisplacementNet(nn.Module):
         )
         self.head = nn.Linear(config.d_model, len(ROOT_DISPLACEMENT_CHANNELS))
 
-    def forward(self, condition: torch.Tensor) -> torch.Tensor:
+    def forward(self, condition: torch.Tensor, stream_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """``stream_mask [B, S]`` (schema order): streams recorded and not dropped; default all."""
         self.schema.check_packed(condition)
-        selected = torch.cat(
-            [condition[..., self.schema.channel_slice(name)] for name in self.streams], dim=-1
-        )
-        positions = frame_encoding(condition.shape[1], self.d_model, condition.device).to(condition.dtype)
-        return self.head(self.encoder(self.input(selected) + positions))
+        batch, n_frames = condition.shape[:2]
+        selected = [condition[..., self.schema.channel_slice(name)] for name in self.streams]
+        if self.presence_input:
+            if stream_mask is None:
+                stream_mask = all_present(batch, self.schema, condition.device)
+            check_stream_mask(stream_mask, batch, self.schema)
+            present = stream_mask[:, self.stream_indices]  # [B, streams]
+            selected = [
+                torch.where(present[:, i, None, None], values, 0.0) for i, values in enumerate(selected)
+            ]
+            selected.append(present[:, None, :].expand(batch, n_frames, -1).to(condition.dtype))
+        positions = frame_encoding(n_frames, self.d_model, condition.device).to(condition.dtype)
+        return self.head(self.encoder(self.input(torch.cat(selected, dim=-1)) + positions))

@@ -15,8 +15,8 @@ stream counts as present in a window only when it is present on every real frame
 than the features bridge, or a foot missing throughout, makes the stream absent for that window (its
 null embedding is used) rather than feeding zeros as if they were readings.
 
-The root network is deterministic and sees the same windows; each frame's root move comes from the first
-window that contains it (the later windows only add new frames), like the poses.
+The root network is deterministic and sees the same windows and stream mask; each frame's root move comes
+from the first window that contains it (the later windows only add new frames), like the poses.
 
 Anything with the :class:`WindowPredictor` interface can stand in for the model (the baselines of
 :mod:`step2motion.baselines` do), so every method is cut into windows, placed in the world, fitted to the
@@ -203,10 +203,10 @@ class WindowModel:
 
     def root_motion(self, condition: Condition) -> np.ndarray:
         """Root moves ``[n, 4]`` (forward, leftward, up in m; heading change in rad) of a window."""
-        packed, _ = self._padded(condition)
+        packed, stream_mask = self._padded(condition)
         root_net = self.checkpoint.model.root
         with evaluating(root_net), torch.inference_mode():
-            z = root_net(packed)[0, : condition.n_frames].numpy().astype(np.float64)
+            z = root_net(packed, stream_mask)[0, : condition.n_frames].numpy().astype(np.float64)
         return self.checkpoint.stats.root_motion.denormalise(z)
 
 

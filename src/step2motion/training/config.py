@@ -15,12 +15,19 @@ changes — objects such as ``model`` merge key by key):
                             the dataset's ``CONDITION_SCHEMA``. Classifier-free-guidance condition
                             dropout (``diffusion.cond_drop_prob``) and independent per-stream dropout
                             (``diffusion.stream_drop_prob``) are model settings
-``steps``                   optimiser steps
+``steps``                   optimiser steps (``--resume --steps N`` extends a run: see
+                            :class:`step2motion.training.loop.LrSchedule`)
 ``batch_size``              windows per step over all processes (split evenly among them)
 ``lr``, ``weight_decay``    AdamW; the rate warms up linearly over ``warmup_steps``, then follows a
 ``warmup_steps``            cosine to ``lr × final_lr_fraction`` at ``steps``
 ``final_lr_fraction``
 ``grad_clip_norm``          gradient norm clip (0 = none)
+``ema_decay``               decay of the exponential moving average (EMA) of the weights, in [0, 1):
+                            validation scores and the checkpoints hold the EMA (0 = no EMA: the
+                            optimiser's weights)
+``ema_warmup``              warm the decay up: update k ≥ 2 uses ``min(ema_decay, k / (k + 9))`` (the
+                            first copies the weights), so early weights fade out of short runs too
+                            (false = ``ema_decay`` throughout)
 ``mirror``                  left/right mirroring augmentation (half the windows are mirrored)
 ``sensor_drop_prob``        probability that a window loses one sensor group (chosen uniformly)
 ``sensor_groups``           {group: [stream name patterns]}; a dropped group's streams are marked
@@ -35,10 +42,15 @@ changes — objects such as ``model`` merge key by key):
 ``feature_jobs``            processes computing clip features not yet cached (0 = one per core)
 ``device``                  ``auto`` (CUDA when available), ``cpu``, ``cuda`` or ``cuda:N``
 ==========================  ======================================================================
+
+``--resume`` continues a run only under the settings it was trained with: it may change
+:data:`RESUMABLE_SETTINGS` (its length, how often it reports, where and how fast it runs) and refuses
+any other change (:func:`resume_changes`).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -52,17 +64,25 @@ from step2motion.model.config import ModelConfig
 from step2motion.model.config import check_number as _number
 from step2motion.model.config import check_positive_int as _positive_int
 
-#: Sensor groups dropped as a whole: a foot (the other one alone), the IMUs (pressure only), the
-#: pressure-derived streams (IMU only). Patterns are ``fnmatch`` patterns over stream names.
+#: Sensor groups dropped as a whole: a foot (the other one alone), the IMUs and the odometry made from
+#: them (pressure only), the pressure-derived streams (IMU only). Patterns are ``fnmatch`` patterns over
+#: stream names.
 DEFAULT_SENSOR_GROUPS: dict[str, tuple[str, ...]] = {
     "left_foot": ("left_*",),
     "right_foot": ("right_*",),
-    "imu": ("*_imu",),
+    "imu": ("*_imu", "*_odometry"),
     "pressure": ("*_pressure", "*_force_cop"),
 }
 #: Key of a config that builds on another file: ``{"extends": "../default.json", "steps": 10}``.
 EXTENDS_KEY = "extends"
 _DEVICE = re.compile(r"auto|cpu|cuda(:\d+)?")
+#: Settings that ``--resume`` may change: none of them changes what the remaining steps compute.
+RESUMABLE_SETTINGS: frozenset[str] = frozenset(
+    {
+        "steps", "validation_interval", "checkpoint_interval", "log_interval", "num_workers",
+        "feature_jobs", "device", "output_dir", "cache_dir",
+    }
+)  # fmt: skip
 
 
 def _default_model() -> ModelConfig:
@@ -85,6 +105,8 @@ class TrainConfig:
     warmup_steps: int = 100
     final_lr_fraction: float = 0.05
     grad_clip_norm: float = 1.0
+    ema_decay: float = 0.999
+    ema_warmup: bool = True
     mirror: bool = True
     sensor_drop_prob: float = 0.2
     sensor_groups: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_SENSOR_GROUPS))
@@ -121,8 +143,12 @@ class TrainConfig:
         _number(self.final_lr_fraction, "final_lr_fraction", 0.0, 1.0)
         _number(self.grad_clip_norm, "grad_clip_norm", 0.0)
         _number(self.sensor_drop_prob, "sensor_drop_prob", 0.0, 1.0)
-        if not isinstance(self.mirror, bool):
-            raise InputError(f"mirror must be true or false, got {self.mirror!r}")
+        _number(self.ema_decay, "ema_decay", 0.0, 1.0)
+        if self.ema_decay == 1.0:
+            raise InputError("ema_decay must be below 1 (1 would never move from the initial weights)")
+        for name in ("mirror", "ema_warmup"):
+            if not isinstance(getattr(self, name), bool):
+                raise InputError(f"{name} must be true or false, got {getattr(self, name)!r}")
         self._check_sensor_groups()
         if not isinstance(self.style_weights, Mapping):
             raise InputError("style_weights must map styles to weights")
@@ -175,6 +201,54 @@ class TrainConfig:
                 k: tuple(v) if isinstance(v, list) else v for k, v in values["sensor_groups"].items()
             }
         return cls(**values)
+
+
+_UNSET = object()
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"model": {"root": {"d_model": 8}}}`` → ``{"model.root.d_model": 8}`` (lists stay whole, an
+    empty object has no keys)."""
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            flat |= _flatten(value, f"{prefix}{key}.")
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _shown(value: Any) -> str:
+    return "(unset)" if value is _UNSET else json.dumps(value, sort_keys=True)
+
+
+def resume_changes(saved: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """``{setting: (saved, new)}`` for the :data:`RESUMABLE_SETTINGS` that differ between ``saved``, the
+    :meth:`TrainConfig.to_dict` of the run being resumed, and ``new``, that of the resuming config.
+
+    Any other difference raises ``InputError`` naming every differing setting (nested ones dotted:
+    ``model.diffusion.cond_drop_prob``) with its saved → new value. A setting missing on one side (e.g.
+    one added to step2motion since) counts as a difference.
+    """
+    old_flat, new_flat = _flatten(saved), _flatten(json.loads(json.dumps(dict(new))))
+    differing = {
+        key: (old_flat.get(key, _UNSET), new_flat.get(key, _UNSET))
+        for key in sorted(old_flat.keys() | new_flat.keys())
+        if old_flat.get(key, _UNSET) != new_flat.get(key, _UNSET)
+    }
+    refused = {key: change for key, change in differing.items() if key not in RESUMABLE_SETTINGS}
+    if refused:
+        listed = "; ".join(format_change(key, old, value) for key, (old, value) in refused.items())
+        raise InputError(
+            f"cannot resume with changed training settings: {listed} (a resumed run may change only "
+            f"{', '.join(sorted(RESUMABLE_SETTINGS))}; start a new run in another output folder instead)"
+        )
+    return differing
+
+
+def format_change(setting: str, old: Any, new: Any) -> str:
+    """``"steps 1200 → 2400"``."""
+    return f"{setting} {_shown(old)} → {_shown(new)}"
 
 
 def _deep_merge(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:

@@ -3,8 +3,13 @@
 Window sampling is stateless: the windows of step ``s`` on process ``r`` are drawn from a generator seeded
 with ``(seed, r, s)``, so a resumed run draws exactly the windows the uninterrupted run would have, and
 processes under ``torchrun`` draw different windows without a distributed sampler. Windows are drawn
-with replacement, uniformly over all windows (and their mirrors) unless ``style_weights`` reweights
-styles.
+with replacement so that, in expectation, every frame of every training clip (and of its mirror) is
+drawn equally often whatever the clip's length, times its style's weight (``style_weights``, 1 when not
+named): a clip's share of the drawn real frames is ∝ its frames × its style weight. The windows are the
+placements of :class:`~step2motion.dataset.windows.WindowDataset` with ``even_coverage`` (a short clip at
+every offset inside the window, a long one under every window that overlaps it), each weighted by its
+clip's weight over the number of windows covering one frame of the clip. Where a window sits on its clip
+is part of its index, so it too comes from the step's generator and a resumed run draws it again.
 
 A stream counts as recorded in a window when it is present on every real (non-padding) frame of it:
 the model takes one presence flag per stream and window, and a gap longer than the features bridge
@@ -20,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.data import ConcatDataset, Sampler
+from torch.utils.data import Sampler
 
 from step2motion.dataset.paired_corpus import PairedEntry
 from step2motion.dataset.windows import NormalisationStats, TrainingClip, WindowDataset
@@ -60,19 +65,16 @@ def style_window_dataset(
     stats: NormalisationStats,
     mirror: bool,
     style_weights: Mapping[str, float],
-) -> tuple[ConcatDataset, np.ndarray]:
-    """All training windows (one :class:`WindowDataset` per style) and each window's sampling
-    probability ``[N]`` (∝ its style's weight, 1 when not named)."""
-    datasets, weights = [], []
-    for style in sorted(set(styles)):
-        chosen = [clip for clip, s in zip(clips, styles, strict=True) if s == style]
-        dataset = WindowDataset(chosen, window_frames, stats, mirror)
-        datasets.append(dataset)
-        weights.append(np.full(len(dataset), float(style_weights.get(style, 1.0))))
-    probability = np.concatenate(weights)
-    if not probability.sum() > 0:
+) -> tuple[WindowDataset, np.ndarray]:
+    """All training windows (``even_coverage``) and each window's sampling probability ``[N]``: every
+    frame drawn equally often, times its clip's style weight (1 when not named; module docstring)."""
+    weights = np.array([float(style_weights.get(style, 1.0)) for style in styles])
+    if len(weights) != len(clips):
+        raise ValueError(f"{len(clips)} clips but {len(weights)} styles")
+    if not weights.sum() > 0:
         raise InputError(f"style_weights give every training style {sorted(set(styles))} weight 0")
-    return ConcatDataset(datasets), probability / probability.sum()
+    dataset = WindowDataset(clips, window_frames, stats, mirror, even_coverage=True)
+    return dataset, dataset.frame_probability(weights)
 
 
 def step_generator(seed: int, rank: int, step: int, purpose: int) -> np.random.Generator:

@@ -1,11 +1,19 @@
 """The training run: data → model → AdamW steps with validation, checkpoints and a metrics log.
 
+The run keeps an exponential moving average (EMA) of the weights (``ema_decay``; 0 = none) with PyTorch's
+:class:`~torch.optim.swa_utils.AveragedModel`: validation scores the average and the checkpoints hold it
+as their model, so inference uses it without knowing. The learning rate follows :class:`LrSchedule`.
+
 Files in ``output_dir`` (written by rank 0 only):
 
 * ``last.safetensors`` every ``checkpoint_interval`` steps and at the end, ``best.safetensors`` whenever
-  validation MPJPE improves: self-describing checkpoints (:mod:`step2motion.model.checkpoint`) whose
-  ``info`` holds the whole training config, data folder, subjects, steps, wall time and windows/s;
-* ``last.resume.safetensors``: optimiser and progress for ``--resume`` (:mod:`.resume_state`);
+  validation MPJPE improves: self-describing checkpoints (:mod:`step2motion.model.checkpoint`) of the
+  EMA weights whose ``info`` holds the whole training config, which weights they are (``weights``,
+  ``ema``), data folder, subjects, steps, learning-rate schedule, wall time and windows/s;
+* ``last.resume.safetensors``: the optimiser's own weights and state, EMA count, learning-rate schedule
+  and progress for ``--resume`` (:mod:`.resume_state`). A resumed run must use the same training
+  settings but for :data:`~step2motion.training.config.RESUMABLE_SETTINGS` (changes to those are
+  printed, one line each, and recorded in the ``start`` record);
 * ``metrics.jsonl``: one JSON object per line, ``event`` = ``start``, ``train`` (mean losses over the
   last ``log_interval`` steps of rank 0, learning rate, throughput), ``validation`` or ``end``;
 * ``feature_cache/`` (unless ``cache_dir`` says otherwise): per-clip features.
@@ -16,13 +24,15 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch.nn.parallel import DistributedDataParallel
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DataLoader, default_collate
 from tqdm import tqdm
 
@@ -33,7 +43,7 @@ from step2motion.errors import InputError
 from step2motion.evaluation.split import default_split_path, load_split
 from step2motion.model.checkpoint import load_checkpoint, save_checkpoint
 from step2motion.model.full_model import Step2MotionModel
-from step2motion.training.config import TrainConfig
+from step2motion.training.config import TrainConfig, format_change, resume_changes
 from step2motion.training.data import (
     Batch,
     WindowBatchSampler,
@@ -47,21 +57,93 @@ from step2motion.training.data import (
 )
 from step2motion.training.distributed import ProcessContext, available_cpus, start_process
 from step2motion.training.objective import LOSS_NAMES, TrainingObjective, validation_metrics, validation_sums
-from step2motion.training.resume_state import RunProgress, load_resume_state, resume_path, save_resume_state
+from step2motion.training.resume_state import (
+    ResumeState,
+    RunProgress,
+    load_resume_state,
+    resume_path,
+    save_resume_state,
+)
 
 LAST_NAME = "last.safetensors"
 BEST_NAME = "best.safetensors"
 METRICS_NAME = "metrics.jsonl"
 
 
+@dataclass(frozen=True)
+class LrSchedule:
+    """AdamW rate per step: linear warm-up to ``lr`` over ``warmup_steps``, then cosine decays to ``floor``.
+
+    A new run has one decay, from ``lr`` at ``warmup_steps`` to ``floor`` at ``steps``. Resuming with a
+    different ``steps`` (:meth:`extended`) keeps the rates of the steps already taken and starts a new
+    cosine at the resume step, from the rate the old schedule gives there down to ``floor`` at the new
+    end: the rate has no jump, the run still ends at the floor, and an interrupted run resumed with the
+    same ``steps`` follows the uninterrupted schedule exactly. A run that had finished is at the floor,
+    so extending it trains on at the floor rate (no warm restart). The schedule is saved in the resume
+    state; the checkpoints' ``info`` shows it (``lr_schedule``).
+    """
+
+    lr: float
+    floor: float
+    warmup_steps: int
+    #: cosine segments ``(first step, rate there, step where it reaches the floor)``, by first step
+    decays: tuple[tuple[int, float, int], ...]
+
+    @classmethod
+    def of(cls, config: TrainConfig) -> LrSchedule:
+        """The schedule of a new run of ``config``."""
+        return cls(
+            config.lr,
+            config.lr * config.final_lr_fraction,
+            config.warmup_steps,
+            ((config.warmup_steps, config.lr, config.steps),),
+        )
+
+    @property
+    def end(self) -> int:
+        return self.decays[-1][2]
+
+    def rate(self, step: int) -> float:
+        """The rate of (0-based) ``step``."""
+        if step < self.warmup_steps:
+            return self.lr * (step + 1) / self.warmup_steps
+        start, start_rate, end = next(d for d in reversed(self.decays) if d[0] <= step)
+        progress = min((step - start) / max(end - start, 1), 1.0)
+        return self.floor + 0.5 * (start_rate - self.floor) * (1.0 + math.cos(math.pi * progress))
+
+    def extended(self, step: int, end: int) -> LrSchedule:
+        """This schedule as a run resumed at ``step`` with ``end`` steps in all continues it."""
+        if end == self.end:
+            return self
+        start = max(step, self.warmup_steps)  # resumed during the warm-up: it runs on unchanged
+        start_rate = self.lr if start == self.warmup_steps else self.rate(start)
+        kept = tuple(d for d in self.decays if d[0] < start)
+        return replace(self, decays=(*kept, (start, start_rate, end)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "lr": self.lr,
+            "floor": self.floor,
+            "warmup_steps": self.warmup_steps,
+            "decays": [list(d) for d in self.decays],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LrSchedule:
+        decays = tuple((int(s), float(r), int(e)) for s, r, e in data["decays"])
+        return cls(float(data["lr"]), float(data["floor"]), int(data["warmup_steps"]), decays)
+
+
 def learning_rate(config: TrainConfig, step: int) -> float:
-    """AdamW rate at ``step`` (0-based): linear warm-up, then cosine down to ``lr × final_lr_fraction``."""
-    if step < config.warmup_steps:
-        return config.lr * (step + 1) / config.warmup_steps
-    span = max(config.steps - config.warmup_steps, 1)
-    progress = min((step - config.warmup_steps) / span, 1.0)
-    floor = config.lr * config.final_lr_fraction
-    return floor + 0.5 * (config.lr - floor) * (1.0 + math.cos(math.pi * progress))
+    """AdamW rate at ``step`` (0-based) of a new run: linear warm-up, then cosine down to
+    ``lr × final_lr_fraction`` at ``steps`` (:class:`LrSchedule`)."""
+    return LrSchedule.of(config).rate(step)
+
+
+def ema_decay(config: TrainConfig, update: int) -> float:
+    """Decay of the weight average's ``update``-th update (1-based; the first only copies the weights):
+    ``min(ema_decay, update / (update + 9))`` with ``ema_warmup``, else ``ema_decay``."""
+    return min(config.ema_decay, update / (update + 9)) if config.ema_warmup else config.ema_decay
 
 
 @dataclass
@@ -125,6 +207,7 @@ class _Run:
         self.started = time.perf_counter()
         self.wall_before_s = 0.0
         self.validation: dict[str, float] = {}
+        self.changes: dict[str, tuple[Any, Any]] = {}  # resumable settings changed on resume
         if context.world_size > config.batch_size or config.batch_size % context.world_size:
             raise InputError(
                 f"batch_size {config.batch_size} must be a multiple of the {context.world_size} processes"
@@ -155,6 +238,7 @@ class _Run:
                     "world_size": context.world_size,
                     "device": str(context.device),
                     "data": self.data_summary,
+                    **({"changed": {k: list(v) for k, v in self.changes.items()}} if self.changes else {}),
                 }
             )
         self._train_steps()
@@ -164,6 +248,13 @@ class _Run:
     def _load_data(self) -> None:
         config, context = self.config, self.context
         split_path = Path(config.split_file) if config.split_file else default_split_path()
+        if self.resume:  # before the features are computed: a refused resume should fail at once
+            checkpoint = load_checkpoint(self.last_path)
+            self._check_resumable(checkpoint.info, split_path)
+            if checkpoint.config != config.model:
+                raise InputError(
+                    f"the config's model differs from the one being resumed in {LAST_NAME}", self.output
+                )
         chosen = split_entries(read_paired_index(config.data_dir), load_split(split_path))
         model = config.model
         entries = [*chosen.train, *chosen.validation]
@@ -175,11 +266,6 @@ class _Run:
         )
         train_clips, validation_clips = clips[: len(chosen.train)], clips[len(chosen.train) :]
         if self.resume:
-            checkpoint = load_checkpoint(self.last_path)
-            if checkpoint.config != model:
-                raise InputError(
-                    f"the config's model differs from the one being resumed in {LAST_NAME}", self.output
-                )
             self.stats, self.resumed_model = checkpoint.stats, checkpoint.model
             self.resumed_step = checkpoint.info.get("step")
         else:
@@ -211,6 +297,26 @@ class _Run:
             "validation": {**validation_set.summary(), "scored_windows": self.n_validation_windows},
         }
 
+    def _check_resumable(self, info: Mapping[str, Any], split_path: Path) -> None:
+        """``InputError`` unless the config changes only resumable settings of the run in ``info``; prints
+        (rank 0) one line per changed resumable setting."""
+        saved = info.get("training_config")
+        if not isinstance(saved, Mapping):
+            raise InputError(f"{LAST_NAME} does not record its training config: cannot resume", self.output)
+        # The data paths compare resolved (as info records them), so another working directory is no change.
+        saved = {**saved, **{k: info[k] for k in ("data_dir", "split_file") if isinstance(info.get(k), str)}}
+        new = self.config.to_dict() | {
+            "data_dir": str(Path(self.config.data_dir).resolve()),
+            "split_file": str(split_path.resolve()),
+        }
+        try:
+            self.changes = resume_changes(saved, new)
+        except InputError as error:
+            raise InputError(error.message, self.output) from None
+        if self.context.is_main:
+            for setting, (old, value) in self.changes.items():
+                print(f"resume: {format_change(setting, old, value)}")
+
     def _validation_batches(self, dataset: WindowDataset) -> list[Batch]:
         """This process's share of the fixed validation windows, collated once, on the device."""
         indices = validation_indices(len(dataset), self.config.validation_windows)
@@ -230,24 +336,67 @@ class _Run:
     def _build_model(self) -> None:
         config = self.config
         torch.manual_seed(config.seed)
+        # resumed: the checkpoint holds the weight average, the resume state the optimiser's weights
         model = self.resumed_model if self.resumed_model is not None else Step2MotionModel(config.model)
         self.model = model.to(self.context.device).train()
-        self.objective: torch.nn.Module = TrainingObjective(self.model)
-        if self.context.distributed:
-            device_ids = [self.context.device.index] if self.context.device.type == "cuda" else None
-            self.objective = DistributedDataParallel(self.objective, device_ids=device_ids)
+        # A copy of the bare model, made before DDP wraps it; every process keeps the same average.
+        # Buffers are copied, not averaged (use_buffers=True would average integer buffers too).
+        self.ema = (
+            AveragedModel(self.model, multi_avg_fn=self._average, use_buffers=False)
+            if config.ema_decay > 0
+            else None
+        )
         self.optimizer = torch.optim.AdamW(
             self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay
         )
         self.progress = RunProgress()
+        self.schedule = LrSchedule.of(config)
         if self.resume:
-            self.progress = load_resume_state(resume_path(self.last_path), self.optimizer)
-            if self.resumed_step != self.progress.step:
-                raise InputError(
-                    f"{LAST_NAME} is at step {self.resumed_step}, its resume state at {self.progress.step}",
-                    self.output,
-                )
-            self.wall_before_s = self.progress.wall_s
+            self._load_resume_state(load_resume_state(resume_path(self.last_path), self.optimizer))
+        self.objective: torch.nn.Module = TrainingObjective(self.model)
+        if self.context.distributed:
+            device_ids = [self.context.device.index] if self.context.device.type == "cuda" else None
+            self.objective = DistributedDataParallel(self.objective, device_ids=device_ids)
+
+    def _load_resume_state(self, state: ResumeState) -> None:
+        self.progress = state.progress
+        if self.resumed_step != self.progress.step:
+            raise InputError(
+                f"{LAST_NAME} is at step {self.resumed_step}, its resume state at {self.progress.step}",
+                self.output,
+            )
+        try:
+            self.model.load_state_dict(state.weights)
+        except RuntimeError as error:
+            raise InputError(
+                f"the resume state's weights do not fit the model: {error}", self.output
+            ) from None
+        if self.ema is not None:
+            self.ema.n_averaged.fill_(state.ema_updates)
+        saved = LrSchedule.from_dict(state.lr_schedule)
+        self.schedule = saved.extended(self.progress.step, self.config.steps)
+        if self.schedule != saved and self.context.is_main and self.progress.step < self.config.steps:
+            step, rate, floor = (
+                self.progress.step,
+                self.schedule.rate(self.progress.step),
+                self.schedule.floor,
+            )
+            print(
+                f"resume: the learning rate decays by a new cosine from {rate:.3g} at step {step} to "
+                f"{floor:.3g} at step {self.config.steps}"
+                if rate > floor
+                else f"resume: the learning rate stays at its floor {floor:.3g} (the run had finished)"
+            )
+        self.wall_before_s = self.progress.wall_s
+
+    def _average(self, averaged: list[torch.Tensor], current: list[torch.Tensor], n_averaged: Any) -> None:
+        """``AveragedModel``'s update: PyTorch's EMA with the decay of this step (:func:`ema_decay`)."""
+        get_ema_multi_avg_fn(ema_decay(self.config, self.progress.step + 1))(averaged, current, n_averaged)
+
+    @property
+    def averaged_model(self) -> Step2MotionModel:
+        """What validation scores and checkpoints hold: the weight average, or the weights without one."""
+        return self.model if self.ema is None else self.ema.module
 
     # --- training ------------------------------------------------------------------------------------
     def _train_steps(self) -> None:
@@ -296,7 +445,7 @@ class _Run:
         """One AdamW step on a collated batch; every random draw is seeded by (seed, rank, step)."""
         config, rank, step = self.config, self.context.rank, self.progress.step
         for group in self.optimizer.param_groups:
-            group["lr"] = learning_rate(config, step)
+            group["lr"] = self.schedule.rate(step)
         torch.manual_seed(step_seed(config.seed, rank, step))
         batch = Batch.of(items, config.model.schema, self.context.device)
         mask = sensor_dropout(
@@ -308,7 +457,12 @@ class _Run:
         if config.grad_clip_norm > 0:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), config.grad_clip_norm)
         self.optimizer.step()
-        return {name: losses[name].item() for name in LOSS_NAMES} | {"lr": learning_rate(config, step)}
+        if self.ema is not None:
+            self.ema.update_parameters(self.model)
+            with torch.no_grad():
+                for averaged, buffer in zip(self.ema.module.buffers(), self.model.buffers(), strict=True):
+                    averaged.copy_(buffer)
+        return {name: losses[name].item() for name in LOSS_NAMES} | {"lr": self.schedule.rate(step)}
 
     def _postfix(self, loss: float | None) -> dict[str, str]:
         postfix = {} if loss is None else {"loss": f"{loss:.4f}"}
@@ -320,7 +474,7 @@ class _Run:
         return postfix
 
     def _validate(self) -> None:
-        sums = validation_sums(self.model, self.validation_batches, self.stats, self.config.seed)
+        sums = validation_sums(self.averaged_model, self.validation_batches, self.stats, self.config.seed)
         self.validation = validation_metrics(self.context.sum(sums))
         mpjpe = self.validation["val_mpjpe_cm"]
         improved = self.progress.best_mpjpe_cm is None or mpjpe < self.progress.best_mpjpe_cm
@@ -337,13 +491,20 @@ class _Run:
                 }
             )
             if improved:
-                save_checkpoint(self.best_path, self.model, self.stats, self._facts())
+                save_checkpoint(self.best_path, self.averaged_model, self.stats, self._facts())
 
     def _save_last(self) -> None:
         if self.context.is_main:
             facts = self._facts()
-            save_checkpoint(self.last_path, self.model, self.stats, facts)
-            save_resume_state(resume_path(self.last_path), self.optimizer, self.progress)
+            save_checkpoint(self.last_path, self.averaged_model, self.stats, facts)
+            save_resume_state(
+                resume_path(self.last_path),
+                self.optimizer,
+                self.progress,
+                self.model.state_dict(),
+                0 if self.ema is None else int(self.ema.n_averaged),
+                self.schedule.to_dict(),
+            )
 
     # --- records -------------------------------------------------------------------------------------
     def _facts(self) -> dict[str, Any]:
@@ -353,6 +514,15 @@ class _Run:
             "step": self.progress.step,
             "steps": self.config.steps,
             "training_config": self.config.to_dict(),
+            "weights": "optimiser" if self.ema is None else "ema",
+            "ema": None
+            if self.ema is None
+            else {
+                "decay": self.config.ema_decay,
+                "warmup": self.config.ema_warmup,
+                "updates": int(self.ema.n_averaged),
+            },
+            "lr_schedule": self.schedule.to_dict(),
             **self.data_summary,
             "validation": dict(self.validation),
             "best": {"step": self.progress.best_step, "val_mpjpe_cm": self.progress.best_mpjpe_cm},

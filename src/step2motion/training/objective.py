@@ -2,7 +2,8 @@
 
 Loss = pose diffusion loss (x0 L1 on z-scored poses, with classifier-free-guidance condition dropout and
 per-stream dropout inside :meth:`PoseDiffusion.training_loss`) + root displacement loss (MSE + cumulative
-term, :func:`root_displacement_loss`). The two networks share no parameters, so the sum trains each on
+term, :func:`root_displacement_loss`, the root network fed the stream mask the denoiser saw), both over
+real (non-padding) frames only. The two networks share no parameters, so the sum trains each on
 its own loss in one loop. :class:`TrainingObjective` is an ``nn.Module`` so that DDP wraps one forward
 pass that touches every trained parameter.
 
@@ -13,7 +14,9 @@ guidance, recorded streams only, on fixed windows with a fixed noise seed, score
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -40,12 +43,18 @@ class TrainingObjective(nn.Module):
     def forward(
         self, batch: Batch, stream_mask: torch.Tensor, generator: torch.Generator | None = None
     ) -> dict[str, torch.Tensor]:
+        """Losses on the real frames of ``batch``; ``stream_mask [B, S]`` (recorded, minus sensor dropout)
+        gets the pose model's condition dropout on top, and the root network sees that same mask, as
+        the denoiser does."""
         model = self.model
-        pose = model.pose_model.training_loss(
-            model.denoiser, batch.poses, batch.condition, stream_mask, generator
+        pose, dropped = model.pose_model.training_loss(
+            model.denoiser, batch.poses, batch.condition, stream_mask, generator, batch.frame_valid
         )
         root = root_displacement_loss(
-            model.root(batch.condition), batch.root_motion, model.config.root.cumsum_weight
+            model.root(batch.condition, dropped),
+            batch.root_motion,
+            model.config.root.cumsum_weight,
+            batch.frame_valid,
         )
         return {"loss": pose + root, "pose_loss": pose, "root_loss": root}
 
@@ -56,6 +65,18 @@ def _pose_positions_m(poses: np.ndarray) -> np.ndarray:
     return to_world(poses, np.zeros((n_frames, 3)), np.zeros(n_frames))
 
 
+@contextmanager
+def _without_condition_dropout(model: Step2MotionModel) -> Iterator[None]:
+    """Run a block with the pose model's condition and stream dropout off (its config restored after)."""
+    pose_model = model.pose_model
+    config = pose_model.config
+    pose_model.config = replace(config, cond_drop_prob=0.0, stream_drop_prob=0.0)
+    try:
+        yield
+    finally:
+        pose_model.config = config
+
+
 @torch.no_grad()
 def validation_sums(
     model: Step2MotionModel, batches: Sequence[Batch], stats: NormalisationStats, seed: int
@@ -63,12 +84,15 @@ def validation_sums(
     """Sums over ``batches`` (one process's share of the validation windows): frame-weighted MPJPE
     (``mpjpe_frames_cm``, ``frames``) and window-weighted losses (``loss`` ..., ``windows``).
 
+    The losses are the conditional ones: :class:`TrainingObjective` in eval mode on the recorded streams,
+    without condition or stream dropout, with the timesteps and noise of a generator seeded by ``seed``
+    and the batch's index, so two calls on the same weights give the same numbers.
     Sums, not means, so processes can add theirs up before dividing.
     """
     device = batches[0].condition.device if batches else torch.device("cpu")
     sums = dict.fromkeys(("mpjpe_frames_cm", "frames", "windows", *LOSS_NAMES), 0.0)
     objective = TrainingObjective(model)
-    with evaluating(model):
+    with evaluating(model), _without_condition_dropout(model):
         for index, batch in enumerate(batches):
             generator = torch.Generator(device).manual_seed(seed + index)
             losses = objective(batch, batch.recorded, generator)
