@@ -125,6 +125,16 @@ def test_drift_per_metre_of_a_known_end_offset() -> None:
     assert math.isnan(mm.root_drift_m_per_m(standing, standing))
 
 
+def test_path_ratio_of_a_walk_that_shuffles_at_two_thirds_of_the_stride() -> None:
+    n = 101
+    root = np.outer(np.linspace(0.0, 6.0, n), [0.0, 0.0, 1.0])
+    true = _translated(np.tile(_rest_pose_m(), (n, 1, 1)), root)
+    shuffled = _translated(np.tile(_rest_pose_m(), (n, 1, 1)), root * 2.0 / 3.0)
+    assert mm.root_path_ratio(shuffled, true) == pytest.approx(2.0 / 3.0)
+    standing = np.tile(_rest_pose_m(), (n, 1, 1))
+    assert math.isnan(mm.root_path_ratio(true, standing))
+
+
 def test_sliding_planted_foot_skates_at_its_speed() -> None:
     standing = standing_motion(seconds=2.0, fps=FPS).joint_positions_m()
     n = standing.shape[0]
@@ -191,8 +201,10 @@ def test_summarise_keys_and_a_perfect_prediction(walk_m: np.ndarray, walk_stance
     assert set(metrics) == {
         "mpjpe_cm", "mpjpe_legs_cm", "mpjpe_upper_cm", "mpjpe_heading_aligned_cm", "pa_mpjpe_cm",
         "mpjve_cm_s", "mpjve_legs_cm_s", "jitter_m_s3", "jitter_true_m_s3", "root_error_window_m",
-        "root_drift_m_per_m", "foot_skate_cm_s", "foot_skate_true_cm_s", "contact_f1", "contact_f1_true",
+        "root_drift_m_per_m", "root_path_ratio", "foot_skate_cm_s", "foot_skate_true_cm_s", "contact_f1",
+        "contact_f1_true",
     }  # fmt: skip
+    assert metrics["root_path_ratio"] == pytest.approx(1.0)
     for name in ("mpjpe_cm", "mpjpe_legs_cm", "pa_mpjpe_cm", "mpjve_cm_s", "root_error_window_m"):
         assert metrics[name] == pytest.approx(0.0, abs=1e-6), name
     assert metrics["jitter_m_s3"] == metrics["jitter_true_m_s3"] > 0

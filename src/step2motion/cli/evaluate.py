@@ -29,8 +29,10 @@ wall-clock second.
 The prediction is aligned once per clip (turned about the vertical and moved so that its first root
 position and hip heading are the truth's); root-relative errors then include heading drift
 (mpjpe_heading_aligned_cm removes it), root_error_window_m re-aligns every 3.3 s and root_drift_m_per_m
-is the end-point error per metre walked. Foot skating and contact F1 use the contacts of the insoles'
-force. Means are frame-weighted. Metric definitions: step2motion.evaluation.motion_metrics.
+is the end-point error per metre walked; root_path_ratio is how far the root travels over how far the
+truth does (1 = as far; below 1 the motion shuffles). Contact F1 (and foot skating, in the JSON only:
+planted feet are pinned by the same contacts, so it is ~0 by construction) use the contacts of the
+insoles' force. Means are frame-weighted. Metric definitions: step2motion.evaluation.motion_metrics.
 
 --baselines adds, on the same clips and through the same pipeline: mean_pose and nearest_neighbour
 (fitted now on the split's training subjects of --data; features cached in --cache), and the trained

@@ -78,7 +78,7 @@ TABLE_METRICS: tuple[str, ...] = (
     "jitter_m_s3",
     "root_error_window_m",
     "root_drift_m_per_m",
-    "foot_skate_cm_s",
+    "root_path_ratio",
     "contact_f1",
 )
 #: Added to the table when methods draw K > 1 samples.
@@ -587,7 +587,7 @@ COMPARISON_METRICS: tuple[str, ...] = (
     "mpjve_legs_cm_s",
     "jitter_m_s3",
     "root_drift_m_per_m",
-    "foot_skate_cm_s",
+    "root_path_ratio",
     "contact_f1",
     "motion_s_per_wall_s",
 )

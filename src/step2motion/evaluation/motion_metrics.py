@@ -203,6 +203,17 @@ def root_drift_m_per_m(pred_m: np.ndarray, true_m: np.ndarray) -> float:
     return float(_aligned_root_path(pred_m, true_m, 0, pred_m.shape[0])[-1] / path_m)
 
 
+def root_path_ratio(pred_m: np.ndarray, true_m: np.ndarray) -> float:
+    """Horizontal root path length of the prediction over the truth's (1 = walks as far; below 1 the
+    motion shuffles); NaN when the true path is shorter than :data:`MIN_DRIFT_PATH_M` (standing)."""
+    pred_m, true_m = _check_pair(pred_m, true_m)
+    path_m = [
+        float(np.linalg.norm(np.diff(m[:, ROOT, _HORIZONTAL], axis=0), axis=-1).sum())
+        for m in (pred_m, true_m)
+    ]
+    return math.nan if path_m[1] < MIN_DRIFT_PATH_M else path_m[0] / path_m[1]
+
+
 def _check_contacts(contacts: np.ndarray, n_frames: int) -> np.ndarray:
     contacts = np.asarray(contacts, dtype=bool)
     if contacts.shape != (n_frames, len(SIDES)):
@@ -340,6 +351,7 @@ def summarise(
         "jitter_true_m_s3": jitter_m_s3(true_m, fps),
         "root_error_window_m": root_window_error_m(pred_m, true_m, max(1, round(root_window_s * fps))),
         "root_drift_m_per_m": root_drift_m_per_m(pred_m, true_m),
+        "root_path_ratio": root_path_ratio(pred_m, true_m),
     }
     for suffix, motion_m in (("", pred_m), ("_true", true_m)):
         skate, f1 = nan, nan
