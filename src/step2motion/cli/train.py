@@ -20,9 +20,16 @@ Paired data folder (what 'step2motion simulate-corpus' writes; real data can be 
     Without 'recording' and 'motion' columns, a 'clip' column (simulate-corpus) names the files
     DATA/<subject>/<clip file stem>.txt and .bvh.
 
-Writes to OUT: last.safetensors and best.safetensors (self-describing checkpoints: weights, model config,
-normalisation statistics and training facts), last.resume.safetensors (for --resume), metrics.jsonl and
-a feature cache. Multi-process: torchrun --nproc_per_node=N -m step2motion train ... (DDP; gloo on CPU,
+Sampling: every second of every clip is drawn equally often whatever the clip's length (short clips at
+every offset inside a padded window), times its style's weight (style_weights); losses count real frames
+only. Both networks see the same sensor dropout (sensor_groups, sensor_drop_prob).
+
+Writes to OUT: last.safetensors and best.safetensors (self-describing checkpoints: the exponential moving
+average of the weights (ema_decay), model config, normalisation statistics and training facts),
+last.resume.safetensors (optimiser, raw weights and schedule, for --resume), metrics.jsonl and a feature
+cache. --resume refuses a config that changes anything but steps, intervals, workers, device and paths
+(it names each difference); a larger --steps continues the learning rate from where it is down to the
+floor at the new end. Multi-process: torchrun --nproc_per_node=N -m step2motion train ... (DDP; gloo on CPU,
 NCCL on GPUs; batch_size is split among the processes)."""
 
 

@@ -32,7 +32,7 @@ changes — objects such as ``model`` merge key by key):
 ``sensor_drop_prob``        probability that a window loses one sensor group (chosen uniformly)
 ``sensor_groups``           {group: [stream name patterns]}; a dropped group's streams are marked
                             absent, so one model also runs on one foot, pressure only or IMU only
-``style_weights``           {style: relative sampling weight of its windows}; styles not named weigh 1
+``style_weights``           {style: how often its frames are drawn relative to others}; unnamed: 1
 ``validation_windows``      fixed validation windows scored every ``validation_interval`` steps
 ``validation_interval``     (MPJPE with the model's own sampler, and the loss)
 ``checkpoint_interval``     steps between ``last`` checkpoints (the last step always saves)
