@@ -3,7 +3,8 @@ its feet touch down when the insoles say they did?
 
 For each Moticon OpenGo export (default: the real exports in ``../shared/data/insoles_real``), the motion
 is reconstructed with the checkpoint (:func:`step2motion.reconstruction.pipeline.reconstruct`, model
-defaults, seed 0) and written as ``<name>.bvh`` + ``<name>.npz`` into ``--out`` for viewing. Printed:
+defaults, seed 0, the root from ``--root``) and written as ``<name>.bvh`` + ``<name>.npz`` into ``--out``
+for viewing. Printed:
 
 Contact sources, each ``[T, 2]`` on the output frames: the insole force stance the pipeline uses
 (:func:`~step2motion.reconstruction.foot_contacts.stance_at_times`, a baseline for what the frame grid
@@ -17,7 +18,8 @@ by the insole stance rule (:func:`debounced`) before its edges count as steps; t
 debouncing is printed too.
 
 * **Does it walk**: horizontal path length of the root (Hips) and mean speed over the recording, net
-  displacement, pelvis height range (min–max of the Hips height above the floor); cadence
+  displacement, pelvis height range (min–max of the Hips height above the floor), the lowest foot joint
+  (ankle or toe joint; below 0: under the floor); cadence
   (``120 / median stride``, strides of one foot between consecutive contact onsets, pauses longer than
   :data:`~step2motion.evaluation.recording_stats.MAX_STRIDE_S` dropped) of the output motion's contacts
   next to the same statistic from the recording's own force-based stance
@@ -31,6 +33,7 @@ debouncing is printed too.
   contact edge comes after the event).
 
     .venv/bin/python benchmarks/real_recordings.py [REC.txt ...] [--model M.safetensors] [--out DIR]
+        [--root network|odometry]
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ from step2motion.model.checkpoint import (
     model_path_or_default,
 )
 from step2motion.reconstruction import Reconstruction, ReconstructionOptions, reconstruct, write_npz
+from step2motion.reconstruction.pipeline import ROOT_SOURCES
 from step2motion.recording import SIDES
 
 REPO = Path(__file__).resolve().parent.parent
@@ -65,6 +69,7 @@ REAL_DIR = REPO.parent / "shared" / "data" / "insoles_real" / "moticon-opengo-1.
 #: A contact edge this close to a step event counts as the same event.
 MATCH_WINDOW_S = 0.150
 _ROOT = skeleton.joint_index("Hips")
+_FEET = skeleton.joint_indices(("LeftFoot", "LeftToeBase", "RightFoot", "RightToeBase"))
 OUTPUT_MOTION = "output motion (pinned)"
 _EDGES = {"heel_strike": gait_events.heel_strikes, "toe_off": gait_events.toe_offs}
 
@@ -143,7 +148,8 @@ def cadence_steps_per_min(contacts: np.ndarray, time_s: np.ndarray) -> float:
 @dataclass(frozen=True)
 class WalkSummary:
     """Whether a reconstruction walks: root path (m), net displacement (m), mean speed (m/s), cadences
-    (steps/min) of the reconstructed feet and of the recording, pelvis height range (m)."""
+    (steps/min) of the reconstructed feet and of the recording, pelvis height range (m), lowest foot joint
+    height (m)."""
 
     duration_s: float
     path_m: float
@@ -153,11 +159,13 @@ class WalkSummary:
     cadence_recording: float
     pelvis_min_m: float
     pelvis_max_m: float
+    lowest_foot_m: float
 
 
 def walk_summary(result: Reconstruction, contacts: np.ndarray, recording_cadence: float) -> WalkSummary:
     """The summary of ``result`` whose output motion has ``contacts`` ``[T, 2]``."""
-    root_m = result.motion.joint_positions_m()[:, _ROOT]
+    positions_m = result.motion.joint_positions_m()
+    root_m = positions_m[:, _ROOT]
     horizontal = root_m[:, [0, 2]]
     path_m = float(np.linalg.norm(np.diff(horizontal, axis=0), axis=1).sum())
     duration_s = result.motion.duration_s
@@ -170,6 +178,7 @@ def walk_summary(result: Reconstruction, contacts: np.ndarray, recording_cadence
         cadence_recording=recording_cadence,
         pelvis_min_m=float(root_m[:, 1].min()),
         pelvis_max_m=float(root_m[:, 1].max()),
+        lowest_foot_m=float(positions_m[:, _FEET, 1].min()),
     )
 
 
@@ -190,6 +199,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH, help="checkpoint (.safetensors)")
     parser.add_argument("--out", type=Path, default=Path("out/real_recordings"), help="BVH + NPZ folder")
+    parser.add_argument(
+        "--root",
+        choices=ROOT_SOURCES,
+        default="network",
+        help="where the root's path comes from (default network)",
+    )
     args = parser.parse_args(argv)
 
     paths = args.recordings or sorted(REAL_DIR.glob("*.txt"))
@@ -203,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for column in (
         "recording", "s", "path m", "net m", "speed m/s", "cadence motion", "cadence recording",
-        "pelvis height m",
+        "pelvis height m", "lowest foot cm",
     ):  # fmt: skip
         walk.add_column(column, justify="left" if column == "recording" else "right")
     timing = Table(
@@ -219,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
 
     for path in paths:
         recording = read_moticon(path)
-        result = reconstruct(recording, checkpoint, ReconstructionOptions(), progress=True)
+        result = reconstruct(recording, checkpoint, ReconstructionOptions(root=args.root), progress=True)
         write_bvh(result.motion, args.out / f"{path.stem}.bvh")
         write_npz(result, args.out / f"{path.stem}.npz")
         cadence = float(recording_statistics(recording)["recording"]["cadence_steps_per_min"])
@@ -235,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{summary.cadence_motion:.1f}",
             f"{summary.cadence_recording:.1f}",
             f"{summary.pelvis_min_m:.2f}–{summary.pelvis_max_m:.2f}",
+            f"{summary.lowest_foot_m * 100:.1f}",
         )
         try:
             events = read_step_events(recording)
@@ -264,7 +280,9 @@ def main(argv: list[str] | None = None) -> int:
                     )
         timing.add_section()
     console = Console(width=150)
-    console.print(f"model: {args.model}; reconstructions (BVH + NPZ) in {args.out}", highlight=False)
+    console.print(
+        f"model: {args.model}; root: {args.root}; reconstructions (BVH + NPZ) in {args.out}", highlight=False
+    )
     console.print(walk)
     console.print(timing)
     return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import importlib
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -241,7 +242,7 @@ def test_reconstruction_never_reads_motion_capture(
     def forbidden(*args: object, **kwargs: object) -> None:
         raise AssertionError("reconstruction read motion capture")
 
-    for module, names in {
+    guarded = {
         "step2motion.io.bvh": ("read_bvh", "_scan", "_load_source", "inspect_bvh"),
         "step2motion.io.corpus": (
             "read_manifest",
@@ -251,7 +252,12 @@ def test_reconstruction_never_reads_motion_capture(
         ),
         "step2motion.dataset.paired_corpus": ("read_paired_index", "load_paired_clip", "load_paired_clips"),
         "pymotion.io.bvh.BVH": ("load",),
-    }.items():
+    }
+    for module in guarded:
+        # import before patching anything: a module imported while another is patched would bind the
+        # forbidden function for good (``from ... import``), leaking into later tests
+        importlib.import_module(module.removesuffix(".BVH"))
+    for module, names in guarded.items():
         for name in names:
             monkeypatch.setattr(f"{module}.{name}", forbidden)
     real_open = builtins.open

@@ -55,8 +55,9 @@ def add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
         default="network",
         help="where the body's path and heading come from: 'network' (default) integrates the root "
         "network's per-frame moves (the published method); 'odometry' takes them from each insole's IMU "
-        "integrated between the moments the foot is still (the network's only where the feet cannot tell); "
-        "better on turns, worse on dance with the bundled model (README)",
+        "integrated between the moments the foot is still: the feet are planted where the insoles were "
+        "still, swing along the measured path and the body follows them (the network's moves and the "
+        "plain foot pinning wherever the odometry is not trusted, e.g. a foot never still for 2 s; README)",
     )
 
 

@@ -50,18 +50,22 @@ _EPS_M = 1e-9
 def stance_at_times(rec: InsoleRecording, body_weight_n: float, time_s: np.ndarray) -> np.ndarray:
     """``[T, 2]`` bool stance (left, right) at ``time_s`` (s from the recording's first sample)."""
     threshold_n = gait_events.stance_threshold_n(body_weight_n)
-    sample_time_s = rec.time_s - rec.time_s[0]
-    after = np.clip(np.searchsorted(sample_time_s, time_s), 1, max(rec.n_samples - 1, 1))
-    before = after - 1
-    nearest = np.where(
-        np.abs(sample_time_s[after] - time_s) < np.abs(time_s - sample_time_s[before]), after, before
-    )
+    nearest = nearest_samples(rec.time_s - rec.time_s[0], time_s)
     return np.stack(
         [
             gait_events.detect_stance(rec.foot(side).total_force_n, rec.rate_hz, threshold_n)[nearest]
             for side in SIDES
         ],
         axis=1,
+    )
+
+
+def nearest_samples(sample_time_s: np.ndarray, time_s: np.ndarray) -> np.ndarray:
+    """Index of the sample nearest each of ``time_s`` on the sorted ``sample_time_s`` (same clock)."""
+    after = np.clip(np.searchsorted(sample_time_s, time_s), 1, max(sample_time_s.size - 1, 1))
+    before = after - 1
+    return np.where(
+        np.abs(sample_time_s[after] - time_s) < np.abs(time_s - sample_time_s[before]), after, before
     )
 
 
@@ -118,8 +122,8 @@ class FootPinner:
         for index, side in enumerate(SIDES):
             frames = np.flatnonzero(np.isfinite(ankle_targets[:, index, 0]))
             if frames.size:
-                rotations[frames] = self._solve_leg(
-                    rotations[frames], root[frames], ankle_targets[frames, index], side
+                rotations[frames] = solve_leg(
+                    rotations[frames], root[frames], self.offsets_m, ankle_targets[frames, index], side
                 )
         return rotations, root
 
@@ -183,37 +187,46 @@ class FootPinner:
                 excess[index] = (distance - reach) * to_target / distance
         return excess
 
-    def _solve_leg(
-        self, local_rotations: np.ndarray, root_m: np.ndarray, ankle_target_m: np.ndarray, side: str
-    ) -> np.ndarray:
-        """Two-bone IK of one leg on ``[n]`` frames: new local rotations ``[n, 22, 4]`` putting the ankle on
-        its target (within reach), the foot keeping its global orientation."""
-        hip_j, knee_j, ankle_j, _ = _LEGS[side]
-        thigh_m, shin_m = self._lengths_m[side]
-        positions, rotmats = forward_kinematics(local_rotations, root_m, self.offsets_m)
-        global_q = quat.from_matrix(rotmats[:, [skeleton.PARENTS[hip_j], hip_j, knee_j, ankle_j]])
-        hip, knee, ankle = positions[:, hip_j], positions[:, knee_j], positions[:, ankle_j]
-        to_target = ankle_target_m - hip
-        axis = to_target / np.maximum(np.linalg.norm(to_target, axis=-1, keepdims=True), _EPS_M)
-        distance = np.clip(
-            np.linalg.norm(to_target, axis=-1),
-            abs(thigh_m - shin_m) + 1e-6,
-            REACH_FRACTION * (thigh_m + shin_m),
-        )
-        bend = (knee - hip) - np.sum((knee - hip) * axis, axis=-1, keepdims=True) * axis
-        forward = quat.mul_vec(global_q[:, 0], np.broadcast_to([0.0, 0.0, 1.0], bend.shape))
-        bend = np.where(np.linalg.norm(bend, axis=-1, keepdims=True) > 1e-6, bend, forward)
-        bend /= np.linalg.norm(bend, axis=-1, keepdims=True)
-        along_m = (thigh_m**2 - shin_m**2 + distance**2) / (2.0 * distance)
-        across_m = np.sqrt(np.maximum(thigh_m**2 - along_m**2, 0.0))
-        new_knee = hip + along_m[:, None] * axis + across_m[:, None] * bend
-        new_ankle = hip + distance[:, None] * axis
-        turn_thigh = shortest_arc(knee - hip, new_knee - hip)
-        thigh_q = quat.mul(turn_thigh, global_q[:, 1])
-        turn_shin = shortest_arc(quat.mul_vec(turn_thigh, ankle - knee), new_ankle - new_knee)
-        shin_q = quat.mul(turn_shin, quat.mul(turn_thigh, global_q[:, 2]))
-        out = local_rotations.copy()
-        out[:, hip_j] = quat.normalize(quat.mul(quat.inverse(global_q[:, 0]), thigh_q))
-        out[:, knee_j] = quat.normalize(quat.mul(quat.inverse(thigh_q), shin_q))
-        out[:, ankle_j] = quat.normalize(quat.mul(quat.inverse(shin_q), global_q[:, 3]))
-        return out
+
+def solve_leg(
+    local_rotations: np.ndarray,
+    root_m: np.ndarray,
+    offsets_m: np.ndarray,
+    ankle_target_m: np.ndarray,
+    side: str,
+    foot_rotation: np.ndarray | None = None,
+) -> np.ndarray:
+    """Two-bone IK of one leg on ``[n]`` frames: new local rotations ``[n, 22, 4]`` putting the ankle on
+    its target ``[n, 3]`` (within reach; the knee bends toward where it was bent), the foot keeping its
+    global orientation or, when given, taking ``foot_rotation`` ``[n, 4]`` (global, ``[w, x, y, z]``)."""
+    hip_j, knee_j, ankle_j, _ = _LEGS[side]
+    thigh_m, shin_m = np.linalg.norm(offsets_m[knee_j]), np.linalg.norm(offsets_m[ankle_j])
+    positions, rotmats = forward_kinematics(local_rotations, root_m, offsets_m)
+    global_q = quat.from_matrix(rotmats[:, [skeleton.PARENTS[hip_j], hip_j, knee_j, ankle_j]])
+    if foot_rotation is not None:
+        global_q[:, 3] = foot_rotation
+    hip, knee, ankle = positions[:, hip_j], positions[:, knee_j], positions[:, ankle_j]
+    to_target = ankle_target_m - hip
+    axis = to_target / np.maximum(np.linalg.norm(to_target, axis=-1, keepdims=True), _EPS_M)
+    distance = np.clip(
+        np.linalg.norm(to_target, axis=-1),
+        abs(thigh_m - shin_m) + 1e-6,
+        REACH_FRACTION * (thigh_m + shin_m),
+    )
+    bend = (knee - hip) - np.sum((knee - hip) * axis, axis=-1, keepdims=True) * axis
+    forward = quat.mul_vec(global_q[:, 0], np.broadcast_to([0.0, 0.0, 1.0], bend.shape))
+    bend = np.where(np.linalg.norm(bend, axis=-1, keepdims=True) > 1e-6, bend, forward)
+    bend /= np.linalg.norm(bend, axis=-1, keepdims=True)
+    along_m = (thigh_m**2 - shin_m**2 + distance**2) / (2.0 * distance)
+    across_m = np.sqrt(np.maximum(thigh_m**2 - along_m**2, 0.0))
+    new_knee = hip + along_m[:, None] * axis + across_m[:, None] * bend
+    new_ankle = hip + distance[:, None] * axis
+    turn_thigh = shortest_arc(knee - hip, new_knee - hip)
+    thigh_q = quat.mul(turn_thigh, global_q[:, 1])
+    turn_shin = shortest_arc(quat.mul_vec(turn_thigh, ankle - knee), new_ankle - new_knee)
+    shin_q = quat.mul(turn_shin, quat.mul(turn_thigh, global_q[:, 2]))
+    out = local_rotations.copy()
+    out[:, hip_j] = quat.normalize(quat.mul(quat.inverse(global_q[:, 0]), thigh_q))
+    out[:, knee_j] = quat.normalize(quat.mul(quat.inverse(thigh_q), shin_q))
+    out[:, ankle_j] = quat.normalize(quat.mul(quat.inverse(shin_q), global_q[:, 3]))
+    return out

@@ -3,59 +3,154 @@
 The root network integrates predicted per-frame moves open loop, so its errors add up (it walks a real
 10-s walk less than half as far as the insoles' own IMUs say). The feet's odometry
 (:mod:`step2motion.odometry`) measures where each foot goes, stride by stride; its pelvis path and
-walking heading replace the network's forward, leftward and turning moves wherever both are known. The
-vertical move stays the network's (the pelvis height is set from the planted feet afterwards anyway).
-Used only when the two feet's tracks could be put in one frame (:attr:`FeetOdometry.reconciled`:
-enough travel); otherwise the network's moves are kept, because then the feet say nothing reliable
-about heading.
+walking heading place the root directly (:func:`odometry_root_path`), in the odometry's own frame, so
+that the feet's tracks (:mod:`~step2motion.reconstruction.odometry_feet`) are in the same frame as the
+body.
+
+What is trusted (:func:`reliable_feet`): zero-velocity odometry is only as good as its still moments. A
+foot that moves for long without one (dancing, running; a walking swing with its heel strike and
+roll-over lasts about a second) integrates its accelerometer open loop for that long, and its track ends
+up metres off. Between two still moments the velocity error is ramped out, so up to
+:data:`MAX_MOVING_S` is trusted; a longer stretch there would shift everything after it, so the odometry
+is not used at all. Before the first or after the last still moment of a track, integrated from one
+side only, a stretch longer than :data:`MAX_OPEN_END_S` is dropped (those samples become untracked).
+Nor is the odometry used when the two feet's tracks could not be put in one frame
+(:attr:`FeetOdometry.reconciled`: enough travel), because then the feet say nothing reliable about
+heading. Without trusted odometry the network's moves are kept. Frames the odometry cannot place
+(neither foot tracked) follow the network's moves from the nearest placed frame (the one before them;
+the first placed one for frames before it).
 
 Frames: odometry is Z up (x, y horizontal, heading counter-clockwise from +x); motion is Y up with
 yaw the rotation about +Y that turns +Z into the facing direction. Odometry (x, y, z) is motion
-(x, z, −y), so an odometry heading ``h`` faces motion direction (cos h, −sin h) and has yaw
-``atan2(cos h, −sin h)``.
+(x, z, −y) (:func:`to_motion_frame`), so an odometry heading ``h`` faces motion direction
+(cos h, −sin h) and has yaw ``atan2(cos h, −sin h)`` (:func:`motion_yaw_rad`). The root's height is not
+the odometry's business (the pelvis height is set from the pose and the planted feet).
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
-import torch
 
-from step2motion.model.root_displacement import displacement_from_trajectory
-from step2motion.odometry.both_feet import track_feet
-from step2motion.recording import InsoleRecording
+from step2motion.dataset.pose_features import integrate_root, rotate_about_y
+from step2motion.gait_events import runs
+from step2motion.odometry.both_feet import FeetOdometry, combine_feet
+from step2motion.odometry.strapdown import FootTrack, track_foot
+from step2motion.recording import SIDES, InsoleRecording
+
+#: Longest a foot may move between two still moments for its track to be trusted, s (the velocity error
+#: of such a stretch is ramped out, :mod:`~step2motion.odometry.strapdown`) ...
+MAX_MOVING_S = 2.0
+#: ... and before its first or after its last still moment, integrated from one side only, s.
+MAX_OPEN_END_S = 1.5
 
 
-def odometry_root_motion(
-    rec: InsoleRecording, frame_time_s: np.ndarray, network_root_motion: np.ndarray
+def _without_open_ends(track: FootTrack) -> tuple[FootTrack, bool]:
+    """``track`` with its too long moving stretches at either end of a segment untracked, and whether one
+    lies between two still moments (module docstring)."""
+    drop = np.zeros(track.time_s.size, dtype=bool)
+    interior_long = False
+    for segment in np.unique(track.segment[track.tracked]):
+        indices = np.flatnonzero(track.segment == segment)
+        time_s, still = track.time_s[indices], track.still[indices]
+        for start, stop, is_still in zip(*runs(still), strict=True):
+            interior = start > 0 and stop < indices.size
+            duration_s = time_s[min(stop, indices.size - 1)] - time_s[max(start - 1, 0)]
+            if is_still or duration_s <= (MAX_MOVING_S if interior else MAX_OPEN_END_S):
+                continue
+            interior_long |= interior
+            drop[indices[start:stop]] = True
+    if not drop.any():
+        return track, interior_long
+    nan3 = np.where(drop[:, None], np.nan, 1.0)
+    return (
+        dataclasses.replace(
+            track,
+            position_m=track.position_m * nan3,
+            velocity_m_s=track.velocity_m_s * nan3,
+            heading_rad=np.where(drop, np.nan, track.heading_rad),
+            still=track.still & ~drop,
+            segment=np.where(drop, -1, track.segment),
+        ),
+        interior_long,
+    )
+
+
+def reliable_feet(rec: InsoleRecording) -> FeetOdometry | None:
+    """Both feet's odometry of ``rec`` in one frame, restricted to what is trusted; None when it cannot
+    place the root (module docstring)."""
+    tracks = [_without_open_ends(track_foot(rec, side)) for side in SIDES]
+    if any(interior_long for _, interior_long in tracks):
+        return None
+    feet = combine_feet(*(track for track, _ in tracks))
+    return feet if feet.reconciled else None
+
+
+def to_motion_frame(odometry_m: np.ndarray) -> np.ndarray:
+    """Points ``[..., 3]`` of the odometry frame (Z up) in the motion frame (Y up): (x, z, −y)."""
+    return np.stack([odometry_m[..., 0], odometry_m[..., 2], -odometry_m[..., 1]], axis=-1)
+
+
+def motion_yaw_rad(heading_rad: np.ndarray) -> np.ndarray:
+    """Motion yaw (about +Y, from +Z) of an odometry heading (about +Z, from +X)."""
+    return np.arctan2(np.cos(heading_rad), -np.sin(heading_rad))
+
+
+def at_frames(sample_time_s: np.ndarray, values: np.ndarray, frame_time_s: np.ndarray) -> np.ndarray:
+    """``values`` ``[T, C]`` on ``sample_time_s`` linearly interpolated at ``frame_time_s`` ``[n]``;
+    ``NaN`` outside the samples and next to ``NaN`` samples."""
+    return np.stack(
+        [np.interp(frame_time_s, sample_time_s, column, left=np.nan, right=np.nan) for column in values.T],
+        axis=1,
+    )
+
+
+def heading_at_frames(
+    sample_time_s: np.ndarray, heading_rad: np.ndarray, frame_time_s: np.ndarray
 ) -> np.ndarray:
-    """Root moves ``[n, 4]`` (module :mod:`~step2motion.dataset.pose_features` conventions) at
-    ``frame_time_s`` ``[n]`` (s on ``rec``'s clock), the network's ``[n, 4]`` where odometry has none."""
-    feet = track_feet(rec)
-    if not feet.reconciled:
-        return network_root_motion
-    pelvis = np.stack(
-        [
-            np.interp(frame_time_s, rec.time_s, feet.pelvis_xy_m[:, i], left=np.nan, right=np.nan)
-            for i in (0, 1)
-        ],
-        axis=1,
-    )
-    heading_xy = np.stack(
-        [
-            np.interp(frame_time_s, rec.time_s, f(feet.heading_rad), left=np.nan, right=np.nan)
-            for f in (np.cos, np.sin)
-        ],
-        axis=1,
-    )
-    known = np.isfinite(pelvis).all(axis=1) & np.isfinite(heading_xy).all(axis=1)
+    """Headings ``[T]`` (rad) interpolated on the unit circle at ``frame_time_s`` (``NaN`` where unknown)."""
+    unit = at_frames(sample_time_s, np.column_stack([np.cos(heading_rad), np.sin(heading_rad)]), frame_time_s)
+    return np.arctan2(unit[:, 1], unit[:, 0])
+
+
+def odometry_pelvis(
+    feet: FeetOdometry, frame_time_s: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The odometry's pelvis at ``frame_time_s`` ``[n]`` (s on the tracks' clock) in the motion frame:
+    position ``[n, 3]`` (height 0), yaw ``[n]`` (rad, unwrapped over the known frames) and which frames
+    are known ``[n]`` (bool; elsewhere position and yaw are ``NaN``)."""
+    time_s = feet.left.time_s
+    pelvis = at_frames(time_s, feet.pelvis_xy_m, frame_time_s)
+    heading = heading_at_frames(time_s, feet.heading_rad, frame_time_s)
+    known = np.isfinite(pelvis).all(axis=1) & np.isfinite(heading)
+    position = to_motion_frame(np.column_stack([pelvis, np.zeros(len(pelvis))]))
+    yaw = np.full(len(heading), np.nan)
+    yaw[known] = np.unwrap(motion_yaw_rad(heading[known]))
+    position[~known] = np.nan
+    return position, yaw, known
+
+
+def odometry_root_path(
+    feet: FeetOdometry, frame_time_s: np.ndarray, network_root_motion: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Root positions ``[n, 3]`` (height 0) and yaws ``[n]`` at ``frame_time_s`` in the odometry's frame
+    (module docstring) from :func:`reliable_feet`, the network's moves ``[n, 4]`` where the odometry has
+    no pelvis; None when fewer than two frames are known."""
+    position, yaw, known = odometry_pelvis(feet, frame_time_s)
     if known.sum() < 2:
-        return network_root_motion
-    heading = np.arctan2(heading_xy[:, 1], heading_xy[:, 0])
-    position = np.stack([pelvis[:, 0], np.zeros(len(pelvis)), -pelvis[:, 1]], axis=1)
-    yaw = np.unwrap(np.arctan2(np.cos(heading), -np.sin(heading)))
-    moves = displacement_from_trajectory(torch.as_tensor(position), torch.as_tensor(yaw)).numpy()
-    # a move is known when both of its frames are
-    use = known & np.concatenate([[False], known[:-1]])
-    out = network_root_motion.copy()
-    out[use] = np.column_stack([moves[use, 0], moves[use, 1], network_root_motion[use, 2], moves[use, 3]])
-    return out
+        return None
+    network_m, network_yaw = integrate_root(network_root_motion, np.zeros(3), 0.0)
+    network_m[:, 1] = 0.0
+    first_known = int(np.argmax(known))
+    for start, stop, is_known in zip(*runs(known), strict=True):
+        if is_known:
+            continue
+        anchor = start - 1 if start > 0 else first_known
+        turn = yaw[anchor] - network_yaw[anchor]
+        span = slice(start, stop)
+        position[span] = position[anchor] + rotate_about_y(
+            network_m[span] - network_m[anchor], np.full(stop - start, turn)
+        )
+        yaw[span] = network_yaw[span] + turn
+    return position, yaw

@@ -8,15 +8,18 @@ motion capture):
 2. Poses (``K`` samples) and root moves, window by window with inpainted overlaps
    (:mod:`~step2motion.reconstruction.windowed_sampling`).
 3. World placement: root moves integrated open loop from the origin with heading 0 (heading changes come
-   from the network); pelvis height from the pose and the insole contacts
-   (:mod:`~step2motion.reconstruction.foot_contacts`).
+   from the network); with ``root="odometry"`` the root sits on the feet's odometry pelvis path and
+   heading instead, in the odometry's frame (:mod:`~step2motion.reconstruction.odometry_root`); pelvis
+   height from the pose and the insole contacts (:mod:`~step2motion.reconstruction.foot_contacts`).
 4. Output frames: exactly ``round(duration × fps)`` frames at ``k / fps`` from the first sample (the
    recording's duration is samples × sample period), linearly interpolated from the model frames (the
    last model frame holds when the model grid ends earlier). With ``K > 1`` the output follows the mean
    of the samples, and the per-joint spread (RMS distance of the samples from that mean) is the
    uncertainty.
 5. Skeleton: constant bone lengths, rotations fitted to the positions
-   (:mod:`~step2motion.reconstruction.skeleton_fit`), then planted feet pinned.
+   (:mod:`~step2motion.reconstruction.skeleton_fit`), then planted feet pinned; with ``root="odometry"``
+   the feet follow the odometry instead (planted while still, swinging along their tracks, never under
+   the floor, the body following them: :mod:`~step2motion.reconstruction.odometry_feet`).
 
 Body weight (to normalise forces and to threshold contacts) is estimated from both feet's force; when
 only one foot has force, from that foot alone (each foot carries half the weight on average), unless
@@ -39,7 +42,8 @@ from step2motion.errors import InputError
 from step2motion.model.checkpoint import Checkpoint
 from step2motion.motion import Motion
 from step2motion.reconstruction.foot_contacts import FootPinner, pelvis_height_m, stance_at_times
-from step2motion.reconstruction.odometry_root import odometry_root_motion
+from step2motion.reconstruction.odometry_feet import odometry_feet_motion
+from step2motion.reconstruction.odometry_root import odometry_root_path, reliable_feet
 from step2motion.reconstruction.skeleton_fit import fit_rotations, rest_offsets_m
 from step2motion.reconstruction.windowed_sampling import WindowModel, WindowPredictor, sample_recording
 from step2motion.recording import SIDES, InsoleRecording
@@ -55,7 +59,8 @@ class ReconstructionOptions:
     condition ``streams`` the model may read (None: all), ``root``: where the root's horizontal path and
     heading come from, ``"network"`` (the root network's moves, integrated, as published) or
     ``"odometry"`` (the feet's, :mod:`~step2motion.reconstruction.odometry_root`, the network's where
-    the feet cannot tell)."""
+    the feet cannot tell; the feet then follow the odometry too,
+    :mod:`~step2motion.reconstruction.odometry_feet`). Offline only: streaming ignores it."""
 
     n_samples: int = 1
     steps: int | None = None
@@ -158,20 +163,32 @@ def resample_frames(values: np.ndarray, rate_hz: float, time_s: np.ndarray, axis
     return (1.0 - weight) * first + weight * second
 
 
+def place_on_path(
+    poses_m: np.ndarray,
+    root_m: np.ndarray,
+    heading_rad: np.ndarray,
+    stance: np.ndarray,
+    last_height_m: np.ndarray | None = None,
+) -> np.ndarray:
+    """World joint positions ``[K, n, 22, 3]`` of poses ``[K, n, 21, 3]`` on the root's horizontal path
+    ``[n, 3]`` (its height is not used) with yaws ``[n]``; each sample's pelvis height from its pose and
+    the stance ``[n, 2]``, continuing from ``last_height_m`` ``[K]`` when given."""
+    world = np.empty((*poses_m.shape[:2], skeleton.N_JOINTS, 3))
+    for k, pose in enumerate(poses_m):
+        last = None if last_height_m is None else float(last_height_m[k])
+        height = pelvis_height_m(pose, stance, last)
+        world[k] = to_world(pose, np.column_stack([root_m[:, 0], height, root_m[:, 2]]), heading_rad)
+    return world
+
+
 def place_in_world(
     poses_m: np.ndarray, root_motion: np.ndarray, stance: np.ndarray, state: RootState
 ) -> tuple[np.ndarray, RootState]:
     """World joint positions ``[K, n, 22, 3]`` of poses ``[K, n, 21, 3]`` with root moves ``[n, 4]`` and
     stance ``[n, 2]``, continuing from ``state``; and the state after the last frame."""
     root_m, heading = integrate_root(root_motion, state.position_m, state.heading_rad)
-    world = np.empty((*poses_m.shape[:2], skeleton.N_JOINTS, 3))
-    heights = []
-    for k, pose in enumerate(poses_m):
-        last = None if state.pelvis_height_m is None else float(state.pelvis_height_m[k])
-        height = pelvis_height_m(pose, stance, last)
-        world[k] = to_world(pose, np.column_stack([root_m[:, 0], height, root_m[:, 2]]), heading)
-        heights.append(height[-1])
-    return world, RootState(root_m[-1], float(heading[-1]), np.array(heights))
+    world = place_on_path(poses_m, root_m, heading, stance, state.pelvis_height_m)
+    return world, RootState(root_m[-1], float(heading[-1]), world[:, -1, 0, 1].copy())
 
 
 def skeleton_motion(
@@ -210,10 +227,12 @@ def reconstruct_with(
     features = insole_streams(local_rec, rate_hz, weight_n)
     sampled = sample_recording(predictor, predictor.prepare(features), progress)
     stance_model = stance_at_times(local_rec, weight_n, features.time_s)
-    root_motion = sampled.root_motion
-    if options.root == "odometry":
-        root_motion = odometry_root_motion(local_rec, features.time_s, root_motion)
-    samples_m, _ = place_in_world(sampled.poses_m, root_motion, stance_model, RootState())
+    feet = reliable_feet(local_rec) if options.root == "odometry" else None
+    path = None if feet is None else odometry_root_path(feet, features.time_s, sampled.root_motion)
+    if path is None:
+        samples_m, _ = place_in_world(sampled.poses_m, sampled.root_motion, stance_model, RootState())
+    else:
+        samples_m = place_on_path(sampled.poses_m, *path, stance_model)
 
     fps = rate_hz if options.fps is None else options.fps
     time_s = np.arange(output_frame_count(rec, fps)) / fps
@@ -222,7 +241,11 @@ def reconstruct_with(
     uncertainty_m = np.sqrt(np.mean(np.sum((samples_m - mean_m) ** 2, axis=-1), axis=0))
     contacts = stance_at_times(local_rec, weight_n, time_s)
     offsets_m = rest_offsets_m(mean_m)
-    motion = skeleton_motion(mean_m, contacts, fps, offsets_m, FootPinner(offsets_m, fps), rec.source)
+    if options.root == "network":
+        motion = skeleton_motion(mean_m, contacts, fps, offsets_m, FootPinner(offsets_m, fps), rec.source)
+    else:
+        feet_on_path = None if path is None else feet
+        motion = odometry_feet_motion(mean_m, contacts, time_s, fps, offsets_m, feet_on_path, rec.source)
     return Reconstruction(
         motion=motion,
         time_s=rec.time_s[0] + time_s,

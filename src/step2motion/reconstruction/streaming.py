@@ -8,7 +8,10 @@ are generated but not committed: they are regenerated with more input on the nex
 is better determined once the insoles have seen what follows it. Frames then go through the offline
 post-processing, in its causal form: open-loop root integration, pelvis height held through flight,
 bone lengths fixed at the first commit, planted feet pinned (:class:`~step2motion.reconstruction.
-foot_contacts.FootPinner`).
+foot_contacts.FootPinner`). The root always comes from the network: the foot-odometry root and feet of
+the offline ``root="odometry"`` (:mod:`~step2motion.reconstruction.odometry_feet`) need the whole
+recording (each foot's track is integrated both ways from its still moments, the feet are reconciled
+over all of it), so streaming has no such option.
 
 Input streams come from the offline feature code run on the newest raw samples: on each push only a
 tail of the buffer (:data:`TAIL_S`) is recomputed and its frames from :data:`SETTLE_S` on replace the

@@ -1,0 +1,331 @@
+"""Feet that obey the insoles' odometry: planted where and when each foot lies still, swinging along its
+measured path, never under the floor, and the body following them (offline, ``root="odometry"``).
+
+Why: the pose network's strides are too short and its feet land where its own root put them. Each
+insole's odometry (:mod:`step2motion.odometry`) measures where its foot is, stride by stride; the root is
+placed on the odometry's pelvis path (:mod:`~step2motion.reconstruction.odometry_root`), so the feet's
+tracks are in the body's frame and the legs are solved to reach them. The pelvis path is an estimate
+(the feet's gait-cycle average) and the feet are measurements: where a leg cannot reach, the body moves.
+
+Conventions: motion frame (Y up, metres); the floor is y = 0, the level of a planted toe joint (the
+pose network's floor, :mod:`~step2motion.dataset.pose_features`). Odometry samples are interpolated to
+the output frames (positions linearly, headings on the unit circle, stillness from the nearest sample).
+
+**Foot geometry** (the assumption that ties the chip to the skeleton): the foot is rigid; the insole's
+chip lies on its centre line, level with the toe joint when the foot stands flat, at
+:data:`CHIP_FRACTION` of the horizontal ankle → toe-joint distance ahead of the ankle (midfoot, where
+the simulator puts it, :data:`~step2motion.simulation.imu.CHIP_X_NORM`); the skeleton's rest ankle → toe
+offset is the foot standing flat. So a flat foot is the rest foot turned to the odometry's heading, its
+toe joint (ball of the foot) ``(1 − CHIP_FRACTION)`` of that distance ahead of the chip.
+
+**Toe-joint targets**, per foot and output frame:
+
+* *planted*, from the first frame of a still run to its end and, when it is the last still run of a
+  force stance, on to toe-off (the ball is the pivot of the heel rise): held at the still position, on
+  the floor;
+* *free* (swing, and heel strike before foot-flat): the chip's path (horizontal and height) carried to
+  the toe with the foot's orientation, plus a correction ramping linearly in time from the gap at the
+  last planted frame to the gap at the next one, so that the path leaves and lands exactly on the planted
+  positions; never below the floor;
+* *untracked* (the foot's odometry has no position there): as :class:`~step2motion.reconstruction.
+  foot_contacts.FootPinner` does, the toe held where the pose put it at the first frame of each force
+  stance (keeping the pose's toe height, not below the floor), free otherwise.
+
+**Foot orientation**: the pose's, turned about the vertical to the odometry's heading, blended over
+:data:`GROUNDED_BLEND_S` next to a planted run into the *grounded* orientation: flat while still, and in
+the heel rise pitched toes-down about the ball by the angle at which the chip stands as high as the
+odometry measures it (up to :data:`MAX_HEEL_RISE_RAD`). The ankle target is the toe target minus the
+oriented toe offset, lifted (with the toe) where it would dip under the floor.
+
+**Reach**: the body moves toward ankle targets out of the leg's reach (the mean of the feet's excess, a
+few passes, as the pinner does), for that frame only, so the root stays on the odometry's path wherever
+the legs reach: the pelvis path is an estimate, the feet are measurements. The pelvis height is the
+pose's (pipeline), lowered where the legs need it. A foot still out of reach gives way toward the hip.
+Two-bone IK (:func:`~step2motion.reconstruction.foot_contacts.solve_leg`) then puts each ankle on its
+target with the foot's orientation; bone lengths stay constant.
+
+Without trusted odometry (the root then comes from the network), the feet are pinned by the
+:class:`~step2motion.reconstruction.foot_contacts.FootPinner`. Either way, no foot joint ends below the
+floor (:func:`feet_above_floor`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from pymotion.rotations import quat
+from scipy.ndimage import distance_transform_edt
+
+from step2motion import skeleton
+from step2motion.gait_events import runs
+from step2motion.motion import Motion
+from step2motion.odometry.both_feet import FeetOdometry
+from step2motion.odometry.strapdown import FootTrack
+from step2motion.reconstruction.foot_contacts import (
+    REACH_FRACTION,
+    REACH_PASSES,
+    FootPinner,
+    nearest_samples,
+    solve_leg,
+)
+from step2motion.reconstruction.odometry_root import (
+    at_frames,
+    heading_at_frames,
+    motion_yaw_rad,
+    to_motion_frame,
+)
+from step2motion.reconstruction.skeleton_fit import fit_rotations, forward_kinematics
+from step2motion.recording import SIDES
+
+#: The chip lies this fraction of the horizontal ankle → toe-joint distance ahead of the ankle.
+CHIP_FRACTION = 0.5
+#: A foot turns between its pose's orientation and the grounded one over this time next to a planted run.
+GROUNDED_BLEND_S = 0.1
+#: Largest heel rise (toes-down pitch about the ball) read from the chip's height.
+MAX_HEEL_RISE_RAD = np.radians(60.0)
+
+_LEGS = {side: skeleton.joint_indices(skeleton.BODY_PARTS[f"{side}_leg"]) for side in SIDES}
+_FOOT_JOINTS = np.concatenate([_LEGS[side][2:] for side in SIDES])  # ankles and toe joints
+_Y_AXIS = np.array([0.0, 1.0, 0.0])
+
+
+@dataclass(frozen=True)
+class FootTargets:
+    """Where one foot should be on each output frame (module docstring), motion frame.
+
+    Attributes:
+        toe_m: ``[T, 3]`` where the toe joint is held (planted, or untracked in stance); ``NaN`` elsewhere.
+        chip_m: ``[T, 3]`` the odometry's chip position, ``NaN`` where untracked.
+        yaw_rad: ``[T]`` yaw of the foot's toe axis (motion convention), ``NaN`` where untracked.
+        grounded: ``[T]`` weight (0 to 1) of the grounded orientation against the pose's.
+        heel_rise_rad: ``[T]`` pitch of the grounded orientation, toes down about the ball (0: flat).
+    """
+
+    toe_m: np.ndarray
+    chip_m: np.ndarray
+    yaw_rad: np.ndarray
+    grounded: np.ndarray
+    heel_rise_rad: np.ndarray
+
+
+def _horizontal(yaw_rad: np.ndarray) -> np.ndarray:
+    """Unit horizontal directions ``[T, 3]`` of motion yaws ``[T]``."""
+    return np.stack([np.sin(yaw_rad), np.zeros_like(yaw_rad), np.cos(yaw_rad)], axis=-1)
+
+
+def _chip_to_toe_m(toe_offset_m: np.ndarray) -> np.ndarray:
+    """``[3]`` chip → toe joint in the foot's rest frame (module docstring: foot geometry)."""
+    return (1.0 - CHIP_FRACTION) * np.array([toe_offset_m[0], 0.0, toe_offset_m[2]])
+
+
+def foot_targets(
+    track: FootTrack,
+    time_s: np.ndarray,
+    stance: np.ndarray,
+    toe_offset_m: np.ndarray,
+    pose_toe_m: np.ndarray,
+    fps: float,
+) -> FootTargets:
+    """Targets (module docstring) of one foot on output frames at ``time_s`` ``[T]`` (the track's clock)
+    from its odometry ``track`` (placed as the root is: :mod:`~step2motion.reconstruction.odometry_root`),
+    its force stance ``[T]``, the skeleton's rest ankle → toe offset ``[3]`` and the pose's toe joint
+    ``[T, 3]``."""
+    n = time_s.size
+    nearest = nearest_samples(track.time_s, time_s)
+    chip = to_motion_frame(at_frames(track.time_s, track.position_m, time_s))
+    yaw = motion_yaw_rad(heading_at_frames(track.time_s, track.heading_rad, time_s))
+    tracked = track.tracked[nearest] & np.isfinite(chip).all(axis=1) & np.isfinite(yaw)
+    yaw[~tracked] = np.nan
+    chip[~tracked] = np.nan
+    still = track.still[nearest] & tracked
+    planted = still.copy()
+    for start, stop, in_stance in zip(*runs(stance), strict=True):
+        stills = np.flatnonzero(still[start:stop])
+        if in_stance and stills.size:
+            planted[start + stills[-1] : stop] = True
+    planted &= tracked
+
+    toe = np.full((n, 3), np.nan)
+    flat_toe = chip + np.linalg.norm(_chip_to_toe_m(toe_offset_m)) * _horizontal(yaw)
+    for start, stop, is_planted in zip(*runs(planted), strict=True):
+        if is_planted:
+            toe[start:stop] = [flat_toe[start, 0], 0.0, flat_toe[start, 2]]
+    for start, stop, held in zip(*runs(stance & ~tracked), strict=True):
+        if held:
+            toe[start:stop, [0, 2]] = pose_toe_m[start, [0, 2]]
+            toe[start:stop, 1] = np.maximum(pose_toe_m[start:stop, 1], 0.0)
+
+    ball_to_chip_m = np.linalg.norm(_chip_to_toe_m(toe_offset_m))
+    sine = np.clip(np.nan_to_num(chip[:, 1]) / ball_to_chip_m, 0.0, np.sin(MAX_HEEL_RISE_RAD))
+    heel_rise = np.where(planted & ~still, np.arcsin(sine), 0.0)
+    if not planted.any():
+        return FootTargets(toe, chip, yaw, np.zeros(n), heel_rise)
+    distance, (closest,) = distance_transform_edt(~planted, return_indices=True)
+    grounded = np.clip(1.0 - distance / max(1.0, GROUNDED_BLEND_S * fps), 0.0, 1.0)
+    return FootTargets(toe, chip, yaw, grounded, heel_rise[closest])
+
+
+def _swing_path(held_m: np.ndarray, carried_m: np.ndarray) -> np.ndarray:
+    """Toe-joint targets ``[T, 3]``: ``held_m`` where given, elsewhere the chip's path carried to the toe
+    ``carried_m`` plus a correction ramping linearly in time from the gap to the held position one frame
+    before each such run to the gap one frame after it (constant with one, none without); ``NaN`` where
+    neither is known."""
+    n = len(held_m)
+    out = held_m.copy()
+    gap = held_m - carried_m
+    free = np.isnan(held_m[:, 0]) & np.isfinite(carried_m[:, 0])
+    for start, stop, is_free in zip(*runs(free), strict=True):
+        if not is_free:
+            continue
+        before = gap[start - 1] if start > 0 and np.isfinite(gap[start - 1, 0]) else None
+        after = gap[stop] if stop < n and np.isfinite(gap[stop, 0]) else None
+        if before is None and after is None:
+            correction = np.zeros((stop - start, 3))
+        elif before is None or after is None:
+            correction = np.broadcast_to(before if after is None else after, (stop - start, 3))
+        else:
+            weight = (np.arange(1, stop - start + 1) / (stop - start + 1))[:, None]
+            correction = (1.0 - weight) * before + weight * after
+        out[start:stop] = carried_m[start:stop] + correction
+    return out
+
+
+def _yaw_quaternion(yaw_rad: np.ndarray) -> np.ndarray:
+    """``[T, 4]`` rotations about +Y by ``yaw_rad`` ``[T]``."""
+    return quat.from_angle_axis(yaw_rad[:, None], np.broadcast_to(_Y_AXIS, (yaw_rad.size, 3)))
+
+
+def _toe_yaw_rad(vectors: np.ndarray) -> np.ndarray:
+    """Motion yaw ``[T]`` of ankle → toe vectors ``[T, 3]``."""
+    return np.arctan2(vectors[..., 0], vectors[..., 2])
+
+
+def _foot_orientation(pose_q: np.ndarray, toe_offset_m: np.ndarray, targets: FootTargets) -> np.ndarray:
+    """Global foot rotations ``[T, 4]``: the pose's ``[T, 4]`` turned to the odometry heading, blended
+    toward the grounded orientation (the rest foot pitched toes-down by the heel rise, turned to the
+    heading) by ``targets.grounded``; the pose's where the foot is untracked."""
+    tracked = np.isfinite(targets.yaw_rad)
+    yaw = np.where(tracked, targets.yaw_rad, 0.0)
+    n = len(pose_q)
+    pose_yaw = _toe_yaw_rad(quat.mul_vec(pose_q, np.broadcast_to(toe_offset_m, (n, 3))))
+    turned = quat.mul(_yaw_quaternion(yaw - pose_yaw), pose_q)
+    forward = np.array([toe_offset_m[0], 0.0, toe_offset_m[2]]) / np.hypot(toe_offset_m[0], toe_offset_m[2])
+    toes_down = quat.from_angle_axis(
+        -targets.heel_rise_rad[:, None], np.broadcast_to(np.cross(forward, _Y_AXIS), (n, 3))
+    )
+    grounded = quat.mul(_yaw_quaternion(yaw - _toe_yaw_rad(toe_offset_m)), toes_down)
+    grounded = np.where(np.sum(turned * grounded, axis=-1, keepdims=True) < 0, -grounded, grounded)
+    weight = targets.grounded[:, None]
+    blended = quat.normalize((1.0 - weight) * turned + weight * grounded)
+    return np.where(tracked[:, None], blended, pose_q)
+
+
+def _reach_excess(hips_m: np.ndarray, ankles_m: np.ndarray, reach_m: np.ndarray) -> np.ndarray:
+    """``[T, 2, 3]`` per foot, the move that would bring the hip ``[T, 2, 3]`` within ``reach_m`` ``[2]``
+    of its ankle target ``[T, 2, 3]`` (0 where within reach or without target)."""
+    to_target = ankles_m - hips_m
+    distance = np.linalg.norm(to_target, axis=-1)
+    with np.errstate(invalid="ignore"):
+        over = np.isfinite(distance) & (distance > reach_m)
+    safe = np.where(over, distance, 1.0)
+    return np.where(over[..., None], ((safe - reach_m) / safe)[..., None] * to_target, 0.0)
+
+
+def follow_feet(
+    local_rotations: np.ndarray, root_m: np.ndarray, offsets_m: np.ndarray, targets: dict[str, FootTargets]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Local rotations ``[T, 22, 4]`` and root positions ``[T, 3]`` whose feet reach ``targets`` per side
+    (module docstring: orientation, heel rise, reach, IK)."""
+    positions, rotmats = forward_kinematics(local_rotations, root_m, offsets_m)
+    n = len(root_m)
+    ankles = np.full((n, len(SIDES), 3), np.nan)
+    feet_q = np.empty((n, len(SIDES), 4))
+    hips = np.empty((n, len(SIDES), 3))
+    reach = np.empty(len(SIDES))
+    for index, side in enumerate(SIDES):
+        hip_j, knee_j, ankle_j, toe_j = _LEGS[side]
+        target = targets[side]
+        offset = offsets_m[toe_j]
+        reach[index] = REACH_FRACTION * (
+            np.linalg.norm(offsets_m[knee_j]) + np.linalg.norm(offsets_m[ankle_j])
+        )
+        hips[:, index] = positions[:, hip_j]
+        foot_q = _foot_orientation(quat.from_matrix(rotmats[:, ankle_j]), offset, target)
+        carried = target.chip_m + quat.mul_vec(foot_q, np.broadcast_to(_chip_to_toe_m(offset), (n, 3)))
+        toe = _swing_path(target.toe_m, carried)
+        toe[:, 1] = np.maximum(toe[:, 1], 0.0)
+        ankle = toe - quat.mul_vec(foot_q, np.broadcast_to(offset, (n, 3)))
+        ankle[:, 1] = np.maximum(ankle[:, 1], 0.0)
+        ankles[:, index], feet_q[:, index] = ankle, foot_q
+    shift = np.zeros((n, 3))
+    for _ in range(REACH_PASSES):
+        excess = _reach_excess(hips + shift[:, None], ankles, reach)
+        pulling = np.any(excess != 0.0, axis=-1).sum(axis=1)
+        if not pulling.any():
+            break
+        shift += excess.sum(axis=1) / np.maximum(pulling, 1)[:, None]
+    ankles -= _reach_excess(hips + shift[:, None], ankles, reach)
+    root = root_m + shift
+    rotations = local_rotations.copy()
+    for index, side in enumerate(SIDES):
+        frames = np.flatnonzero(np.isfinite(ankles[:, index, 0]))
+        if frames.size:
+            rotations[frames] = solve_leg(
+                rotations[frames], root[frames], offsets_m, ankles[frames, index], side, feet_q[frames, index]
+            )
+    return rotations, root
+
+
+def feet_above_floor(
+    local_rotations: np.ndarray, root_m: np.ndarray, offsets_m: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Copies of ``[T, 22, 4]`` rotations and ``[T, 3]`` root positions with no ankle or toe joint below the
+    floor: a foot under it is lifted by IK (keeping its orientation), and where the leg cannot lift it
+    far enough, the whole body is raised."""
+    rotations, root = local_rotations.copy(), root_m.copy()
+    positions, _ = forward_kinematics(rotations, root, offsets_m)
+    for side in SIDES:
+        _, _, ankle_j, toe_j = _LEGS[side]
+        lowest = positions[:, [ankle_j, toe_j], 1].min(axis=1)
+        frames = np.flatnonzero(lowest < 0.0)
+        if frames.size:
+            target = positions[frames, ankle_j] - lowest[frames, None] * _Y_AXIS
+            rotations[frames] = solve_leg(rotations[frames], root[frames], offsets_m, target, side)
+    positions, _ = forward_kinematics(rotations, root, offsets_m)
+    root[:, 1] -= np.minimum(positions[:, _FOOT_JOINTS, 1].min(axis=1), 0.0)
+    return rotations, root
+
+
+def odometry_feet_motion(
+    positions_m: np.ndarray,
+    stance: np.ndarray,
+    time_s: np.ndarray,
+    fps: float,
+    offsets_m: np.ndarray,
+    feet: FeetOdometry | None,
+    source: str,
+) -> Motion:
+    """The skeleton motion following ``positions_m`` ``[T, 22, 3]`` (placed on the odometry's root path
+    when ``feet`` is given, frames at ``time_s`` ``[T]`` on its clock) with its feet on the odometry's
+    targets; without ``feet``, pinned by the :class:`FootPinner` on the force ``stance`` ``[T, 2]``; no
+    foot joint below the floor either way."""
+    rotations, root_m = fit_rotations(positions_m, offsets_m)
+    if feet is None:
+        rotations, root_m = FootPinner(offsets_m, fps)(rotations, root_m, stance)
+    else:
+        pose_m, _ = forward_kinematics(rotations, root_m, offsets_m)
+        targets = {
+            side: foot_targets(
+                feet.foot(side),
+                time_s,
+                stance[:, index],
+                offsets_m[_LEGS[side][3]],
+                pose_m[:, _LEGS[side][3]],
+                fps,
+            )
+            for index, side in enumerate(SIDES)
+        }
+        rotations, root_m = follow_feet(rotations, root_m, offsets_m, targets)
+    rotations, root_m = feet_above_floor(rotations, root_m, offsets_m)
+    return Motion(rotations, root_m, offsets_m, fps, source=source)

@@ -1,0 +1,270 @@
+"""Reconstruction that obeys the feet's odometry (``root="odometry"``): planted toes where and while each
+insole is still, the swing along its track, no foot under the floor, constant bones; the network root
+untouched; recordings without trusted odometry fall back to the pinner.
+
+The predictor is an oracle: the fixture walk's own poses, with root moves 40 % short (a weak root
+network's), so that the open-loop root falls behind the feet and only the odometry can place the body.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from motion_fixtures import Gait, standing_motion, walking_motion
+
+from step2motion import skeleton
+from step2motion.dataset import pose_targets
+from step2motion.dataset.insole_features import InsoleFeatures, insole_streams
+from step2motion.dataset.pose_features import PoseTargets, integrate_root, to_world
+from step2motion.gait_events import runs
+from step2motion.motion import Motion
+from step2motion.reconstruction.foot_contacts import (
+    FootPinner,
+    nearest_samples,
+    pelvis_height_m,
+    stance_at_times,
+)
+from step2motion.reconstruction.odometry_feet import CHIP_FRACTION, feet_above_floor, foot_targets
+from step2motion.reconstruction.odometry_root import (
+    MAX_MOVING_S,
+    MAX_OPEN_END_S,
+    heading_at_frames,
+    motion_yaw_rad,
+    reliable_feet,
+    to_motion_frame,
+)
+from step2motion.reconstruction.pipeline import (
+    Reconstruction,
+    ReconstructionOptions,
+    from_first_sample,
+    reconstruct_with,
+    resample_frames,
+    wearer_weight_n,
+)
+from step2motion.reconstruction.skeleton_fit import fit_rotations, rest_offsets_m
+from step2motion.reconstruction.windowed_sampling import Condition
+from step2motion.recording import SIDES, InsoleRecording
+from step2motion.simulation.simulate import motion_at_rate, simulate_recording
+
+FPS = 30.0
+GAIT = Gait(stride_m=1.3, swing_lift_m=0.1)
+_TOES = {side: skeleton.joint_index(f"{side.title()}ToeBase") for side in SIDES}
+_FEET = skeleton.joint_indices(("LeftFoot", "LeftToeBase", "RightFoot", "RightToeBase"))
+
+
+@dataclass
+class OraclePredictor:
+    """A window predictor answering the poses of ``targets``, root moves scaled by ``root_scale``."""
+
+    targets: PoseTargets
+    root_scale: float = 0.6
+    window_frames: int = 16
+    frame_rate_hz: float = FPS
+    n_samples: int = 1
+    steps: int = 0
+    guidance: float = 0.0
+
+    def prepare(self, features: InsoleFeatures) -> Condition:
+        n = features.time_s.size
+        return Condition(np.arange(n, dtype=np.float64)[:, None], np.ones((n, 1), dtype=bool))
+
+    def _frames(self, condition: Condition) -> np.ndarray:
+        return np.minimum(condition.values[:, 0].astype(int), self.targets.n_frames - 1)
+
+    def sample_poses(self, condition: Condition, known_m: np.ndarray | None = None) -> np.ndarray:
+        return self.targets.joints_local_m[self._frames(condition)][None].copy()
+
+    def root_motion(self, condition: Condition) -> np.ndarray:
+        return self.targets.root_motion[self._frames(condition)] * self.root_scale
+
+
+def _reconstruct(motion: Motion, rec: InsoleRecording, root: str) -> Reconstruction:
+    return reconstruct_with(rec, OraclePredictor(pose_targets(motion, FPS)), ReconstructionOptions(root=root))
+
+
+@pytest.fixture(scope="module")
+def walk() -> tuple[Motion, InsoleRecording]:
+    motion = walking_motion(n_cycles=6, gait=GAIT)
+    return motion, simulate_recording(motion, mass_kg=70.0, insole_size=7, noise="none", seed=0)
+
+
+@pytest.fixture(scope="module")
+def followed(walk: tuple[Motion, InsoleRecording]) -> Reconstruction:
+    return _reconstruct(*walk, root="odometry")
+
+
+def _still_runs(rec: InsoleRecording, side: str, time_s: np.ndarray) -> list[np.ndarray]:
+    """Output frames of each still run of ``side``'s odometry (at least 3 frames long)."""
+    feet = reliable_feet(from_first_sample(rec))
+    track = feet.foot(side)
+    still = track.still[nearest_samples(track.time_s, time_s)]
+    return [np.arange(a, b) for a, b, value in zip(*runs(still), strict=True) if value and b - a >= 3]
+
+
+def test_planted_toes_hold_still_on_the_odometry_positions(
+    walk: tuple[Motion, InsoleRecording], followed: Reconstruction
+) -> None:
+    _, rec = walk
+    positions = followed.motion.joint_positions_m()
+    time_s = followed.time_s - rec.time_s[0]
+    feet = reliable_feet(from_first_sample(rec))
+    toe_offset = followed.motion.offsets_m[_TOES["left"]]
+    ahead_m = (1.0 - CHIP_FRACTION) * np.hypot(toe_offset[0], toe_offset[2])
+    for side in SIDES:
+        track = feet.foot(side)
+        chip = to_motion_frame(track.position_m[nearest_samples(track.time_s, time_s)])
+        yaw = motion_yaw_rad(heading_at_frames(track.time_s, track.heading_rad, time_s))
+        expected = chip[:, [0, 2]] + ahead_m * np.stack([np.sin(yaw), np.cos(yaw)], axis=1)
+        stills = _still_runs(rec, side, time_s)
+        assert len(stills) >= 5, side
+        planted_xz = []
+        for frames in stills:
+            toe = positions[frames, _TOES[side]]
+            assert np.ptp(toe[:, [0, 2]], axis=0).max() < 0.01, side  # held within 1 cm
+            np.testing.assert_allclose(toe[:, 1], 0.0, atol=1e-6)  # on the floor
+            assert np.linalg.norm(toe[:, [0, 2]] - expected[frames], axis=1).max() < 0.01, side
+            planted_xz.append(toe[0, [0, 2]])
+        # consecutive footprints of one foot are one stride apart, as in the fixture walk
+        strides = np.linalg.norm(np.diff(planted_xz, axis=0), axis=1)
+        np.testing.assert_allclose(np.median(strides), GAIT.stride_m, rtol=0.05)
+
+
+def test_the_body_keeps_up_with_its_feet(
+    walk: tuple[Motion, InsoleRecording], followed: Reconstruction
+) -> None:
+    motion, rec = walk
+    network = _reconstruct(motion, rec, root="network")
+    true_path = np.linalg.norm(motion.root_position_m[-1, [0, 2]] - motion.root_position_m[0, [0, 2]])
+    for result, tolerance in ((followed, 0.05), (network, None)):
+        root = result.motion.root_position_m
+        travelled = np.linalg.norm(root[-1, [0, 2]] - root[0, [0, 2]])
+        if tolerance is None:  # the short root moves stay short under the pinner
+            assert travelled < 0.85 * true_path
+        else:
+            assert travelled == pytest.approx(true_path, rel=tolerance)
+    # the hips stay above the feet: horizontal hip-to-toe distance within a leg's reach
+    positions = followed.motion.joint_positions_m()
+    for side in SIDES:
+        gap = np.linalg.norm(positions[:, 0, [0, 2]] - positions[:, _TOES[side], [0, 2]], axis=1)
+        assert gap.max() < 0.8, side
+
+
+def test_swing_follows_the_odometry_track(
+    walk: tuple[Motion, InsoleRecording], followed: Reconstruction
+) -> None:
+    motion, _ = walk
+    positions = followed.motion.joint_positions_m()
+    truth = motion_at_rate(motion, FPS).joint_positions_m()
+    n = min(len(truth), len(positions))
+    for side in SIDES:
+        # toe-joint height above its planted level (the floors differ: the fixture's ball is 2.5 cm up)
+        true_height = truth[:n, _TOES[side], 1] - truth[:n, _TOES[side], 1].min()
+        height = positions[:n, _TOES[side], 1]
+        swinging = true_height > 0.03
+        assert swinging.sum() > 10, side
+        assert np.median(np.abs(height[swinging] - true_height[swinging])) < 0.015, side
+        assert height.max() == pytest.approx(true_height.max(), abs=0.02)
+
+
+def test_no_foot_under_the_floor_and_constant_bones(followed: Reconstruction) -> None:
+    positions = followed.motion.joint_positions_m()
+    assert positions[:, _FEET, 1].min() > -1e-6
+    bones = np.linalg.norm(positions[:, 1:] - positions[:, skeleton.PARENTS[1:]], axis=-1)
+    assert np.ptp(bones, axis=0).max() < 1e-6
+    assert np.isfinite(positions).all()
+
+
+def test_the_network_root_is_unchanged(walk: tuple[Motion, InsoleRecording]) -> None:
+    motion, rec = walk
+    predictor = OraclePredictor(pose_targets(motion, FPS))
+    result = reconstruct_with(rec, predictor, ReconstructionOptions(root="network"))
+    # the published pipeline written out: open-loop root, pelvis height from the pose, pinned feet
+    local, weight_n = from_first_sample(rec), wearer_weight_n(rec)
+    model_time_s = insole_streams(local, FPS, weight_n).time_s
+    frames = np.minimum(np.arange(model_time_s.size), predictor.targets.n_frames - 1)
+    poses = predictor.targets.joints_local_m[frames]
+    root_m, heading = integrate_root(predictor.targets.root_motion[frames] * 0.6, np.zeros(3), 0.0)
+    height = pelvis_height_m(poses, stance_at_times(local, weight_n, model_time_s))
+    world = to_world(poses, np.column_stack([root_m[:, 0], height, root_m[:, 2]]), heading)
+    world = resample_frames(world, FPS, result.time_s - rec.time_s[0])
+    offsets = rest_offsets_m(world)
+    rotations, root = FootPinner(offsets, FPS)(*fit_rotations(world, offsets), result.contacts)
+    np.testing.assert_array_equal(result.motion.local_rotations, rotations)
+    np.testing.assert_array_equal(result.motion.root_position_m, root)
+
+
+@pytest.mark.parametrize("case", ["standing", "one foot without IMU"])
+def test_without_trusted_odometry_the_pinner_is_kept(walk: tuple[Motion, InsoleRecording], case: str) -> None:
+    if case == "standing":
+        motion = standing_motion(3.0)
+        rec = simulate_recording(motion, mass_kg=70.0, insole_size=7, noise="none")
+    else:
+        motion, rec = walk
+        right = dataclasses.replace(
+            rec.right,
+            acc_g=np.full_like(rec.right.acc_g, np.nan),
+            gyro_dps=np.full_like(rec.right.gyro_dps, np.nan),
+        )
+        rec = dataclasses.replace(rec, right=right)
+    assert reliable_feet(from_first_sample(rec)) is None
+    odometry = _reconstruct(motion, rec, root="odometry")
+    network = _reconstruct(motion, rec, root="network")
+    rotations, root = feet_above_floor(
+        network.motion.local_rotations, network.motion.root_position_m, network.motion.offsets_m
+    )
+    np.testing.assert_allclose(odometry.motion.local_rotations, rotations, atol=1e-12)
+    np.testing.assert_allclose(odometry.motion.root_position_m, root, atol=1e-12)
+    assert odometry.motion.joint_positions_m()[:, _FEET, 1].min() > -1e-6
+
+
+def test_a_foot_moving_too_long_without_a_still_moment_is_not_trusted(
+    walk: tuple[Motion, InsoleRecording],
+) -> None:
+    _, rec = walk
+    sample = np.arange(rec.n_samples)
+
+    def unloaded(first: int, stop: int) -> InsoleRecording:
+        """``rec`` with no force under the left foot on samples ``first:stop`` (so it is never still)."""
+        force = np.where((sample >= first) & (sample < stop), 0.0, rec.left.total_force_n)
+        return from_first_sample(
+            dataclasses.replace(rec, left=dataclasses.replace(rec.left, total_force_n=force))
+        )
+
+    middle, long_s = rec.n_samples // 2, round(1.2 * MAX_MOVING_S * rec.rate_hz)
+    # between two still moments it would shift all that follows: no odometry at all
+    assert reliable_feet(unloaded(middle - long_s // 2, middle + long_s // 2)) is None
+    # at the start of a track it is dropped, and the rest kept
+    open_s = round(1.2 * MAX_OPEN_END_S * rec.rate_hz)
+    feet = reliable_feet(unloaded(0, open_s))
+    assert feet is not None
+    assert not feet.left.tracked[:open_s].any() and feet.left.tracked[open_s + round(rec.rate_hz) :].all()
+    assert feet.right.tracked.all()
+
+
+def test_untracked_stance_holds_the_toe_where_the_pose_put_it(walk: tuple[Motion, InsoleRecording]) -> None:
+    _, rec = walk
+    local = from_first_sample(rec)
+    track = reliable_feet(local).left
+    cut = (track.time_s > 2.0) & (track.time_s < 3.5)
+    untracked = dataclasses.replace(
+        track,
+        position_m=np.where(cut[:, None], np.nan, track.position_m),
+        heading_rad=np.where(cut, np.nan, track.heading_rad),
+        still=track.still & ~cut,
+        segment=np.where(cut, -1, track.segment),
+    )
+    time_s = np.arange(round(local.duration_s * FPS)) / FPS
+    stance = np.zeros(time_s.size, dtype=bool)
+    stance[(time_s > 2.2) & (time_s < 2.8)] = True
+    pose_toe = np.column_stack(
+        [np.linspace(0.0, 1.0, time_s.size), np.full(time_s.size, 0.03), np.zeros(time_s.size)]
+    )
+    targets = foot_targets(untracked, time_s, stance, np.array([0.0, -0.045, 0.13]), pose_toe, FPS)
+    held = np.flatnonzero(stance)
+    np.testing.assert_allclose(targets.toe_m[held], np.tile(pose_toe[held[0]], (held.size, 1)))
+    free = (time_s > 2.0) & (time_s < 3.5) & ~stance
+    assert np.isnan(targets.toe_m[free]).all() and np.isnan(targets.yaw_rad[free]).all()
+    assert np.isfinite(targets.chip_m[time_s < 1.9]).all()
