@@ -118,14 +118,7 @@ class FootPinner:
         positions, _ = forward_kinematics(local_rotations, root_position_m, self.offsets_m)
         shift, ankle_targets = self._shifts_and_targets(positions, stance)
         root = root_position_m + shift
-        rotations = local_rotations.copy()
-        for index, side in enumerate(SIDES):
-            frames = np.flatnonzero(np.isfinite(ankle_targets[:, index, 0]))
-            if frames.size:
-                rotations[frames] = solve_leg(
-                    rotations[frames], root[frames], self.offsets_m, ankle_targets[frames, index], side
-                )
-        return rotations, root
+        return solve_legs(local_rotations, root, self.offsets_m, ankle_targets), root
 
     def _shifts_and_targets(self, positions: np.ndarray, stance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per frame, the body's translation ``[T, 3]`` and each foot's ankle target ``[T, 2, 3]`` (NaN:
@@ -186,6 +179,27 @@ class FootPinner:
             if distance > reach:
                 excess[index] = (distance - reach) * to_target / distance
         return excess
+
+
+def solve_legs(
+    local_rotations: np.ndarray,
+    root_m: np.ndarray,
+    offsets_m: np.ndarray,
+    ankle_targets_m: np.ndarray,
+    foot_rotations: np.ndarray | None = None,
+) -> np.ndarray:
+    """:func:`solve_leg` for both legs: local rotations ``[T, 22, 4]`` with each ankle on its target of
+    ``[T, 2, 3]`` (left, right; NaN: that leg left as it is), feet keeping their orientation or taking
+    ``foot_rotations`` ``[T, 2, 4]``."""
+    rotations = local_rotations.copy()
+    for index, side in enumerate(SIDES):
+        frames = np.flatnonzero(np.isfinite(ankle_targets_m[:, index, 0]))
+        if frames.size:
+            foot = None if foot_rotations is None else foot_rotations[frames, index]
+            rotations[frames] = solve_leg(
+                rotations[frames], root_m[frames], offsets_m, ankle_targets_m[frames, index], side, foot
+            )
+    return rotations
 
 
 def solve_leg(

@@ -68,6 +68,7 @@ from step2motion.reconstruction.foot_contacts import (
     FootPinner,
     nearest_samples,
     solve_leg,
+    solve_legs,
 )
 from step2motion.reconstruction.odometry_root import (
     at_frames,
@@ -267,14 +268,7 @@ def follow_feet(
         shift += excess.sum(axis=1) / np.maximum(pulling, 1)[:, None]
     ankles -= _reach_excess(hips + shift[:, None], ankles, reach)
     root = root_m + shift
-    rotations = local_rotations.copy()
-    for index, side in enumerate(SIDES):
-        frames = np.flatnonzero(np.isfinite(ankles[:, index, 0]))
-        if frames.size:
-            rotations[frames] = solve_leg(
-                rotations[frames], root[frames], offsets_m, ankles[frames, index], side, feet_q[frames, index]
-            )
-    return rotations, root
+    return solve_legs(local_rotations, root, offsets_m, ankles, feet_q), root
 
 
 def feet_above_floor(
