@@ -4,7 +4,8 @@ Each foot's track (:func:`~step2motion.odometry.strapdown.track_foot`) starts at
 moment with heading 0 along its own toe axis, so the two tracks differ by a rotation (the toe-out of each
 foot, ~5-15° together) and by where the feet stood. Both feet travel the same path, so the right track is
 rotated and moved onto the left one: a 2-D Kabsch fit of the feet's *gait-cycle averages* (positions
-averaged over ``AVERAGE_WINDOW_S``, which removes the half-cycle lag between the feet), when both feet
+averaged over ``AVERAGE_WINDOW_S``, which removes the half-cycle lag between the feet; a line fitted at
+the ends, so the average does not lag there), when both feet
 travel at least ``MIN_TRAVEL_M`` (below that the rotation is not observable and only the start positions
 are matched). The fit puts the two averages on one line; the feet are then set ``STANCE_WIDTH_M`` apart,
 across the starting direction of travel (the insoles cannot measure how far apart the feet are: this is
@@ -22,8 +23,9 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import uniform_filter1d
+from scipy.signal import savgol_filter
 
+from step2motion.gait_events import runs
 from step2motion.odometry.strapdown import FootTrack, track_foot
 from step2motion.recording import InsoleRecording
 
@@ -57,12 +59,19 @@ class FeetOdometry:
 
 
 def _nan_average(values: np.ndarray, window: int) -> np.ndarray:
-    """Centred moving average ``[T, C]`` over ``window`` samples, ignoring ``NaN`` (``NaN`` stays ``NaN``)."""
-    finite = np.isfinite(values)
-    sums = uniform_filter1d(np.where(finite, values, 0.0), window, axis=0, mode="nearest")
-    counts = uniform_filter1d(finite.astype(float), window, axis=0, mode="nearest")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(finite, sums / counts, np.nan)
+    """Centred moving average ``[T, C]`` over ``window`` samples within each run of finite rows (``NaN``
+    stays ``NaN``); near a run's ends, where a centred window would be lopsided and lag, the line fitted
+    to the window at the end instead (Savitzky-Golay of order 1, which is the moving average inside)."""
+    out = np.full(values.shape, np.nan)
+    finite = np.isfinite(values).all(axis=1)
+    for start, stop, is_finite in zip(*runs(finite), strict=True):
+        if not is_finite:
+            continue
+        length = min(window, stop - start)
+        length -= 1 - length % 2  # odd
+        run = values[start:stop]
+        out[start:stop] = run if length < 3 else savgol_filter(run, length, 1, axis=0, mode="interp")
+    return out
 
 
 def _kabsch_2d(source: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
