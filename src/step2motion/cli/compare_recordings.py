@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
+from step2motion.cli._output_paths import check_outputs
+from step2motion.io.atomic_file import atomic_path
 from step2motion.recording import SIDES
 
 if TYPE_CHECKING:
@@ -99,7 +101,8 @@ def _write_json(path: Path, names: list[str], rows: list[ComparisonRow]) -> None
             for row in rows
         },
     }
-    path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    with atomic_path(path) as partial:
+        partial.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -109,6 +112,8 @@ def run(args: argparse.Namespace) -> int:
     names = [path.name for path in args.recordings]
     if len(set(names)) < len(names):
         names = [str(path) for path in args.recordings]
+    inputs = {f"the input recording {name}": path for name, path in zip(names, args.recordings, strict=True)}
+    check_outputs(inputs, {"--json": args.json})
     rows = compare_statistics([recording_statistics(read_moticon(path)) for path in args.recordings])
     Console(width=80 + 28 * len(names)).print(_table(names, rows))
     if args.json:

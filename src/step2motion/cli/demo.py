@@ -42,6 +42,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
+    from step2motion.cli._output_paths import check_outputs
     from step2motion.evaluation.motion_metrics import summarise
     from step2motion.evaluation.recording_stats import recording_statistics
     from step2motion.io.bvh import read_bvh, resample_motion, write_bvh
@@ -53,12 +54,17 @@ def run(args: argparse.Namespace) -> int:
     console = Console()
     out: Path = args.output
     out.mkdir(parents=True, exist_ok=True)
+    model_path = model_path_or_default(args.model)
+    outputs = {"the plot": out / "insoles.png", "the BVH": out / "reconstruction.bvh"}
+    outputs["the joint positions"] = out / "reconstruction.npz"
+    inputs = {"the demo recording": DEMO_RECORDING, "the demo motion": DEMO_TRUTH, "the model": model_path}
+    check_outputs(inputs, outputs)
     recording = read_moticon(DEMO_RECORDING)
     console.print(
         f"[bold]1. recording[/bold] {DEMO_RECORDING.name}: {recording.duration_s:.2f} s at "
         f"{recording.rate_hz:g} Hz, size {recording.insole_size}"
     )
-    console.print(f"[bold]2. plot[/bold] {plot_recording(recording, out / 'insoles.png')}")
+    console.print(f"[bold]2. plot[/bold] {plot_recording(recording, outputs['the plot'])}")
     stats = recording_statistics(recording)
     console.print("[bold]3. walking statistics[/bold] (all of them: 'step2motion compare-recordings')")
     for side in ("left", "right"):
@@ -67,13 +73,12 @@ def run(args: argparse.Namespace) -> int:
             f"   {side:5s}: {foot['n_steps']} steps, peak force {foot['peak_bw']:.2f} BW, "
             f"stance {foot['stance_s']:.2f} s"
         )
-    model_path = model_path_or_default(args.model)
     checkpoint = load_checkpoint(model_path)
     result = reconstruct(recording, checkpoint, ReconstructionOptions(), progress=True)
-    write_bvh(result.motion, out / "reconstruction.bvh")
-    write_npz(result, out / "reconstruction.npz")
+    write_bvh(result.motion, outputs["the BVH"])
+    write_npz(result, outputs["the joint positions"])
     console.print(
-        f"[bold]4. reconstruction[/bold] {out / 'reconstruction.bvh'} ({result.motion.n_frames} frames at "
+        f"[bold]4. reconstruction[/bold] {outputs['the BVH']} ({result.motion.n_frames} frames at "
         f"{result.motion.fps:g} fps, {result.realtime_factor:.1f} s of motion per second, "
         f"model {model_path.name})"
     )

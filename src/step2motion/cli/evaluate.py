@@ -112,20 +112,32 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def _check_outputs(args: argparse.Namespace, model_path: Path) -> None:
-    """Outputs are reports: none may be (or replace) a model."""
+def _check_outputs(args: argparse.Namespace, model_path: Path, split_path: Path) -> None:
+    """Outputs are reports: none may be (or replace) a model, an input, or another output; checked before
+    the evaluation's minutes of work."""
+    from step2motion.cli._output_paths import check_outputs, refuse_overwrites
+    from step2motion.dataset.paired_corpus import INDEX_NAME
     from step2motion.errors import InputError
 
     for path in (args.json, args.markdown, args.plots):
         if path is not None and (path.suffix == ".safetensors" or path.resolve() == model_path.resolve()):
             raise InputError("evaluation only reads models; write its reports elsewhere", path)
+    inputs = {"the split file": split_path, f"the data's {INDEX_NAME}": args.data / INDEX_NAME}
+    reports = {"--json": args.json, "--markdown": args.markdown}
+    check_outputs(inputs, reports)
+    refuse_overwrites({**inputs, **reports}, {"--plots": args.plots})
+    if args.plots is not None and args.plots.exists() and not args.plots.is_dir():
+        raise InputError("--plots names a file, not a folder", args.plots)
 
 
 def _write_text(path: Path, text: str) -> None:
+    """``text`` at ``path``, written atomically (:mod:`step2motion.io.atomic_file`)."""
     from step2motion.errors import InputError
+    from step2motion.io.atomic_file import atomic_path
 
     try:
-        path.write_text(text, encoding="utf-8")
+        with atomic_path(path) as partial:
+            partial.write_text(text, encoding="utf-8")
     except OSError as error:
         raise InputError(f"cannot write: {error.strerror}", path) from None
 
@@ -195,8 +207,8 @@ def run(args: argparse.Namespace) -> int:
     from step2motion.model.checkpoint import model_path_or_default
 
     model_path = model_path_or_default(args.model)
-    _check_outputs(args, model_path)
     split_path: Path = args.split_file or default_split_path()
+    _check_outputs(args, model_path, split_path)
     split = load_split(split_path)
     clips = select_clips(args.data, split, args.split, args.variants, args.limit)
     model = CheckpointMethod(

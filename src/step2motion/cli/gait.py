@@ -11,6 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from step2motion.cli._output_paths import check_outputs
 from step2motion.errors import InputError
 from step2motion.io.atomic_file import atomic_path
 from step2motion.recording import SIDES
@@ -36,24 +37,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--plot", type=Path, metavar="PNG", help="also draw the feet's tracks and strides into a PNG"
     )
     parser.set_defaults(run=run)
-
-
-def check_outputs(recording: Path, outputs: dict[str, Path | None]) -> None:
-    """Refuse, before any work, an output that would overwrite the input or another output, a ``--plot``
-    not ending in ``.png``, an output that is a folder, or one whose folder does not exist."""
-    given = {option: path for option, path in outputs.items() if path is not None}
-    seen = {recording.resolve(): "the input recording"}
-    for option, path in given.items():
-        resolved = path.resolve()
-        if resolved in seen:
-            raise InputError(f"{option} would overwrite {seen[resolved]}", path)
-        seen[resolved] = option
-        if option == "--plot" and path.suffix.lower() != ".png":
-            raise InputError("--plot must name a .png file", path)
-        if path.is_dir():
-            raise InputError(f"{option} names a folder, not a file", path)
-        if not path.parent.is_dir():
-            raise InputError(f"{option}: folder {path.parent} does not exist", path)
 
 
 def write_json(report: dict[str, Any], path: Path) -> None:
@@ -113,7 +96,9 @@ def run(args: argparse.Namespace) -> int:
     from step2motion.odometry.both_feet import track_feet
     from step2motion.odometry.gait_report import gait_report
 
-    check_outputs(args.recording, {"--json": args.json, "--plot": args.plot})
+    check_outputs({"the input recording": args.recording}, {"--json": args.json, "--plot": args.plot})
+    if args.plot is not None and args.plot.suffix.lower() != ".png":
+        raise InputError("--plot must name a .png file", args.plot)
     rec = read_moticon(args.recording)
     feet = track_feet(rec)
     report = gait_report(rec, feet)

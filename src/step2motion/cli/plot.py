@@ -25,10 +25,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from step2motion.cli._output_paths import check_outputs
     from step2motion.io.moticon import read_moticon
     from step2motion.visualisation.recording_plot import plot_recording
 
     output = args.output or args.recording.with_suffix(".png")
+    check_outputs({"the input recording": args.recording}, {"-o": output})
     plot_recording(read_moticon(args.recording), output, args.start, args.end)
     print(f"wrote {output}")
     return 0

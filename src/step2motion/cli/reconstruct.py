@@ -88,6 +88,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from step2motion.cli._output_paths import check_outputs
     from step2motion.gait_events import GRAVITY_MS2
     from step2motion.io.bvh import write_bvh
     from step2motion.io.moticon import read_moticon
@@ -95,6 +96,10 @@ def run(args: argparse.Namespace) -> int:
     from step2motion.reconstruction.pipeline import ReconstructionOptions, reconstruct, write_npz
 
     model_path = model_path_or_default(args.model)
+    npz_path: Path = args.npz or args.output.with_suffix(".npz")
+    npz_role = "--npz" if args.npz else "the default --npz (-o with suffix .npz)"
+    inputs = {"the input recording": args.recording, "the model": model_path}
+    check_outputs(inputs, {"-o": args.output, npz_role: npz_path})
     options = ReconstructionOptions(
         n_samples=args.samples,
         steps=args.steps,
@@ -107,7 +112,6 @@ def run(args: argparse.Namespace) -> int:
     checkpoint = load_checkpoint(model_path)
     recording = read_moticon(args.recording)
     result = reconstruct(recording, checkpoint, options, progress=True)
-    npz_path: Path = args.npz or args.output.with_suffix(".npz")
     write_bvh(result.motion, args.output)
     write_npz(result, npz_path)
     motion = result.motion

@@ -104,9 +104,11 @@ def read_motion_argument(path: Path, source_fps: float | None, drop_first_frames
 
 
 def run(args: argparse.Namespace) -> int:
+    from step2motion.cli._output_paths import check_outputs
     from step2motion.io.moticon import write_moticon
     from step2motion.simulation.simulate import simulate_recording
 
+    check_outputs({"the input motion": args.motion}, {"-o": args.output})
     motion = read_motion_argument(args.motion, args.source_fps, args.drop_first_frames)
     recording = simulate_recording(motion, args.mass_kg, args.insole_size, args.rate, args.noise, args.seed)
     write_moticon(recording, args.output)

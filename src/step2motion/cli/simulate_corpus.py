@@ -23,15 +23,16 @@ import csv
 import dataclasses
 import os
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from tqdm import tqdm
 
+from step2motion.cli._output_paths import refuse_overwrites
 from step2motion.cli.simulate import add_simulation_arguments
 from step2motion.errors import InputError
 from step2motion.io.atomic_file import atomic_path
@@ -182,12 +183,6 @@ def time_warped(motion: Motion, warp: float) -> Motion:
     return motion if warp == 1.0 else dataclasses.replace(motion, fps=motion.fps / warp)
 
 
-def _write_atomically(write: Callable[[Any, Path], None], content: object, path: Path) -> None:
-    """``write(content, tmp)`` then rename ``tmp`` to ``path``, so ``path`` exists only when complete."""
-    with atomic_path(path) as partial:
-        write(content, partial)
-
-
 def simulate_clip(task: ClipTask) -> ClipOutcome:
     """Simulate one clip and write its recording and resampled motion.
 
@@ -209,8 +204,8 @@ def simulate_clip(task: ClipTask) -> ClipOutcome:
             metadata = {**recording.metadata, "Time warp": f"{variant.time_warp:g} x the source duration"}
             recording = dataclasses.replace(recording, metadata=metadata)
         task.recording_path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(write_bvh, motion_at_rate(motion, task.rate_hz), task.motion_path)
-        _write_atomically(write_moticon, recording, task.recording_path)
+        write_bvh(motion_at_rate(motion, task.rate_hz), task.motion_path)
+        write_moticon(recording, task.recording_path)
     except InputError as error:
         return ClipOutcome(task, error=str(error))
     except Exception as error:
@@ -242,6 +237,19 @@ def _tasks(args: argparse.Namespace) -> list[ClipTask]:
                 )
             )
     return tasks
+
+
+def _refuse_overwriting_sources(tasks: list[ClipTask]) -> None:
+    """No clip's outputs may replace a source clip (``-o`` the corpus folder itself, say)."""
+    sources = {f"the source of clip {t.entry.path}": t.root / t.entry.path for t in tasks}
+    outputs: dict[str, Path | None] = {}
+    for task in tasks:
+        written = f"clip {task.entry.path} (variant {task.variant.number})"
+        outputs |= {
+            f"the motion of {written}": task.motion_path,
+            f"the recording of {written}": task.recording_path,
+        }
+    refuse_overwrites(sources, outputs)
 
 
 def _previous_index(output: Path) -> dict[str, dict[str, str]]:
@@ -276,7 +284,10 @@ def _run_tasks(tasks: list[ClipTask], jobs: int) -> Iterator[ClipOutcome]:
 def _write_index(output: Path, rows: dict[str, dict[str, str]]) -> None:
     """``index.csv``: one row per recording, sorted by clip then variant."""
     order = sorted(rows, key=lambda key: (rows[key]["clip"], int(rows[key]["variant"])))
-    with open(output / INDEX_NAME, "w", encoding="utf-8", newline="") as handle:
+    with (
+        atomic_path(output / INDEX_NAME) as partial,
+        open(partial, "w", encoding="utf-8", newline="") as handle,
+    ):
         writer = csv.DictWriter(handle, fieldnames=INDEX_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows[key] for key in order)
@@ -290,6 +301,7 @@ def run(args: argparse.Namespace) -> int:
     tasks = _tasks(args)
     if not tasks:
         raise InputError("no BVH clips found", args.corpus)
+    _refuse_overwriting_sources(tasks)
     args.output.mkdir(parents=True, exist_ok=True)
     previous = _previous_index(args.output)
     done = [t for t in tasks if not args.overwrite and t.recording_path.is_file() and t.motion_path.is_file()]

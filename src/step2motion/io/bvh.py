@@ -33,6 +33,7 @@ from scipy.spatial.transform import Rotation
 
 from step2motion import skeleton
 from step2motion.errors import InputError
+from step2motion.io.atomic_file import atomic_path
 from step2motion.motion import Motion
 
 #: Plausible rest length of a leg (hip joint → ankle, summed over thigh and shin) in metres; used to
@@ -648,7 +649,8 @@ def write_bvh(motion: Motion, path: str | Path) -> None:
     Bone lengths are the motion's constant offsets; leaf joints get End Sites from ``motion.end_sites_m``
     (toe tips, ...) or zero length where it has none; end sites of non-leaf joints are not written.
     Written here rather than with pymotion's ``BVH.save``, which prints the frame time with six decimals
-    (1/120 s becomes 0.008333, read back as 120.005 Hz).
+    (1/120 s becomes 0.008333, read back as 120.005 Hz). Written atomically
+    (:mod:`step2motion.io.atomic_file`).
     """
     order: list[int] = []
     hierarchy = _hierarchy_lines(motion, 0, 0, order)
@@ -662,7 +664,7 @@ def write_bvh(motion: Motion, path: str | Path) -> None:
         f"Frame Time: {1.0 / motion.fps!r}",
     ]
     try:
-        with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        with atomic_path(path) as partial, open(partial, "w", encoding="utf-8", newline="\n") as handle:
             handle.write("\n".join(header) + "\n")
             np.savetxt(handle, values, fmt="%.6f")
     except OSError as error:

@@ -44,6 +44,7 @@ import numpy as np
 
 from step2motion.errors import InputError
 from step2motion.insole_layout import VALID_SIZES
+from step2motion.io.atomic_file import atomic_path
 from step2motion.recording import SIDES, FootSignals, InsoleRecording
 
 #: Step-event codes in the ``left steps[]`` / ``right steps[]`` columns: code → (side, event).
@@ -410,8 +411,9 @@ def write_moticon(recording: InsoleRecording, path: str | Path) -> None:
     """Write ``recording`` as an OpenGo text export with the newer header variant.
 
     Missing samples become empty fields, extra columns follow the schema columns, and every value reads
-    back as the identical float. Raises ``ValueError`` for a recording that could not be read back
-    (non-increasing time, tabs or newlines in text, a text column not named ``... label[...]``).
+    back as the identical float; written atomically (:mod:`step2motion.io.atomic_file`). Raises
+    ``ValueError`` for a recording that could not be read back (non-increasing time, tabs or newlines in
+    text, a text column not named ``... label[...]``).
     """
     _check_writable(recording)
     columns = _output_columns(recording)
@@ -419,7 +421,8 @@ def write_moticon(recording: InsoleRecording, path: str | Path) -> None:
     lines.append("# " + "\t".join(title for title, _ in columns))
     lines += ["\t".join(fields) for fields in zip(*(texts for _, texts in columns), strict=True)]
     try:
-        Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
+        with atomic_path(path) as partial:
+            partial.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
     except OSError as err:
         raise InputError(f"cannot write the file: {err.strerror}", path) from None
 

@@ -39,6 +39,7 @@ from step2motion import gait_events, skeleton
 from step2motion.dataset.insole_features import insole_streams
 from step2motion.dataset.pose_features import integrate_root, to_world
 from step2motion.errors import InputError
+from step2motion.io.atomic_file import atomic_path
 from step2motion.model.checkpoint import Checkpoint
 from step2motion.motion import Motion
 from step2motion.reconstruction.foot_contacts import FootPinner, pelvis_height_m, stance_at_times
@@ -259,7 +260,8 @@ def reconstruct_with(
 
 
 def write_npz(result: Reconstruction, path: str | Path) -> None:
-    """Joint positions and what comes with them (see the ``reconstruct`` command's help for the keys)."""
+    """Joint positions and what comes with them (see the ``reconstruct`` command's help for the keys),
+    written atomically (:mod:`step2motion.io.atomic_file`)."""
     arrays = {
         "time_s": result.time_s,
         "fps": np.float64(result.motion.fps),
@@ -271,7 +273,7 @@ def write_npz(result: Reconstruction, path: str | Path) -> None:
         arrays["uncertainty_m"] = result.uncertainty_m
         arrays["samples_joint_positions_m"] = result.samples_m
     try:
-        with open(path, "wb") as handle:
+        with atomic_path(path) as partial, open(partial, "wb") as handle:
             np.savez(handle, **arrays)
     except OSError as error:
         raise InputError(f"cannot write the joint positions: {error.strerror}", path) from None

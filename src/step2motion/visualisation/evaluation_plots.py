@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from step2motion import skeleton
 from step2motion.evaluation.evaluate import ClipResult, Evaluation, MethodEvaluation, style_comparison_rows
 from step2motion.evaluation.motion_metrics import LEG_JOINTS, NON_ROOT_JOINTS, UPPER_JOINTS
+from step2motion.io.atomic_file import atomic_path
 
 DPI = 100
 #: MPJPE variants drawn per style, with their bar colours.
@@ -130,7 +131,9 @@ def save_comparison_plot(evaluation: Evaluation, folder: str | Path) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "methods_styles.png"
-    draw_method_comparison(evaluation).savefig(path, dpi=DPI)
+    fig = draw_method_comparison(evaluation)
+    with atomic_path(path) as partial:
+        fig.savefig(partial, format="png", dpi=DPI)
     return path
 
 
@@ -147,6 +150,7 @@ def save_evaluation_plots(evaluation: MethodEvaluation, folder: str | Path) -> l
     paths = []
     for suffix, fig in figures.items():
         path = folder / f"{evaluation.name}_{suffix}.png"
-        fig.savefig(path, dpi=DPI)
+        with atomic_path(path) as partial:
+            fig.savefig(partial, format="png", dpi=DPI)
         paths.append(path)
     return paths

@@ -29,6 +29,7 @@ from matplotlib.figure import Figure
 from step2motion.errors import InputError
 from step2motion.gait_events import body_weight_from_metadata
 from step2motion.insole_layout import CELL_CENTROIDS_NORM, REGIONS, cell_areas_cm2
+from step2motion.io.atomic_file import atomic_path
 from step2motion.io.moticon import read_step_events
 from step2motion.recording import SIDES, InsoleRecording
 
@@ -342,6 +343,10 @@ def _nan_max(pressure_ncm2: np.ndarray) -> np.ndarray:
 def plot_recording(
     rec: InsoleRecording, path: str | Path, start_s: float | None = None, end_s: float | None = None
 ) -> Path:
-    """Draw ``rec`` (see :func:`draw_recording`) into a PNG of ``FIGSIZE_IN × DPI`` pixels at ``path``."""
-    draw_recording(rec, start_s, end_s).savefig(path, dpi=DPI)
-    return Path(path)
+    """Draw ``rec`` (see :func:`draw_recording`) into a PNG of ``FIGSIZE_IN × DPI`` pixels at ``path``,
+    written atomically; another image format when the name's extension asks for one (``.svg``, ``.pdf``)."""
+    path = Path(path)
+    fig = draw_recording(rec, start_s, end_s)
+    with atomic_path(path) as partial:  # matplotlib takes the format from the name, here ".partial"
+        fig.savefig(partial, format=path.suffix[1:].lower() or "png", dpi=DPI)
+    return path
