@@ -202,8 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--root",
         choices=ROOT_SOURCES,
-        default="network",
-        help="where the root's path comes from (default network)",
+        default="odometry",
+        help="where the root's path comes from (default odometry, as reconstruct)",
     )
     args = parser.parse_args(argv)
 

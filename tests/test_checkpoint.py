@@ -9,11 +9,12 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from step2motion.dataset import CONDITION_SCHEMA, NormalisationStats
-from step2motion.dataset.windows import ChannelStats
+from step2motion.dataset.insole_features import CONDITION_SCHEMA
+from step2motion.dataset.windows import ChannelStats, NormalisationStats
 from step2motion.errors import InputError
+from step2motion.io.model_header import read_description
 from step2motion.model import DenoiserConfig, ModelConfig, RootConfig, Step2MotionModel
-from step2motion.model.checkpoint import load_checkpoint, read_description, save_checkpoint
+from step2motion.model.checkpoint import load_checkpoint, save_checkpoint
 
 
 def _tiny_model() -> Step2MotionModel:

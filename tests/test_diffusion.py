@@ -12,11 +12,11 @@ from step2motion.model import (
     DenoiserConfig,
     DiffusionConfig,
     GuidedDenoiser,
+    NoiseSchedule,
     PoseDiffusion,
     Step2MotionDenoiser,
     condition_dropout_mask,
     ddim_sample,
-    make_scheduler,
     pose_loss,
 )
 from step2motion.model.denoiser import part_joint_indices
@@ -33,24 +33,21 @@ def noise_like_pose(batch: int, n_frames: int, seed: int) -> torch.Tensor:
     return torch.randn(batch, n_frames, 21, 3, generator=torch.Generator().manual_seed(seed))
 
 
-@pytest.mark.parametrize("schedule", ["linear", "squaredcos_cap_v2"])
-def test_schedule_has_zero_terminal_snr(schedule: str) -> None:
-    scheduler = make_scheduler(DiffusionConfig(beta_schedule=schedule))
-    alphas_cumprod = scheduler.alphas_cumprod
+@pytest.mark.parametrize("beta_schedule", ["linear", "squaredcos_cap_v2"])
+def test_schedule_has_zero_terminal_snr(beta_schedule: str) -> None:
+    schedule = NoiseSchedule(DiffusionConfig(beta_schedule=beta_schedule))
+    alphas_cumprod = schedule.alphas_cumprod
     assert alphas_cumprod[-1] == 0
     assert alphas_cumprod[0] > 0.99 and (alphas_cumprod.diff() < 0).all()
     x0, noise = noise_like_pose(2, 4, 0), noise_like_pose(2, 4, 1)
-    torch.testing.assert_close(scheduler.add_noise(x0, noise, torch.tensor([999, 999])), noise)
+    torch.testing.assert_close(schedule.add_noise(x0, noise, torch.tensor([999, 999])), noise)
 
 
 def test_default_sampling_is_few_steps_from_the_last_timestep() -> None:
     config = DiffusionConfig()
     assert config.sample_steps <= 10
-    scheduler = make_scheduler(config)
-    scheduler.set_timesteps(config.sample_steps)
-    assert (
-        scheduler.timesteps[0] == config.train_steps - 1 and len(scheduler.timesteps) == config.sample_steps
-    )
+    timesteps = NoiseSchedule(config).timesteps(config.sample_steps)
+    assert timesteps[0] == config.train_steps - 1 and len(timesteps) == config.sample_steps
 
 
 @pytest.mark.parametrize("num_steps", [1, 3, 7, 10])
@@ -63,25 +60,25 @@ def test_ddim_with_an_exact_x0_predictor_returns_x0(num_steps: int) -> None:
         calls.append(int(timesteps[0]))
         return target
 
-    sample = ddim_sample(oracle, noise_like_pose(2, 6, 1), make_scheduler(DiffusionConfig()), num_steps)
+    sample = ddim_sample(oracle, noise_like_pose(2, 6, 1), NoiseSchedule(DiffusionConfig()), num_steps)
     torch.testing.assert_close(sample, target)
     assert len(calls) == num_steps and calls[0] == 999
 
 
 def test_inpainting_keeps_known_frames_exactly_and_feeds_them_at_the_current_noise_level() -> None:
-    scheduler = make_scheduler(DiffusionConfig(train_steps=100))
+    schedule = NoiseSchedule(DiffusionConfig(train_steps=100))
     known, noise = noise_like_pose(1, 8, 0), noise_like_pose(1, 8, 1)
     frame_mask = torch.zeros(1, 8, dtype=torch.bool)
     frame_mask[:, :5] = True
     seen_known = []
 
     def zero_predictor(x_t: torch.Tensor, timesteps: torch.Tensor) -> torch.Tensor:
-        alpha_bar = scheduler.alphas_cumprod[timesteps[0]]
+        alpha_bar = schedule.alphas_cumprod[timesteps[0]]
         expected = alpha_bar.sqrt() * known + (1 - alpha_bar).sqrt() * noise
         seen_known.append(torch.allclose(x_t[:, :5], expected[:, :5], atol=1e-6))
         return torch.zeros_like(x_t)
 
-    sample = ddim_sample(zero_predictor, noise, scheduler, 4, known, frame_mask)
+    sample = ddim_sample(zero_predictor, noise, schedule, 4, known, frame_mask)
     assert seen_known == [True] * 4
     assert torch.equal(sample[:, :5], known[:, :5])
     torch.testing.assert_close(sample[:, 5:], torch.zeros(1, 3, 21, 3))

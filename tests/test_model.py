@@ -8,6 +8,8 @@ import math
 import pytest
 import torch
 
+from step2motion.condition_schema import DEFAULT_MODALITY_CHANNELS
+from step2motion.dataset.pose_features import displacement_from_trajectory, integrate_displacement
 from step2motion.errors import InputError
 from step2motion.model import (
     DEFAULT_SCHEMA,
@@ -19,12 +21,9 @@ from step2motion.model import (
     RootConfig,
     Step2MotionDenoiser,
     Step2MotionModel,
-    displacement_from_trajectory,
-    integrate_displacement,
     root_displacement_loss,
     split_attention_by_part,
 )
-from step2motion.model.condition_schema import DEFAULT_MODALITY_CHANNELS
 from step2motion.model.denoiser import StreamCrossAttention
 from step2motion.skeleton import BODY_PARTS
 

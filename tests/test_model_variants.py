@@ -9,8 +9,8 @@ import pytest
 import torch
 from test_model import TINY, random_inputs, with_stream_changed
 
+from step2motion.condition_schema import DEFAULT_SCHEMA
 from step2motion.model import ModelConfig, Step2MotionModel
-from step2motion.model.condition_schema import DEFAULT_SCHEMA
 from step2motion.model.config import DiffusionConfig, RootConfig
 from step2motion.model.denoiser import Step2MotionDenoiser
 from step2motion.model.modality_encoders import all_present

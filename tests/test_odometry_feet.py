@@ -16,9 +16,8 @@ import pytest
 from motion_fixtures import Gait, standing_motion, walking_motion
 
 from step2motion import skeleton
-from step2motion.dataset import pose_targets
 from step2motion.dataset.insole_features import InsoleFeatures, insole_streams
-from step2motion.dataset.pose_features import PoseTargets, integrate_root, to_world
+from step2motion.dataset.pose_features import PoseTargets, integrate_root, pose_targets, to_world
 from step2motion.gait_events import runs
 from step2motion.motion import Motion
 from step2motion.reconstruction.foot_contacts import (

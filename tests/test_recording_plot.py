@@ -34,7 +34,7 @@ def oscillating_recording(n_samples: int = 600, rate_hz: float = 100.0) -> Insol
         share = np.clip(sign * load + (1 - sign) / 2, 0.05, None)
         pressure = 2.0 + 20.0 * share[:, None] * np.linspace(0.5, 1.0, 16)
         imu = 1.0 + np.stack([share, 2 * share, 3 * share], axis=1)
-        cop = np.stack([share - 0.4, np.full_like(share, 0.1)], axis=1)
+        cop = np.stack([0.8 * share - 0.4, np.full_like(share, 0.1)], axis=1)  # on the insole: ±0.5
         return FootSignals(pressure, imu, 100 * imu, 500.0 * share + 10.0, cop)
 
     metadata = {"Body mass": "60 kg"}

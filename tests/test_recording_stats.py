@@ -170,8 +170,8 @@ def test_compare_recordings_cli_on_generated_files(tmp_path, capsys) -> None:
     from step2motion.io.moticon import write_moticon
 
     slow = synthetic_walk()
-    fast = synthetic_walk()
-    fast.time_s = fast.time_s * 0.8  # same samples, 1.25× faster
+    fast = synthetic_walk()  # made 1.25× faster at the same 100 Hz: the reader takes only OpenGo rates
+    fast.left, fast.right = (synthetic_foot(1.25 * fast.time_s, t) for t in (0.5, 0.5 + STRIDE_S / 2))
     paths = [tmp_path / "slow.txt", tmp_path / "fast.txt"]
     for rec, path in zip((slow, fast), paths, strict=True):
         write_moticon(rec, path)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from pymotion.ops.skeleton import fk
+from pymotion.ops.skeleton_np import fk
 
 from step2motion import skeleton
 

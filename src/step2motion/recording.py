@@ -12,6 +12,19 @@ import numpy as np
 
 N_PRESSURE_CELLS = 16
 SIDES: tuple[str, str] = ("left", "right")
+#: Sample rates an OpenGo insole records at (Hz).
+OPENGO_RATES_HZ: tuple[float, ...] = (10.0, 25.0, 50.0, 100.0)
+#: How far (relative) a recording's median time step may be from one of those rates' periods.
+RATE_TOLERANCE = 0.1
+#: Stretches of missing time (s) longer than this between consecutive time stamps are reported: the
+#: model's input features bridge shorter ones and leave longer ones missing (the same value as
+#: :data:`step2motion.dataset.insole_features.MAX_GAP_S`).
+REPORTED_GAP_S = 0.1
+
+
+def opengo_rate(rate_hz: float) -> float | None:
+    """The OpenGo rate ``rate_hz`` is (within :data:`RATE_TOLERANCE`), or None when it is none of them."""
+    return next((r for r in OPENGO_RATES_HZ if abs(rate_hz / r - 1.0) <= RATE_TOLERANCE), None)
 
 
 @dataclass
@@ -106,5 +119,19 @@ class InsoleRecording:
 
     @property
     def duration_s(self) -> float:
-        """Covered time: samples × sample period (0 for fewer than two samples)."""
-        return self.n_samples / self.rate_hz if self.n_samples > 1 else 0.0
+        """Time the time stamps cover: first sample to the end of the last one's period (= samples ×
+        period when no row is missing; rows dropped from the export must not shorten it), 0 for fewer
+        than two samples."""
+        if self.n_samples < 2:
+            return 0.0
+        return float(self.time_s[-1] - self.time_s[0]) + 1.0 / self.rate_hz
+
+    def time_gaps(self, longer_than_s: float = REPORTED_GAP_S) -> np.ndarray:
+        """``[n, 2]`` (start, length) in seconds of every stretch of more than ``longer_than_s`` without a
+        time stamp (rows missing from the export): from one sample period after a sample to the next."""
+        if self.n_samples < 2:
+            return np.zeros((0, 2))
+        period_s = 1.0 / self.rate_hz
+        missing_s = np.diff(self.time_s) - period_s
+        before = np.flatnonzero(missing_s > longer_than_s + 1e-9)
+        return np.column_stack([self.time_s[before] + period_s, missing_s[before]])

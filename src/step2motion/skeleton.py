@@ -34,6 +34,11 @@ PARENTS: np.ndarray = np.array(
     [-1 if _PARENT_NAMES[n] is None else JOINT_NAMES.index(_PARENT_NAMES[n]) for n in JOINT_NAMES]
 )
 
+#: Joints of the pose targets and the denoiser's pose tensor: every joint but the root, in order.
+POSE_JOINT_NAMES: tuple[str, ...] = tuple(
+    name for name, parent in zip(JOINT_NAMES, PARENTS, strict=True) if parent >= 0
+)
+
 _LEFT_LEG = ("LeftUpLeg", "LeftLeg", "LeftFoot", "LeftToeBase")
 _RIGHT_LEG = ("RightUpLeg", "RightLeg", "RightFoot", "RightToeBase")
 

@@ -1,8 +1,8 @@
 """The ``step2motion`` command line: one subcommand per verb, each in its own module of this package.
 
 A verb module provides ``add_parser(subparsers)`` (which sets ``run`` as the parser default) and is
-found automatically. User mistakes (:class:`~step2motion.errors.InputError`, missing files) print one
-line and exit 2; only bugs show a traceback.
+found automatically. User mistakes (:class:`~step2motion.errors.InputError`, unusable paths) print one
+line and exit 2, Ctrl-C one line and exit 130; only bugs show a traceback.
 """
 
 from __future__ import annotations
@@ -31,12 +31,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command; a user's mistake or an unusable path is one line on stderr and exit 2, Ctrl-C one
+    line and exit 130, a closed output pipe (``| head``) a quiet exit 141, as if killed by SIGPIPE."""
+    command = "step2motion"
     try:
-        return int(args.run(args) or 0)
+        args = build_parser().parse_args(argv)
+        command = f"step2motion {args.command}"
+        status = int(args.run(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return status
     except InputError as error:
-        print(f"step2motion {args.command}: error: {error}", file=sys.stderr)
+        print(f"{command}: error: {error}", file=sys.stderr)
         return 2
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
-        print(f"step2motion {args.command}: error: {error.filename}: {error.strerror}", file=sys.stderr)
+    except BrokenPipeError:
+        _discard_stdout()
+        return 141
+    except OSError as error:  # a missing file, a file used as a folder, no permission, a full disk, ...
+        where = f"{error.filename}: " if error.filename is not None else ""
+        print(f"{command}: error: {where}{error.strerror or error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"{command}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device, so that flushing it at exit does not fail on the closed pipe."""
+    import contextlib
+    import os
+
+    with contextlib.suppress(OSError, ValueError):  # not a file (captured): nothing to flush at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -45,12 +45,24 @@ def refuse_overwrites(inputs: Mapping[str, Path | None], outputs: Mapping[str, P
 
 
 def check_outputs(inputs: Mapping[str, Path | None], outputs: Mapping[str, Path | None]) -> None:
-    """:func:`refuse_overwrites`, and refuse an output file that is a folder or whose folder is missing."""
+    """:func:`refuse_overwrites`, and refuse an output file that is a folder or a device, whose folder is
+    missing, or where no file can be created (outputs are written beside their place and renamed)."""
+    import tempfile
+
     refuse_overwrites(inputs, outputs)
     for option, path in outputs.items():
         if path is None:
             continue
         if path.is_dir():
             raise InputError(f"{option} names a folder, not a file", path)
+        if path.exists() and not path.is_file():
+            raise InputError(f"{option} names a device or other special file, not a regular file", path)
         if not path.parent.is_dir():
             raise InputError(f"{option}: folder {path.parent} does not exist", path)
+        try:
+            with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".step2motion-check-"):
+                pass
+        except OSError as error:
+            raise InputError(
+                f"{option}: cannot create files in {path.parent} ({error.strerror})", path
+            ) from None

@@ -187,7 +187,24 @@ def _baseline_methods(
     return methods
 
 
+def _note_absent_subjects(args: argparse.Namespace, split: Split) -> None:
+    """Name the split's subjects without a take in the data: the numbers then cover fewer people than
+    the split promises (a typo in the split file, or a corpus simulated from fewer clips)."""
+    from step2motion.dataset.paired_corpus import INDEX_NAME, read_paired_index
+    from step2motion.evaluation.split import subjects_of
+
+    present = {e.subject for e in read_paired_index(args.data) if e.variant in set(args.variants)}
+    absent = [subject for subject in subjects_of(split, args.split) if subject not in present]
+    if absent:
+        print(
+            f"note: {args.split} subject(s) {', '.join(absent)} of the split have no take in "
+            f"{args.data / INDEX_NAME}; evaluating the others",
+            file=sys.stderr,
+        )
+
+
 def run(args: argparse.Namespace) -> int:
+    from step2motion.cli.reconstruct import check_steps
     from step2motion.evaluation.evaluate import (
         COMPARISON_METRICS,
         MODEL_METHOD,
@@ -211,14 +228,18 @@ def run(args: argparse.Namespace) -> int:
     _check_outputs(args, model_path, split_path)
     split = load_split(split_path)
     clips = select_clips(args.data, split, args.split, args.variants, args.limit)
+    _note_absent_subjects(args, split)
     model = CheckpointMethod(
         MethodSettings(model_path, args.samples, args.steps, args.seed, args.guidance, root=args.root)
     )
+    check_steps(args.steps, model.checkpoint.config, model_path)  # before fitting any baseline
     methods = {MODEL_METHOD: model}
     if args.baselines is not None:
         methods |= _baseline_methods(args, split, model_path, model.checkpoint.config)
     subjects = {clip.entry.subject for clip in clips}
     for name, method in methods.items():
+        if isinstance(method, CheckpointMethod):
+            check_steps(args.steps, method.checkpoint.config, method.model_path)
         check_held_out(name, method, args.split, subjects)
         if not any(method.subjects_seen.values()):
             print(

@@ -31,7 +31,7 @@ def _file_kind(path: Path) -> str:
     if path.suffix == ".safetensors":
         return "model"
     with path.open("rb") as handle:
-        first_line = handle.readline().strip()
+        first_line = handle.readline().removeprefix(b"\xef\xbb\xbf").strip()  # a UTF-8 BOM is no content
     if first_line.upper().startswith(b"HIERARCHY"):
         return "bvh"
     if first_line.startswith(b"#"):
@@ -77,6 +77,7 @@ def describe_bvh(path: Path) -> list[str]:
 
 def describe_recording(path: Path) -> list[str]:
     """Lines describing a Moticon export: timing, sides, channels and gaps."""
+    from step2motion.cli._recording_notes import recording_notes
     from step2motion.io.moticon import read_moticon
 
     rec = read_moticon(path)
@@ -88,6 +89,7 @@ def describe_recording(path: Path) -> list[str]:
     for side in ("left", "right"):
         missing = int(rec.foot(side).missing_mask().sum())
         lines.append(f"  {side:5s} foot:    {missing} of {rec.n_samples} samples missing")
+    lines += [f"  note:          {note}" for note in recording_notes(rec)]
     if rec.missing_channels:
         lines.append(
             f"  absent columns: {len(rec.missing_channels)} ({', '.join(rec.missing_channels[:4])}, ...)"
@@ -100,7 +102,7 @@ def describe_recording(path: Path) -> list[str]:
 
 def describe_model(path: Path) -> list[str]:
     """Lines describing a model checkpoint from its header alone (no weights loaded)."""
-    from step2motion.model.checkpoint import read_description
+    from step2motion.io.model_header import read_description
 
     description = read_description(path)
     config = description["model_config"]

@@ -24,6 +24,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
+def check_image_type(path: Path) -> None:
+    """Refuse, before reading anything, a suffix matplotlib cannot write (no suffix: PNG)."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    from step2motion.errors import InputError
+
+    supported = FigureCanvasBase.get_supported_filetypes()
+    suffix = path.suffix[1:].lower()
+    if suffix and suffix not in supported:
+        raise InputError(
+            f"-o: cannot draw a .{suffix} image; supported: {', '.join(sorted(supported))}", path
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     from step2motion.cli._output_paths import check_outputs
     from step2motion.io.moticon import read_moticon
@@ -31,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     output = args.output or args.recording.with_suffix(".png")
     check_outputs({"the input recording": args.recording}, {"-o": output})
+    check_image_type(output)
     plot_recording(read_moticon(args.recording), output, args.start, args.end)
     print(f"wrote {output}")
     return 0

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from step2motion.model.config import ModelConfig
+
+#: Largest ``--body-mass-kg`` taken for a wearer's mass rather than a typo.
+MAX_BODY_MASS_KG = 500.0
 
 DESCRIPTION = """\
 Reconstruct the wearer's full-body motion from a Moticon OpenGo recording alone (real or simulated: the
@@ -52,13 +59,25 @@ def add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
     sampling.add_argument(
         "--root",
         choices=("odometry", "network"),
-        default="network",
-        help="where the body's path and heading come from: 'network' (default) integrates the root "
-        "network's per-frame moves (the published method); 'odometry' takes them from each insole's IMU "
-        "integrated between the moments the foot is still: the feet are planted where the insoles were "
-        "still, swing along the measured path and the body follows them (the network's moves and the "
-        "plain foot pinning wherever the odometry is not trusted, e.g. a foot never still for 2 s; README)",
+        default="odometry",
+        help="where the body's path and heading come from: 'odometry' (default) takes them from each "
+        "insole's IMU integrated between the moments the foot is still: the feet are planted where the "
+        "insoles were still, swing along the measured path and the body follows them (the network's moves "
+        "and plain foot pinning wherever the odometry is not trusted, e.g. a foot never still for 2 s); "
+        "'network' integrates the root network's per-frame moves (the published method). README compares "
+        "them",
     )
+
+
+def check_steps(steps: int | None, config: ModelConfig, model_path: Path) -> None:
+    """``--steps`` within the model's diffusion schedule: refused before any work, not by the sampler."""
+    from step2motion.errors import InputError
+
+    train_steps = config.diffusion.train_steps
+    if steps is not None and config.pose_model == "diffusion" and not 1 <= steps <= train_steps:
+        raise InputError(
+            f"--steps must be 1-{train_steps} (the model's diffusion steps), got {steps}", model_path
+        )
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -88,7 +107,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
     from step2motion.cli._output_paths import check_outputs
+    from step2motion.cli._recording_notes import recording_notes
+    from step2motion.errors import InputError
     from step2motion.gait_events import GRAVITY_MS2
     from step2motion.io.bvh import write_bvh
     from step2motion.io.moticon import read_moticon
@@ -100,6 +123,10 @@ def run(args: argparse.Namespace) -> int:
     npz_role = "--npz" if args.npz else "the default --npz (-o with suffix .npz)"
     inputs = {"the input recording": args.recording, "the model": model_path}
     check_outputs(inputs, {"-o": args.output, npz_role: npz_path})
+    if args.body_mass_kg is not None and not 0 < args.body_mass_kg <= MAX_BODY_MASS_KG:
+        raise InputError(
+            f"--body-mass-kg must be above 0 and at most {MAX_BODY_MASS_KG:g} kg, got {args.body_mass_kg:g}"
+        )
     options = ReconstructionOptions(
         n_samples=args.samples,
         steps=args.steps,
@@ -110,7 +137,10 @@ def run(args: argparse.Namespace) -> int:
         root=args.root,
     )
     checkpoint = load_checkpoint(model_path)
+    check_steps(args.steps, checkpoint.config, model_path)
     recording = read_moticon(args.recording)
+    for note in recording_notes(recording):
+        print(f"note: {args.recording}: {note}", file=sys.stderr)
     result = reconstruct(recording, checkpoint, options, progress=True)
     write_bvh(result.motion, args.output)
     write_npz(result, npz_path)

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 DEFAULT_MASS_KG = 70.0
 DEFAULT_INSOLE_SIZE = 7
 DEFAULT_RATE_HZ = 100.0
+#: Highest ``--source-fps`` taken for a motion-capture frame rate rather than a typo.
+MAX_SOURCE_FPS = 1000.0
 
 
 def add_simulation_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,6 +51,27 @@ def add_simulation_arguments(parser: argparse.ArgumentParser) -> None:
         "exports; 'none': only the device's quantisation and saturation",
     )
     group.add_argument("--seed", type=int, default=0, help="random seed of the sensor noise (default 0)")
+
+
+def check_simulation_arguments(args: argparse.Namespace) -> None:
+    """The person, insole and sensor options of ``simulate`` and ``simulate-corpus``, refused before any
+    clip is read; the rate must be one OpenGo records at, since the reader accepts no other."""
+    from step2motion.errors import InputError
+    from step2motion.insole_layout import VALID_SIZES
+    from step2motion.recording import OPENGO_RATES_HZ
+    from step2motion.simulation.simulate import MASS_RANGE_KG
+
+    if not MASS_RANGE_KG[0] <= args.mass_kg <= MASS_RANGE_KG[1]:
+        raise InputError(
+            f"--mass-kg: body mass must be {MASS_RANGE_KG[0]:g}-{MASS_RANGE_KG[1]:g} kg, got {args.mass_kg:g}"
+        )
+    if args.insole_size not in VALID_SIZES:
+        raise InputError(f"--insole-size must be {VALID_SIZES[0]}-{VALID_SIZES[-1]}, got {args.insole_size}")
+    if args.rate not in OPENGO_RATES_HZ:
+        rates = ", ".join(f"{rate:g}" for rate in OPENGO_RATES_HZ)
+        raise InputError(f"--rate must be one of OpenGo's {rates} Hz, got {args.rate:g}")
+    if args.seed < 0:
+        raise InputError(f"--seed must be 0 or more, got {args.seed}")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -105,11 +128,22 @@ def read_motion_argument(path: Path, source_fps: float | None, drop_first_frames
 
 def run(args: argparse.Namespace) -> int:
     from step2motion.cli._output_paths import check_outputs
+    from step2motion.errors import InputError
     from step2motion.io.moticon import write_moticon
-    from step2motion.simulation.simulate import simulate_recording
+    from step2motion.simulation.simulate import recording_length, simulate_recording
 
     check_outputs({"the input motion": args.motion}, {"-o": args.output})
+    check_simulation_arguments(args)
+    if args.source_fps is not None and not 0 < args.source_fps <= MAX_SOURCE_FPS:
+        raise InputError(
+            f"--source-fps must be above 0 and at most {MAX_SOURCE_FPS:g} fps, got {args.source_fps:g}"
+        )
     motion = read_motion_argument(args.motion, args.source_fps, args.drop_first_frames)
+    if recording_length(motion, args.rate) < 2:
+        raise InputError(
+            f"the motion lasts {motion.duration_s:.3g} s: shorter than two samples at {args.rate:g} Hz",
+            args.motion,
+        )
     recording = simulate_recording(motion, args.mass_kg, args.insole_size, args.rate, args.noise, args.seed)
     write_moticon(recording, args.output)
     print(

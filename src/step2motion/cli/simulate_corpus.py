@@ -276,9 +276,20 @@ def _run_tasks(tasks: list[ClipTask], jobs: int) -> Iterator[ClipOutcome]:
     if jobs <= 1 or len(tasks) <= 1:
         yield from map(simulate_clip, tasks)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for future in as_completed([pool.submit(simulate_clip, task) for task in tasks]):
-            yield future.result()
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts) as pool:
+        try:
+            for future in as_completed([pool.submit(simulate_clip, task) for task in tasks]):
+                yield future.result()
+        except KeyboardInterrupt:  # stop at once: the clips under way finish, the queued ones never start
+            pool.shutdown(cancel_futures=True)
+            raise
+
+
+def _ignore_interrupts() -> None:
+    """In a worker: Ctrl-C is the main process's to handle (a traceback per worker otherwise)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _write_index(output: Path, rows: dict[str, dict[str, str]]) -> None:
@@ -294,6 +305,11 @@ def _write_index(output: Path, rows: dict[str, dict[str, str]]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from step2motion.cli.simulate import check_simulation_arguments
+
+    check_simulation_arguments(args)
+    if args.output.exists() and not args.output.is_dir():
+        raise InputError("-o names a file, not a folder", args.output)
     if args.jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {args.jobs}")
     if args.variants < 1:

@@ -1,6 +1,6 @@
 """Model input streams from an insole recording alone (real export or simulated: same code path).
 
-Per foot, five streams named ``"{side}_{modality}"`` (:func:`step2motion.model.condition_schema.stream_name`),
+Per foot, five streams named ``"{side}_{modality}"`` (:func:`step2motion.condition_schema.stream_name`),
 each ``[T, C]`` float32 at ``rate_hz`` with a ``[T]`` bool ``present`` mask:
 
 ======================  ==  =========================================================================
@@ -63,10 +63,10 @@ import numpy as np
 from scipy import ndimage, signal
 
 from step2motion import gait_events
+from step2motion.condition_schema import ConditionSchema, stream_name
 from step2motion.dataset.orientation import level_imu
 from step2motion.errors import InputError
 from step2motion.insole_layout import VALID_SIZES, cell_areas_cm2, region_indices
-from step2motion.model.condition_schema import ConditionSchema, stream_name
 from step2motion.odometry.strapdown import FootTrack, track_foot
 from step2motion.recording import SIDES, FootSignals, InsoleRecording
 

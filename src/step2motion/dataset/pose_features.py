@@ -1,7 +1,7 @@
 """Training targets from a motion: heading-free root-relative joint positions and root motion, and back.
 
-Conventions (Y up, right-handed, metres, radians; the same as
-:mod:`step2motion.model.root_displacement`):
+Conventions (Y up, right-handed, metres, radians; the root network of
+:mod:`step2motion.model.root_displacement` predicts the root target defined here):
 
 * **Heading** ``yaw`` of a frame is the rotation about +Y that turns +Z into the direction the hips
   face. The hips' facing direction is ``left × up`` with ``left`` the horizontal part of
@@ -12,9 +12,9 @@ Conventions (Y up, right-handed, metres, radians; the same as
 * **Pose target** ``[T, 21, 3]``: the 21 non-root joints (skeleton order without ``Hips``) minus the
   Hips position, in the frame's heading-free frame.
 * **Root target** ``[T, 4]`` (forward, leftward, up displacement in m, heading change in rad): the Hips
-  move from frame ``t-1`` to ``t`` in the heading-free frame of ``t-1``; frame 0 is zero. Computed by
-  the model's own :func:`~step2motion.model.root_displacement.displacement_from_trajectory`, so the
-  conventions cannot drift apart.
+  move from frame ``t-1`` to ``t`` in the heading-free frame of ``t-1``; frame 0 is zero
+  (:func:`displacement_from_trajectory`, on tensors of any batch shape; :func:`integrate_displacement`
+  inverts it).
 * **Pelvis height** ``[T]``: Hips height above the clip's floor, a separate target because root-relative
   poses and per-frame vertical moves lose it (an integrated ``up`` drifts). Motion capture has no sole,
   so the floor is the level of the toe joints in contact: the 5th percentile over frames of the lower
@@ -24,6 +24,7 @@ Conventions (Y up, right-handed, metres, radians; the same as
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,12 +32,10 @@ import torch
 
 from step2motion import skeleton
 from step2motion.io.bvh import resample_motion
-from step2motion.model.denoiser import POSE_JOINT_NAMES
-from step2motion.model.root_displacement import displacement_from_trajectory, integrate_displacement
 from step2motion.motion import Motion
 
 #: Joints of the pose target, in order: the model's pose layout (every joint but the root).
-POSE_JOINTS: tuple[str, ...] = POSE_JOINT_NAMES
+POSE_JOINTS: tuple[str, ...] = skeleton.POSE_JOINT_NAMES
 #: Percentile of the per-frame lower toe-joint height taken as the floor level.
 FLOOR_PERCENTILE = 5.0
 
@@ -87,6 +86,40 @@ def rotate_about_y(vectors: np.ndarray, angle_rad: np.ndarray) -> np.ndarray:
     cos, sin = np.cos(angle), np.sin(angle)
     x, y, z = vectors[..., 0], vectors[..., 1], vectors[..., 2]
     return np.stack([cos * x + sin * z, y, cos * z - sin * x], axis=-1)
+
+
+def _wrap_angle(angle_rad: torch.Tensor) -> torch.Tensor:
+    """Wrap to ``(-π, π]``."""
+    return math.pi - torch.remainder(math.pi - angle_rad, 2 * math.pi)
+
+
+def displacement_from_trajectory(position_m: torch.Tensor, yaw_rad: torch.Tensor) -> torch.Tensor:
+    """Root positions ``[..., T, 3]``, headings ``[..., T]`` → displacement ``[..., T, 4]`` (see module)."""
+    step_m = position_m[..., 1:, :] - position_m[..., :-1, :]
+    sin, cos = torch.sin(yaw_rad[..., :-1]), torch.cos(yaw_rad[..., :-1])
+    forward = step_m[..., 0] * sin + step_m[..., 2] * cos
+    leftward = step_m[..., 0] * cos - step_m[..., 2] * sin
+    turn = _wrap_angle(yaw_rad[..., 1:] - yaw_rad[..., :-1])
+    moves = torch.stack([forward, leftward, step_m[..., 1], turn], dim=-1)
+    return torch.cat([torch.zeros_like(moves[..., :1, :]), moves], dim=-2)
+
+
+def integrate_displacement(
+    displacement: torch.Tensor, start_position_m: torch.Tensor, start_yaw_rad: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Open-loop integration: displacement ``[..., T, 4]`` → positions ``[..., T, 3]``, yaw ``[..., T]``.
+
+    ``start_position_m [..., 3]`` and ``start_yaw_rad [...]`` are the pose *before* frame 0's move, so
+    the inverse of :func:`displacement_from_trajectory` (whose frame 0 is zero) is exact.
+    """
+    yaw = start_yaw_rad[..., None] + torch.cumsum(displacement[..., 3], dim=-1)
+    yaw_before = torch.cat([start_yaw_rad[..., None], yaw[..., :-1]], dim=-1)
+    sin, cos = torch.sin(yaw_before), torch.cos(yaw_before)
+    forward, leftward = displacement[..., 0], displacement[..., 1]
+    step_m = torch.stack(
+        [forward * sin + leftward * cos, displacement[..., 2], forward * cos - leftward * sin], -1
+    )
+    return start_position_m[..., None, :] + torch.cumsum(step_m, dim=-2), yaw
 
 
 def targets_from_positions(joint_positions_m: np.ndarray, fps: float) -> PoseTargets:

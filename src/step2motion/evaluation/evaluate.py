@@ -139,7 +139,7 @@ class MethodSettings:
     seed: int = 0
     guidance: float | None = None
     sensors: tuple[str, ...] | None = None
-    root: str = "network"
+    root: str = "odometry"
 
 
 def method_output(result: Reconstruction) -> MethodOutput:

@@ -1,11 +1,12 @@
 """BVH motion files on the canonical skeleton: read (any known source skeleton), write, inspect.
 
-Reading checks the text line by line first, because pymotion's ``BVH.load`` raises bare exceptions on
-some defects and silently zero-fills or mis-reads others (missing frames, joint names holding a BVH
-keyword). Only a file that passed is parsed by pymotion. Its skeleton is then mapped onto the canonical
-22 joints through one JSON table per source skeleton (``skeleton_maps/``; the table is chosen by the
-joint names the file holds, so there is no per-skeleton code), scaled to metres (Y stays up) and
-resampled: slerp of the local rotations, linear interpolation of the root.
+Reading parses the text line by line, strictly, so that every defect is reported with its line
+(pymotion's ``BVH.load`` raises bare exceptions on some and silently zero-fills or mis-reads others, and
+its module loads torch); Euler angles become quaternions as pymotion's ``BVH.get_data`` makes them, with
+its NumPy backend. The skeleton is then mapped onto the canonical 22 joints through one JSON table per
+source skeleton (``skeleton_maps/``; the table is chosen by the joint names the file holds, so there is
+no per-skeleton code), scaled to metres (Y stays up) and resampled: slerp of the local rotations, linear
+interpolation of the root.
 
 Retargeting rule: a canonical joint takes the *global* rotation of its source joint, and the canonical
 offsets are the vectors between the mapped joints in the source rest pose (all rotations zero). Joint
@@ -18,7 +19,6 @@ that has none); it takes the rotation of the segment's start joint, i.e. an iden
 from __future__ import annotations
 
 import json
-import tempfile
 import warnings
 from dataclasses import dataclass
 from functools import cache
@@ -26,10 +26,8 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-from pymotion.io.bvh import BVH
-from pymotion.ops.skeleton import fk_quat, from_global_rotations
-from pymotion.rotations import quat
-from scipy.spatial.transform import Rotation
+from pymotion.ops.skeleton_np import fk_quat, from_global_rotations
+from pymotion.rotations import quat_np as quat
 
 from step2motion import skeleton
 from step2motion.errors import InputError
@@ -78,15 +76,20 @@ class BvhSummary:
 
 @dataclass(frozen=True)
 class _Layout:
-    """The checked structure of a BVH file. ``parents`` uses -1 for the root."""
+    """The checked content of a BVH file, in file units. ``parents`` uses -1 for the root."""
 
     joint_names: tuple[str, ...]
     parents: tuple[int, ...]
     channels: tuple[tuple[str, ...], ...]
-    end_site_joints: frozenset[str]
+    offsets: np.ndarray  # [J, 3]
+    end_sites: dict[str, np.ndarray]  # joint name -> its End Site offset [3]
     n_frames: int
     frame_time_s: float
-    n_trailing_blank_lines: int
+    motion: np.ndarray  # [n_frames, n_channels], the channels in file order
+
+    @property
+    def end_site_joints(self) -> frozenset[str]:
+        return frozenset(self.end_sites)
 
     @property
     def n_channels(self) -> int:
@@ -115,7 +118,7 @@ class _Lines:
 
 
 def _read_lines(path: Path) -> list[str]:
-    """Lines of the file with any line ending (CRLF included), split as pymotion's reader splits them."""
+    """Lines of the file with any line ending (CRLF included)."""
     try:
         with open(path, encoding="utf-8", newline=None) as handle:
             text = handle.read()
@@ -130,7 +133,7 @@ def _read_lines(path: Path) -> list[str]:
 
 
 def _number(token: str) -> float:
-    """``float(token)`` as pymotion parses it, NaN when it is not a number."""
+    """``float(token)``, NaN when it is not a number."""
     try:
         return float(token)
     except ValueError:
@@ -173,7 +176,7 @@ def _parse_joint(lines: _Lines, name: str, parent: int, out: dict[str, list]) ->
     line, tokens = lines.next("OFFSET")
     if tokens[0] != "OFFSET" or len(tokens) != 4:
         raise lines.error(line, f"expected 'OFFSET x y z' in joint {name!r}")
-    _parse_numbers(lines, line, tokens[1:], "OFFSET")
+    out["offsets"].append(_parse_numbers(lines, line, tokens[1:], "OFFSET"))
     line, tokens = lines.next("CHANNELS")
     out["channels"].append(_parse_channels(lines, line, tokens))
     while True:
@@ -181,8 +184,7 @@ def _parse_joint(lines: _Lines, name: str, parent: int, out: dict[str, list]) ->
         if tokens == ["}"]:
             return
         if tokens == ["End", "Site"]:
-            _parse_end_site(lines, name)
-            out["end_sites"].add(name)
+            out["end_sites"][name] = _parse_end_site(lines, name)
         elif tokens[0] == "JOINT" and len(tokens) == 2:
             if tokens[1] in out["names"]:
                 raise lines.error(line, f"duplicate joint name {tokens[1]!r}")
@@ -191,13 +193,16 @@ def _parse_joint(lines: _Lines, name: str, parent: int, out: dict[str, list]) ->
             raise lines.error(line, f"expected 'JOINT name', 'End Site' or '}}' in joint {name!r}")
 
 
-def _parse_end_site(lines: _Lines, parent_name: str) -> None:
+def _parse_end_site(lines: _Lines, parent_name: str) -> np.ndarray:
+    """An End Site block; returns its offset ``[3]``."""
+    offset = np.zeros(3)
     for expected in ("{", "OFFSET", "}"):
         line, tokens = lines.next(f"{expected!r} of the End Site under {parent_name!r}")
         if tokens[0] != expected or len(tokens) != (4 if expected == "OFFSET" else 1):
             raise lines.error(line, f"malformed End Site under {parent_name!r}: expected {expected!r}")
         if expected == "OFFSET":
-            _parse_numbers(lines, line, tokens[1:], "OFFSET")
+            offset = _parse_numbers(lines, line, tokens[1:], "OFFSET")
+    return offset
 
 
 def _parse_motion_header(lines: _Lines) -> tuple[int, int, float]:
@@ -218,20 +223,22 @@ def _parse_motion_header(lines: _Lines) -> tuple[int, int, float]:
     return n_frames, frames_line, frame_time_s
 
 
-def _check_motion_data(lines: _Lines, n_frames: int, frames_line: int, n_channels: int) -> int:
-    """Checks the data lines (count, values per line, numbers); returns the number of trailing blank lines."""
+def _parse_motion_data(lines: _Lines, n_frames: int, frames_line: int, n_channels: int) -> np.ndarray:
+    """The data lines ``[n_frames, n_channels]``, checked (count, values per line, numbers); trailing blank
+    lines are ignored."""
     data = _strip_blank_tail(lines.lines[lines.index :])
     first = lines.index + 1
+    rows = []
     for offset, text in enumerate(data):
         tokens = text.split()
         if len(tokens) != n_channels:
             raise lines.error(
                 first + offset, f"expected {n_channels} values on a motion line, found {len(tokens)}"
             )
-        _parse_numbers(lines, first + offset, tokens, "motion line")
+        rows.append(_parse_numbers(lines, first + offset, tokens, "motion line"))
     if len(data) != n_frames:
         raise lines.error(frames_line, f"'Frames: {n_frames}' but the file has {len(data)} motion lines")
-    return len(lines.lines) - lines.index - len(data)
+    return np.array(rows).reshape(n_frames, n_channels)
 
 
 def _strip_blank_tail(lines: list[str]) -> list[str]:
@@ -250,19 +257,19 @@ def _scan(path: Path) -> _Layout:
     line, tokens = lines.next("ROOT")
     if tokens[0] != "ROOT" or len(tokens) != 2:
         raise lines.error(line, "expected 'ROOT name'")
-    out: dict[str, list] = {"names": [], "parents": [], "channels": [], "end_sites": set()}
+    out: dict = {"names": [], "parents": [], "channels": [], "offsets": [], "end_sites": {}}
     _parse_joint(lines, tokens[1], -1, out)
     n_frames, frames_line, frame_time_s = _parse_motion_header(lines)
     n_channels = sum(len(c) for c in out["channels"])
-    n_blank_tail = _check_motion_data(lines, n_frames, frames_line, n_channels)
     return _Layout(
         joint_names=tuple(out["names"]),
         parents=tuple(out["parents"]),
         channels=tuple(out["channels"]),
-        end_site_joints=frozenset(out["end_sites"]),
+        offsets=np.array(out["offsets"]),
+        end_sites=out["end_sites"],
         n_frames=n_frames,
         frame_time_s=frame_time_s,
-        n_trailing_blank_lines=n_blank_tail,
+        motion=_parse_motion_data(lines, n_frames, frames_line, n_channels),
     )
 
 
@@ -376,42 +383,32 @@ class _SourceClip:
         return fk_quat(self.local_rotations, self.local_positions[:, 0], self.local_positions, self.parents)
 
 
-def _load_source(path: Path, layout: _Layout, drop_first_frames: int) -> _SourceClip:
-    """Parses a checked file with pymotion and checks that pymotion read the same hierarchy."""
-    bvh = BVH()
-    try:
-        if layout.n_trailing_blank_lines:
-            # pymotion parses every line after 'Frame Time' as a frame, blank ones included.
-            with tempfile.TemporaryDirectory() as folder:
-                clean = Path(folder) / path.name
-                clean.write_text("\n".join(_strip_blank_tail(_read_lines(path))) + "\n", encoding="utf-8")
-                bvh.load(str(clean))
-        else:
-            bvh.load(str(path))
-    except (ValueError, TypeError, IndexError, KeyError):
-        same = False
-    else:
-        same = (
-            tuple(bvh.data["names"]) == layout.joint_names
-            and list(bvh.data["parents"][1:]) == list(layout.parents[1:])
-            and [int(c) for c in bvh.data["channels"]] == [len(c) for c in layout.channels]
-        )
-    if not same:
-        raise InputError(
-            "pymotion's BVH reader misreads this hierarchy (does a joint name contain a BVH keyword "
-            "such as MOTION, OFFSET, CHANNELS, Frames or a brace?)",
-            path,
-        )
-    bvh.slice_frames(drop_first_frames)
-    rotations, positions, parents, offsets, end_sites, end_site_parents = bvh.get_data()
-    names = layout.joint_names
+def _load_source(layout: _Layout, drop_first_frames: int) -> _SourceClip:
+    """Local rotations and positions of a checked file, as pymotion's ``BVH.load`` + ``get_data`` make
+    them: root (and other position) channels replace the offsets, Euler angles in each joint's channel
+    order become unit quaternions unrolled over time."""
+    motion = layout.motion[drop_first_frames:]
+    n_frames, n_joints = len(motion), len(layout.joint_names)
+    positions = np.tile(layout.offsets, (n_frames, 1)).reshape(n_frames, n_joints, 3)
+    euler_deg = np.zeros((n_frames, n_joints, 3))
+    orders = []
+    column = 0
+    for j, channels in enumerate(layout.channels):
+        if len(channels) == 6:
+            axes = [_POSITION_CHANNELS.index(c) for c in channels[:3]]
+            positions[:, j, axes] = motion[:, column : column + 3]
+        euler_deg[:, j] = motion[:, column + len(channels) - 3 : column + len(channels)]
+        orders.append([c[0].lower() for c in channels[-3:]])
+        column += len(channels)
+    order = np.tile(np.array(orders), (n_frames, 1, 1))
+    rotations = quat.normalize(quat.unroll(quat.from_euler(np.radians(euler_deg), order=order), axis=0))
     return _SourceClip(
-        joint_names=names,
-        parents=parents,
+        joint_names=layout.joint_names,
+        parents=np.array([0, *layout.parents[1:]]),
         local_rotations=rotations,
         local_positions=positions,
-        offsets=offsets,
-        end_sites={names[p]: end_sites[i] for i, p in enumerate(end_site_parents)},
+        offsets=layout.offsets,
+        end_sites=layout.end_sites,
     )
 
 
@@ -555,7 +552,7 @@ def _read_retargeted(
         raise InputError(
             f"cannot drop {drop_first_frames} first frames of a clip with {layout.n_frames} frames", path
         )
-    clip = _load_source(path, layout, drop_first_frames)
+    clip = _load_source(layout, drop_first_frames)
     fps = source_fps if source_fps is not None else 1.0 / layout.frame_time_s
     return _retarget(clip, table, unit_m, fps, str(path))
 
@@ -610,6 +607,8 @@ def retarget_error_m(
 
 def _euler_degrees(local_rotations: np.ndarray) -> np.ndarray:
     """``[T, J, 3]`` intrinsic Z-Y-X angles in degrees (scipy: vectorised, angles in [-180, 180])."""
+    from scipy.spatial.transform import Rotation  # only writing needs it; reading starts faster without
+
     shape = local_rotations.shape[:-1]
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Gimbal lock")  # the angles still compose the rotation

@@ -16,6 +16,13 @@ numeric columns (step events, event values, CoP velocity, ...) as float ``[T]`` 
 empty fields; event *label* columns (the exporter's ``<group> label[]`` convention) as object ``[T]``
 arrays of ``str`` with ``""`` where there is no label, because their fields are text.
 
+What the file says is checked before anything uses it, each problem an :class:`InputError` naming the
+line: at least two rows; times in seconds, strictly increasing, whose median step is an OpenGo rate
+(10, 25, 50 or 100 Hz; a time column in milliseconds would otherwise read as 0.1 Hz and a recording as
+a thousand times its length); every value finite and every schema channel within what the device can
+record (:data:`DEVICE_RANGES`). Rows missing from the time axis are kept as a gap, never closed up
+(:meth:`InsoleRecording.time_gaps`).
+
 An old-variant header is kept under ``metadata["Measurement"]`` and also translated into the newer keys
 ``Start time`` (as ``DD.MM.YYYY HH:MM:SS.fff``), ``Duration`` and ``Size``, so writing produces a newer
 header. Free-form ``#`` lines that are neither ``Key: value`` nor ``Measurement ...`` are ignored.
@@ -43,9 +50,16 @@ from pathlib import Path
 import numpy as np
 
 from step2motion.errors import InputError
-from step2motion.insole_layout import VALID_SIZES
+from step2motion.insole_layout import VALID_SIZES, cell_areas_cm2
 from step2motion.io.atomic_file import atomic_path
-from step2motion.recording import SIDES, FootSignals, InsoleRecording
+from step2motion.recording import (
+    OPENGO_RATES_HZ,
+    RATE_TOLERANCE,
+    SIDES,
+    FootSignals,
+    InsoleRecording,
+    opengo_rate,
+)
 
 #: Step-event codes in the ``left steps[]`` / ``right steps[]`` columns: code → (side, event).
 STEP_EVENT_CODES: dict[int, tuple[str, str]] = {
@@ -74,6 +88,17 @@ _START_TIME_OLD = "%a, %d %b %Y - %H:%M:%S.%f"
 _OLD_HEADER = re.compile(r"Measurement (?P<start>[^()]+?) \((?P<duration>\d+:\d\d(?:\.\d+)?)\)(?P<rest>.*)")
 _OLD_HEADER_SHAPE = "'# Measurement Www, DD Mon YYYY - HH:MM:SS.fff (MM:SS.fff) ... size <n>, ...'"
 _TITLE = re.compile(r"(?P<quantity>[^\[\]]*)\[(?P<unit>[^\[\]]*)\]")
+_PRESSURE_MAX_NCM2 = 50.0  # the cells' range; the simulator's sensor model saturates there too
+#: What an OpenGo insole can record, per :class:`FootSignals` field: (low, high) in the field's unit.
+#: Pressure and force are never negative; the IMU saturates at its int16 range (acc 1/2048 g, gyro
+#: 0.07 deg/s per count); the CoP lies on the insole. A value outside is a damaged file, not a reading.
+DEVICE_RANGES: dict[str, tuple[float, float]] = {
+    "pressure_ncm2": (0.0, _PRESSURE_MAX_NCM2),
+    "acc_g": (-16.0, 16.0),
+    "gyro_dps": (-2294.0, 2294.0),
+    "total_force_n": (0.0, _PRESSURE_MAX_NCM2 * max(float(cell_areas_cm2(s).sum()) for s in VALID_SIZES)),
+    "cop_norm": (-0.5, 0.5),
+}
 
 
 @dataclass(frozen=True)
@@ -171,6 +196,7 @@ def read_moticon(path: str | Path) -> InsoleRecording:
     position = {j: k for k, j in enumerate(numeric)}
     time_s = values[:, position[columns.time]].copy()
     _check_time(time_s, line_numbers, path)
+    _check_values(values, numeric, columns, line_numbers, path)
     return InsoleRecording(
         time_s=time_s,
         left=_foot_signals("left", columns, values, position),
@@ -369,6 +395,14 @@ def _parse_numbers_by_cell(
 
 
 def _check_time(time_s: np.ndarray, line_numbers: np.ndarray, path: str | Path) -> None:
+    """Times in seconds, strictly increasing, at a rate OpenGo records: the time stamps are what the
+    recording's duration and every frame time come from, so a wrong unit must not pass."""
+    if time_s.size < 2:
+        raise InputError(
+            "only one data row: expected at least two samples (the rate comes from the time steps)",
+            path,
+            int(line_numbers[0]),
+        )
     bad = np.flatnonzero(~np.isfinite(time_s))
     if bad.size:
         raise InputError(
@@ -385,6 +419,41 @@ def _check_time(time_s: np.ndarray, line_numbers: np.ndarray, path: str | Path) 
             path,
             int(line_numbers[i]),
         )
+    step = float(np.median(np.diff(time_s)))
+    if opengo_rate(1.0 / step) is None:
+        rates = ", ".join(f"{r:g}" for r in OPENGO_RATES_HZ)
+        problem = (
+            f"median time step {step:g} looks like milliseconds ({1000.0 / step:g} Hz): expected seconds"
+            if opengo_rate(1000.0 / step) is not None
+            else f"median time step {step:g} s = {1.0 / step:.3g} Hz: expected an OpenGo rate "
+            f"({rates} Hz, ±{RATE_TOLERANCE:.0%})"
+        )
+        raise InputError(f"'time' column: {problem}", path, int(line_numbers[0]))
+
+
+def _check_values(
+    values: np.ndarray, numeric: list[int], columns: _Columns, line_numbers: np.ndarray, path: str | Path
+) -> None:
+    """Every value finite and every schema channel in its :data:`DEVICE_RANGES` (an empty field, NaN,
+    is a missing sample); the first offender is named by line and column."""
+    low, high = np.full(len(numeric), -np.inf), np.full(len(numeric), np.inf)
+    for channel, j in columns.schema.items():
+        k = numeric.index(j)
+        low[k], high[k] = DEVICE_RANGES[channel.field]
+    with np.errstate(invalid="ignore"):
+        bad = np.isinf(values) | (values < low) | (values > high)
+    if not bad.any():
+        return
+    i, k = np.argwhere(bad)[0]
+    title, value = columns.titles[numeric[k]], values[i, k]
+    expected = (
+        "a finite number or an empty field (missing sample)"
+        if np.isinf(value) or np.isinf(low[k])
+        else f"{low[k]:g} to {high[k]:g}, what an OpenGo insole records"
+    )
+    raise InputError(
+        f"column {numeric[k] + 1} {title!r}: value {value:g}, expected {expected}", path, int(line_numbers[i])
+    )
 
 
 def _foot_signals(side: str, columns: _Columns, values: np.ndarray, position: dict[int, int]) -> FootSignals:

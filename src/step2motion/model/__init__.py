@@ -3,7 +3,7 @@
 Pure PyTorch modules; data preparation (z-scoring, windowing, feature extraction) is the caller's.
 """
 
-from step2motion.model.condition_schema import DEFAULT_SCHEMA, ConditionSchema
+from step2motion.condition_schema import DEFAULT_SCHEMA, ConditionSchema
 from step2motion.model.config import DenoiserConfig, DiffusionConfig, ModelConfig, RootConfig
 from step2motion.model.denoiser import (
     POSE_JOINT_NAMES,
@@ -11,14 +11,12 @@ from step2motion.model.denoiser import (
     Step2MotionDenoiser,
     split_attention_by_part,
 )
-from step2motion.model.diffusion import PoseDiffusion, ddim_sample, make_scheduler, pose_loss
+from step2motion.model.diffusion import NoiseSchedule, PoseDiffusion, ddim_sample, pose_loss
 from step2motion.model.full_model import Step2MotionModel
 from step2motion.model.guidance import GuidedDenoiser, condition_dropout_mask
 from step2motion.model.root_displacement import (
     ROOT_DISPLACEMENT_CHANNELS,
     RootDisplacementNet,
-    displacement_from_trajectory,
-    integrate_displacement,
     root_displacement_loss,
 )
 
@@ -32,6 +30,7 @@ __all__ = [
     "EncodedCondition",
     "GuidedDenoiser",
     "ModelConfig",
+    "NoiseSchedule",
     "PoseDiffusion",
     "RootConfig",
     "RootDisplacementNet",
@@ -39,9 +38,6 @@ __all__ = [
     "Step2MotionModel",
     "condition_dropout_mask",
     "ddim_sample",
-    "displacement_from_trajectory",
-    "integrate_displacement",
-    "make_scheduler",
     "pose_loss",
     "root_displacement_loss",
     "split_attention_by_part",

@@ -15,20 +15,18 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError, safe_open
+from safetensors import safe_open
 from safetensors.torch import save_file
 
 from step2motion.dataset.windows import NormalisationStats
 from step2motion.errors import InputError
 from step2motion.io.atomic_file import atomic_path
+from step2motion.io.model_header import CHECKPOINT_VERSION, METADATA_KEY, read_description
 from step2motion.model.config import ModelConfig
 from step2motion.model.full_model import Step2MotionModel
 
 #: The pretrained model shipped with the package, used when a command gets no ``--model``.
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent / "data" / "models" / "default.safetensors"
-#: Header metadata key holding the JSON description.
-METADATA_KEY = "step2motion"
-CHECKPOINT_VERSION = 1
 
 
 @dataclass
@@ -68,33 +66,6 @@ def save_checkpoint(
     return path
 
 
-def read_description(path: str | Path) -> dict[str, Any]:
-    """The JSON description in a checkpoint's header, without loading weights; ``InputError`` when the
-    file is missing, not safetensors, or not a step2motion checkpoint."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("model checkpoint not found", path)
-    try:
-        with safe_open(path, framework="pt") as handle:
-            metadata = handle.metadata() or {}
-    except (SafetensorError, OSError, ValueError) as error:
-        raise InputError(f"not a safetensors checkpoint: {error}", path) from None
-    if METADATA_KEY not in metadata:
-        raise InputError(
-            f"safetensors file without a '{METADATA_KEY}' description: not a step2motion model", path
-        )
-    try:
-        description = json.loads(metadata[METADATA_KEY])
-    except json.JSONDecodeError as error:
-        raise InputError(f"checkpoint description is not valid JSON: {error}", path) from None
-    version = description.get("checkpoint_version") if isinstance(description, dict) else None
-    if version != CHECKPOINT_VERSION:
-        raise InputError(
-            f"checkpoint version {version!r} is not supported (expected {CHECKPOINT_VERSION})", path
-        )
-    return description
-
-
 #: How to get a model where there is none (commands add it to their error).
 TRAIN_HINT = (
     "train one with 'step2motion simulate-corpus ../shared/data/mocap -o corpus/ && step2motion train "
@@ -113,6 +84,18 @@ def model_path_or_default(path: Path | None) -> Path:
     return model_path
 
 
+def _check_finite(state: dict[str, torch.Tensor], path: str | Path) -> None:
+    """Refuse NaN or infinite weights (a diverged training saved them): such a model would run and
+    write NaN motion, or fail deep inside the pipeline."""
+    bad = [name for name, t in state.items() if t.is_floating_point() and not bool(torch.isfinite(t).all())]
+    if bad:
+        raise InputError(
+            f"{len(bad)} of {len(state)} weight tensors hold NaN or infinite values (first: {bad[0]}): "
+            "the training diverged; use an earlier checkpoint",
+            path,
+        )
+
+
 def load_checkpoint(path: str | Path) -> Checkpoint:
     """The model stored at ``path``, rebuilt from its own description (weights on CPU, eval mode)."""
     description = read_description(path)
@@ -128,6 +111,7 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     with safe_open(path, framework="pt") as handle:
         for name in handle.keys():  # noqa: SIM118 - safe_open is not a Mapping
             state[name] = handle.get_tensor(name)
+    _check_finite(state, path)
     try:
         model.load_state_dict(state)
     except RuntimeError as error:

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from step2motion.condition_schema import DEFAULT_SCHEMA, ConditionSchema, stream_name
 from step2motion.errors import InputError
-from step2motion.model.condition_schema import DEFAULT_SCHEMA, ConditionSchema, stream_name
 from step2motion.skeleton import BODY_PARTS
 
 CONFIG_VERSION = 1
@@ -23,7 +23,7 @@ LOSSES: tuple[str, ...] = ("l1", "mse", "smooth_l1")
 CONDITIONINGS: tuple[str, ...] = ("cross_attention", "concat")
 #: What makes the poses: the diffusion model, or (the baseline) one deterministic pass of the same network.
 POSE_MODELS: tuple[str, ...] = ("diffusion", "regression")
-#: Beta schedules of ``diffusers`` (each is rescaled to zero terminal SNR).
+#: Beta schedules, named as in ``diffusers`` (each is rescaled to zero terminal SNR: :mod:`.diffusion`).
 BETA_SCHEDULES: tuple[str, ...] = ("linear", "scaled_linear", "squaredcos_cap_v2")
 
 

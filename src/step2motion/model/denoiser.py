@@ -27,16 +27,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from step2motion.model.condition_schema import ConditionSchema
+from step2motion.condition_schema import ConditionSchema
 from step2motion.model.config import DenoiserConfig
 from step2motion.model.embeddings import frame_encoding, sinusoidal_encoding
 from step2motion.model.modality_encoders import ConditionEncoder
-from step2motion.skeleton import BODY_PARTS, JOINT_NAMES, PARENTS
+from step2motion.skeleton import BODY_PARTS, POSE_JOINT_NAMES
 
-#: The joints of the pose tensor: every canonical joint but the root, in skeleton order.
-POSE_JOINT_NAMES: tuple[str, ...] = tuple(
-    name for name, parent in zip(JOINT_NAMES, PARENTS, strict=True) if parent >= 0
-)
 N_POSE_JOINTS = len(POSE_JOINT_NAMES)
 PART_NAMES: tuple[str, ...] = tuple(BODY_PARTS)
 

@@ -1,26 +1,27 @@
 """Diffusion process for the pose denoiser: zero-terminal-SNR schedule, x0 loss, DDIM sampler with inpainting.
 
-The schedule is ``diffusers``' ``DDIMScheduler`` with ``rescale_betas_zero_snr=True`` (ᾱ_T = 0 exactly,
-so training at the last step sees pure noise, as sampling does), ``prediction_type="sample"`` (the
-network predicts x0), ``timestep_spacing="trailing"`` (the first sampling step is t = T−1) and
-``clip_sample=False`` (z-scored poses exceed ±1); its ``add_noise`` and ``set_timesteps`` are used.
+The schedule (:class:`NoiseSchedule`) is the one of ``diffusers``' ``DDIMScheduler`` with
+``rescale_betas_zero_snr=True`` (ᾱ_T = 0 exactly, so training at the last step sees pure noise, as
+sampling does) and ``timestep_spacing="trailing"`` (the first sampling step is t = T−1), computed here
+in a few lines because importing ``diffusers`` costs more than a second at every start; the bundled
+models were trained with it, and a test checks the two agree. The network predicts x0.
 
-The deterministic DDIM update itself (:func:`ddim_step`, three lines) is written here because
-``DDIMScheduler.step`` takes the previous level as ``t − T // n``, which with trailing spacing is
-wrong whenever ``n`` does not divide ``T`` (diffusers issues #9261, #12633): e.g. with 7 of 1000
-steps its last step stops at ᾱ_0 instead of ᾱ = 1 and leaves noise in the output. Ours steps to the
-next timestep of the list and ends at ᾱ = 1, i.e. on the final x0 prediction. The only division is by
-√(1−ᾱ_t) ≥ √β_0 > 0; at ᾱ_T = 0 the implied noise is simply the current sample.
+The deterministic DDIM update itself (:func:`ddim_step`, three lines) steps to the next timestep of the
+list and ends at ᾱ = 1, i.e. on the final x0 prediction (``DDIMScheduler.step`` takes the previous level
+as ``t − T // n``, which with trailing spacing is wrong whenever ``n`` does not divide ``T``, diffusers
+issues #9261, #12633). The only division is by √(1−ᾱ_t) ≥ √β_0 > 0; at ᾱ_T = 0 the implied noise is
+simply the current sample.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
+import numpy as np
 import torch
 import torch.nn.functional as F
-from diffusers import DDIMScheduler
 from torch import nn
 
 from step2motion.model.config import DiffusionConfig
@@ -38,19 +39,57 @@ _ELEMENTWISE_LOSSES: dict[str, Callable[..., torch.Tensor]] = {
 }
 
 
-def make_scheduler(config: DiffusionConfig) -> DDIMScheduler:
-    """The zero-terminal-SNR, x0-predicting DDIM scheduler of ``config`` (see module docstring)."""
-    return DDIMScheduler(
-        num_train_timesteps=config.train_steps,
-        beta_start=config.beta_start,
-        beta_end=config.beta_end,
-        beta_schedule=config.beta_schedule,
-        clip_sample=False,
-        set_alpha_to_one=True,
-        prediction_type="sample",
-        timestep_spacing="trailing",
-        rescale_betas_zero_snr=True,
-    )
+def _base_betas(config: DiffusionConfig) -> torch.Tensor:
+    """``config.beta_schedule`` over ``train_steps`` in float32, as ``diffusers`` builds it."""
+    steps = config.train_steps
+    if config.beta_schedule == "linear":
+        return torch.linspace(config.beta_start, config.beta_end, steps, dtype=torch.float32)
+    if config.beta_schedule == "scaled_linear":
+        return torch.linspace(config.beta_start**0.5, config.beta_end**0.5, steps, dtype=torch.float32) ** 2
+
+    def alpha_bar(t: float) -> float:  # "squaredcos_cap_v2": the cosine schedule, betas capped at 0.999
+        return math.cos((t + 0.008) / 1.008 * math.pi / 2) ** 2
+
+    betas = [min(1 - alpha_bar((i + 1) / steps) / alpha_bar(i / steps), 0.999) for i in range(steps)]
+    return torch.tensor(betas, dtype=torch.float32)
+
+
+def _zero_terminal_snr(betas: torch.Tensor) -> torch.Tensor:
+    """Betas rescaled so that √ᾱ is shifted to 0 at the last step and keeps its first value (Lin et al.
+    2024, Algorithm 1), in ``diffusers``' order of float32 operations."""
+    alphas_bar_sqrt = torch.cumprod(1.0 - betas, dim=0).sqrt()
+    first, last = alphas_bar_sqrt[0].clone(), alphas_bar_sqrt[-1].clone()
+    alphas_bar_sqrt -= last
+    alphas_bar_sqrt *= first / (first - last)
+    alphas_bar = alphas_bar_sqrt**2
+    return 1 - torch.cat([alphas_bar[0:1], alphas_bar[1:] / alphas_bar[:-1]])
+
+
+class NoiseSchedule:
+    """ᾱ per training timestep, forward noising and the sampling timesteps of one :class:`DiffusionConfig`."""
+
+    def __init__(self, config: DiffusionConfig) -> None:
+        self.train_steps = config.train_steps
+        #: ᾱ_t ``[train_steps]`` (float32), decreasing from ≈ 1 − β_0 to exactly 0.
+        self.alphas_cumprod = torch.cumprod(1.0 - _zero_terminal_snr(_base_betas(config)), dim=0)
+
+    def add_noise(self, x0: torch.Tensor, noise: torch.Tensor, timesteps: torch.Tensor) -> torch.Tensor:
+        """√ᾱ_t·x0 + √(1−ᾱ_t)·noise for samples ``[B, ...]`` at timesteps ``[B]``."""
+        alpha_bar = self.alphas_cumprod.to(x0.device, x0.dtype)[timesteps.to(x0.device)]
+        alpha_bar = alpha_bar.reshape(alpha_bar.shape + (1,) * (x0.ndim - alpha_bar.ndim))
+        return alpha_bar**0.5 * x0 + (1 - alpha_bar) ** 0.5 * noise
+
+    def timesteps(self, num_steps: int) -> torch.Tensor:
+        """``num_steps`` decreasing sampling timesteps ``[num_steps]`` (int64), the first T − 1.
+
+        "Trailing" spacing computed exactly as ``diffusers`` does (its float ``arange`` decides the
+        rounding of ties), except that the spurious extra last timestep −1 its ``arange`` yields for some
+        step counts (e.g. 61 of 1000) is dropped.
+        """
+        if not 1 <= num_steps <= self.train_steps:
+            raise ValueError(f"num_steps must be in [1, {self.train_steps}], got {num_steps}")
+        spaced = np.round(np.arange(self.train_steps, 0, -self.train_steps / num_steps)).astype(np.int64) - 1
+        return torch.from_numpy(spaced[:num_steps])
 
 
 def joint_weights(part_weights: Mapping[str, float]) -> torch.Tensor:
@@ -88,7 +127,7 @@ def pose_loss(
 def ddim_sample(
     predict_x0: X0Predictor,
     noise: torch.Tensor,
-    scheduler: DDIMScheduler,
+    schedule: NoiseSchedule,
     num_steps: int,
     known: torch.Tensor | None = None,
     known_frame_mask: torch.Tensor | None = None,
@@ -98,8 +137,7 @@ def ddim_sample(
     Inpainting: where ``known_frame_mask [B, T]`` is True, the sample is replaced before every model
     call by ``known`` noised to the current level with the same ``noise`` (the DDIM trajectory those
     frames would follow if predicted perfectly), and by ``known`` itself at the end, so known frames
-    come back exactly. ``scheduler`` supplies ᾱ and the timesteps; ``set_timesteps`` modifies it, so
-    pass a private one.
+    come back exactly.
     """
     if (known is None) != (known_frame_mask is None):
         raise ValueError("inpainting needs both `known` and `known_frame_mask`")
@@ -108,15 +146,15 @@ def ddim_sample(
             f"known {list(known.shape)} must match the sample {list(noise.shape)}, "
             f"known_frame_mask {list(known_frame_mask.shape)} must be {list(noise.shape[:2])}"
         )
-    scheduler.set_timesteps(num_steps)
-    alphas_cumprod = scheduler.alphas_cumprod.to(noise.device, noise.dtype)
-    levels = [alphas_cumprod[t] for t in scheduler.timesteps] + [torch.ones_like(alphas_cumprod[0])]
+    steps = schedule.timesteps(num_steps)
+    alphas_cumprod = schedule.alphas_cumprod.to(noise.device, noise.dtype)
+    levels = [alphas_cumprod[t] for t in steps] + [torch.ones_like(alphas_cumprod[0])]
     mask = None if known_frame_mask is None else known_frame_mask[:, :, None, None]
     sample = noise
-    for index, timestep in enumerate(scheduler.timesteps):
+    for index, timestep in enumerate(steps):
         timesteps = timestep.expand(noise.shape[0]).to(noise.device)
         if mask is not None:
-            sample = torch.where(mask, scheduler.add_noise(known, noise, timesteps), sample)
+            sample = torch.where(mask, schedule.add_noise(known, noise, timesteps), sample)
         sample = ddim_step(sample, predict_x0(sample, timesteps), levels[index], levels[index + 1])
     return sample if mask is None else torch.where(mask, known, sample)
 
@@ -145,7 +183,7 @@ class PoseDiffusion:
 
     def __init__(self, config: DiffusionConfig) -> None:
         self.config = config
-        self.scheduler = make_scheduler(config)
+        self.schedule = NoiseSchedule(config)
 
     def training_loss(
         self,
@@ -172,7 +210,7 @@ class PoseDiffusion:
             x0 = torch.where(frame_valid[:, :, None, None], x0, 0.0)
         timesteps = torch.randint(0, self.config.train_steps, (batch,), generator=generator, device=device)
         noise = torch.randn(x0.shape, generator=generator, device=device, dtype=x0.dtype)
-        x_t = self.scheduler.add_noise(x0, noise, timesteps)
+        x_t = self.schedule.add_noise(x0, noise, timesteps)
         stream_mask = condition_dropout_mask(
             present, self.config.cond_drop_prob, self.config.stream_drop_prob, generator
         )
@@ -200,9 +238,8 @@ class PoseDiffusion:
         batch, n_frames = condition.shape[:2]
         shape = (batch, n_frames, N_POSE_JOINTS, 3)
         scale = self.config.guidance_scale if guidance_scale is None else guidance_scale
-        scheduler = DDIMScheduler.from_config(self.scheduler.config)
         with evaluating(denoiser), torch.inference_mode():
             noise = torch.randn(shape, generator=generator, device=condition.device, dtype=condition.dtype)
             predict_x0 = GuidedDenoiser(denoiser, condition, stream_mask, scale)
             steps = self.config.sample_steps if num_steps is None else num_steps
-            return ddim_sample(predict_x0, noise, scheduler, steps, known, known_frame_mask)
+            return ddim_sample(predict_x0, noise, self.schedule, steps, known, known_frame_mask)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from step2motion.model.condition_schema import ConditionSchema
+from step2motion.condition_schema import ConditionSchema
 from step2motion.model.embeddings import frame_encoding
 
 

@@ -1,62 +1,27 @@
-"""Root displacement: a small transformer over chosen condition streams, and its heading-free target.
+"""Root displacement: a small transformer over chosen condition streams, predicting a heading-free target.
 
-Target per frame ``t`` (``[..., T, 4]``, channels :data:`ROOT_DISPLACEMENT_CHANNELS`): the root's
-move from frame ``t-1`` to ``t`` expressed in the heading frame of frame ``t-1``, plus the heading
-change. Conventions (Y up, right-handed, metres, radians): heading ``yaw`` is the rotation about +Y
-that turns +Z into the character's facing direction; ``forward_m`` is along that direction,
-``leftward_m`` along the heading-rotated +X (the character's left), ``up_m`` along +Y, and
-``yaw_change_rad`` is ``yaw[t] - yaw[t-1]`` wrapped to ``(-π, π]`` (positive = turning left).
-Frame 0 of a clip has no predecessor and gets zeros. Nothing here depends on the world heading, so
-insoles alone (without a motion-capture foot orientation) suffice to predict it.
+Target per frame ``t`` (``[..., T, 4]``, channels :data:`ROOT_DISPLACEMENT_CHANNELS`; computed and
+integrated by :mod:`step2motion.dataset.pose_features`): the root's move from frame ``t-1`` to ``t``
+expressed in the heading frame of frame ``t-1``, plus the heading change. Conventions (Y up,
+right-handed, metres, radians): heading ``yaw`` is the rotation about +Y that turns +Z into the
+character's facing direction; ``forward_m`` is along that direction, ``leftward_m`` along the
+heading-rotated +X (the character's left), ``up_m`` along +Y, and ``yaw_change_rad`` is
+``yaw[t] - yaw[t-1]`` wrapped to ``(-π, π]`` (positive = turning left). Frame 0 of a clip has no
+predecessor and gets zeros. Nothing here depends on the world heading, so insoles alone (without a
+motion-capture foot orientation) suffice to predict it.
 """
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
-from step2motion.model.condition_schema import ConditionSchema
+from step2motion.condition_schema import ConditionSchema
 from step2motion.model.config import RootConfig
 from step2motion.model.embeddings import frame_encoding
 from step2motion.model.modality_encoders import all_present, check_stream_mask
 
 ROOT_DISPLACEMENT_CHANNELS: tuple[str, ...] = ("forward_m", "leftward_m", "up_m", "yaw_change_rad")
-
-
-def _wrap_angle(angle_rad: torch.Tensor) -> torch.Tensor:
-    """Wrap to ``(-π, π]``."""
-    return math.pi - torch.remainder(math.pi - angle_rad, 2 * math.pi)
-
-
-def displacement_from_trajectory(position_m: torch.Tensor, yaw_rad: torch.Tensor) -> torch.Tensor:
-    """Root positions ``[..., T, 3]``, headings ``[..., T]`` → displacement ``[..., T, 4]`` (see module)."""
-    step_m = position_m[..., 1:, :] - position_m[..., :-1, :]
-    sin, cos = torch.sin(yaw_rad[..., :-1]), torch.cos(yaw_rad[..., :-1])
-    forward = step_m[..., 0] * sin + step_m[..., 2] * cos
-    leftward = step_m[..., 0] * cos - step_m[..., 2] * sin
-    turn = _wrap_angle(yaw_rad[..., 1:] - yaw_rad[..., :-1])
-    moves = torch.stack([forward, leftward, step_m[..., 1], turn], dim=-1)
-    return torch.cat([torch.zeros_like(moves[..., :1, :]), moves], dim=-2)
-
-
-def integrate_displacement(
-    displacement: torch.Tensor, start_position_m: torch.Tensor, start_yaw_rad: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Open-loop integration: displacement ``[..., T, 4]`` → positions ``[..., T, 3]``, yaw ``[..., T]``.
-
-    ``start_position_m [..., 3]`` and ``start_yaw_rad [...]`` are the pose *before* frame 0's move, so
-    the inverse of :func:`displacement_from_trajectory` (whose frame 0 is zero) is exact.
-    """
-    yaw = start_yaw_rad[..., None] + torch.cumsum(displacement[..., 3], dim=-1)
-    yaw_before = torch.cat([start_yaw_rad[..., None], yaw[..., :-1]], dim=-1)
-    sin, cos = torch.sin(yaw_before), torch.cos(yaw_before)
-    forward, leftward = displacement[..., 0], displacement[..., 1]
-    step_m = torch.stack(
-        [forward * sin + leftward * cos, displacement[..., 2], forward * cos - leftward * sin], -1
-    )
-    return start_position_m[..., None, :] + torch.cumsum(step_m, dim=-2), yaw
 
 
 def root_displacement_loss(

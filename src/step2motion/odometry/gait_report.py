@@ -49,7 +49,7 @@ STEPS_PER_STRIDE = 2
 DECIMALS = 6
 
 DEFINITIONS: dict[str, str] = {
-    "duration_s": "length of the recording, s (samples × sample period)",
+    "duration_s": "length of the recording by its time stamps, s (first sample to the end of the last)",
     "start_s, end_s": "first and last sample time of the recording, s, on its own time axis",
     "stride": "one gait cycle of one foot: from the middle of a foot-flat (still) moment to the middle of "
     "the foot's next one",

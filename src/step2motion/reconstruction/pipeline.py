@@ -12,10 +12,11 @@ motion capture):
    heading instead, in the odometry's frame (:mod:`~step2motion.reconstruction.odometry_root`); pelvis
    height from the pose and the insole contacts (:mod:`~step2motion.reconstruction.foot_contacts`).
 4. Output frames: exactly ``round(duration × fps)`` frames at ``k / fps`` from the first sample (the
-   recording's duration is samples × sample period), linearly interpolated from the model frames (the
-   last model frame holds when the model grid ends earlier). With ``K > 1`` the output follows the mean
-   of the samples, and the per-joint spread (RMS distance of the samples from that mean) is the
-   uncertainty.
+   duration is what the time stamps span, rows missing from the export included:
+   :attr:`~step2motion.recording.InsoleRecording.duration_s`), linearly interpolated from the model
+   frames (the last model frame holds when the model grid ends earlier). With ``K > 1`` the output
+   follows the mean of the samples, and the per-joint spread (RMS distance of the samples from that
+   mean) is the uncertainty.
 5. Skeleton: constant bone lengths, rotations fitted to the positions
    (:mod:`~step2motion.reconstruction.skeleton_fit`), then planted feet pinned; with ``root="odometry"``
    the feet follow the odometry instead (planted while still, swinging along their tracks, never under
@@ -51,6 +52,9 @@ from step2motion.recording import SIDES, InsoleRecording
 
 #: Where the root's horizontal path and heading can come from (:class:`ReconstructionOptions`).
 ROOT_SOURCES: tuple[str, ...] = ("odometry", "network")
+#: Highest output frame rate: beyond it the output is interpolation only, and its size would be refused
+#: only after the whole run (a typo such as ``--fps 1e9`` asks for terabytes).
+MAX_OUTPUT_FPS = 1000.0
 
 
 @dataclass(frozen=True)
@@ -58,10 +62,10 @@ class ReconstructionOptions:
     """How to sample: ``n_samples`` (K), DDIM ``steps`` and ``guidance`` (None: the model's defaults),
     noise ``seed``, output ``fps`` (None: the model's rate), ``body_weight_n`` (None: estimated),
     condition ``streams`` the model may read (None: all), ``root``: where the root's horizontal path and
-    heading come from, ``"network"`` (the root network's moves, integrated, as published) or
-    ``"odometry"`` (the feet's, :mod:`~step2motion.reconstruction.odometry_root`, the network's where
-    the feet cannot tell; the feet then follow the odometry too,
-    :mod:`~step2motion.reconstruction.odometry_feet`). Offline only: streaming ignores it."""
+    heading come from, ``"odometry"`` (default: the feet's, :mod:`~step2motion.reconstruction.
+    odometry_root`, the network's where the feet cannot tell; the feet then follow the odometry too,
+    :mod:`~step2motion.reconstruction.odometry_feet`) or ``"network"`` (the root network's moves,
+    integrated, as published). Offline only: streaming uses the network's."""
 
     n_samples: int = 1
     steps: int | None = None
@@ -70,7 +74,7 @@ class ReconstructionOptions:
     fps: float | None = None
     body_weight_n: float | None = None
     streams: tuple[str, ...] | None = None
-    root: str = "network"
+    root: str = "odometry"
 
     def __post_init__(self) -> None:
         if self.root not in ROOT_SOURCES:
@@ -81,8 +85,12 @@ class ReconstructionOptions:
             raise InputError(f"the number of denoising steps must be at least 1, got {self.steps}")
         if self.guidance is not None and not self.guidance >= 0:
             raise InputError(f"the guidance weight must be ≥ 0, got {self.guidance}")
-        if self.fps is not None and not (np.isfinite(self.fps) and self.fps > 0):
-            raise InputError(f"the output frame rate must be positive, got {self.fps}")
+        if self.fps is not None and not 0 < self.fps <= MAX_OUTPUT_FPS:
+            raise InputError(
+                f"the output frame rate must be above 0 and at most {MAX_OUTPUT_FPS:g} fps, got {self.fps:g}"
+            )
+        if not 0 <= self.seed < 2**63:
+            raise InputError(f"the seed must be 0 to 2**63 - 1 (what torch can take), got {self.seed}")
         if self.body_weight_n is not None and not self.body_weight_n > 0:
             raise InputError(f"the body weight must be positive, got {self.body_weight_n}")
 
@@ -148,7 +156,8 @@ def from_first_sample(rec: InsoleRecording) -> InsoleRecording:
 
 
 def output_frame_count(rec: InsoleRecording, fps: float) -> int:
-    """Frames covering the recording's duration (samples × sample period) at ``fps``."""
+    """Frames covering the recording's duration at ``fps``: by its time stamps, so a stretch of rows
+    missing from the export is not closed up."""
     return max(1, round(rec.duration_s * fps))
 
 

@@ -32,11 +32,11 @@ from typing import Protocol
 import numpy as np
 import torch
 
+from step2motion.condition_schema import ConditionSchema
 from step2motion.dataset.insole_features import InsoleFeatures
 from step2motion.dataset.windows import NormalisationStats, TrainingClip
 from step2motion.errors import InputError
 from step2motion.model.checkpoint import Checkpoint
-from step2motion.model.condition_schema import ConditionSchema
 from step2motion.model.denoiser import N_POSE_JOINTS
 from step2motion.model.diffusion import evaluating
 

@@ -27,11 +27,11 @@ import numpy as np
 import torch
 from torch.utils.data import Sampler
 
+from step2motion.condition_schema import ConditionSchema
 from step2motion.dataset.paired_corpus import PairedEntry
 from step2motion.dataset.windows import NormalisationStats, TrainingClip, WindowDataset
 from step2motion.errors import InputError
 from step2motion.evaluation.split import Split
-from step2motion.model.condition_schema import ConditionSchema
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -265,6 +266,14 @@ class _Run:
             )
         )
         train_clips, validation_clips = clips[: len(chosen.train)], clips[len(chosen.train) :]
+        longest = max(clip.n_frames for clip in train_clips)
+        if model.window_frames > longest and context.is_main:
+            print(
+                f"warning: model.window_frames {model.window_frames} is longer than every training clip "
+                f"(longest {longest} frames = {longest / model.frame_rate_hz:.1f} s): the windows are mostly "
+                f"padding and training is that much slower; consider window_frames ≤ {longest}",
+                file=sys.stderr,
+            )
         if self.resume:
             self.stats, self.resumed_model = checkpoint.stats, checkpoint.model
             self.resumed_step = checkpoint.info.get("step")

@@ -3,16 +3,21 @@
 Every part of the model addresses condition channels through a :class:`ConditionSchema` by stream
 name, never by channel position. The packed condition tensor is ``[B, T, C]`` with the streams'
 channels concatenated in schema order; the number of cross-attention heads is the number of streams.
+
+The schema is shared vocabulary of the feature extraction (:mod:`step2motion.dataset`) and the model,
+so it lives below both and imports no torch: feature-only commands start without loading it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-import torch
+from typing import TYPE_CHECKING
 
 from step2motion.errors import InputError
+
+if TYPE_CHECKING:
+    import torch
 
 FEET: tuple[str, ...] = ("left", "right")
 
@@ -101,6 +106,8 @@ class ConditionSchema:
                     f"stream {name!r} has {streams[name].shape[-1]} channels, "
                     f"schema says {self.channels(name)}"
                 )
+        import torch  # only packing needs torch, and its callers hold tensors (already imported)
+
         return torch.cat([streams[name] for name in self.names], dim=-1)
 
     def unpack(self, condition: torch.Tensor) -> dict[str, torch.Tensor]:
