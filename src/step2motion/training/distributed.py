@@ -79,7 +79,10 @@ class ProcessContext:
         return dict(zip(values, tensor.tolist(), strict=True))
 
     def close(self) -> None:
+        """Leave the process group together: a process tearing its group down while another still writes
+        its last checkpoint can abort at exit."""
         if self.distributed and dist.is_initialized():
+            dist.barrier()
             dist.destroy_process_group()
 
 
