@@ -112,6 +112,7 @@ def test_planted_toes_hold_still_on_the_odometry_positions(
     feet = reliable_feet(from_first_sample(rec))
     toe_offset = followed.motion.offsets_m[_TOES["left"]]
     ahead_m = (1.0 - CHIP_FRACTION) * np.hypot(toe_offset[0], toe_offset[2])
+    toes_xz, expected_xz = [], []
     for side in SIDES:
         track = feet.foot(side)
         chip = to_motion_frame(track.position_m[nearest_samples(track.time_s, time_s)])
@@ -124,11 +125,19 @@ def test_planted_toes_hold_still_on_the_odometry_positions(
             toe = positions[frames, _TOES[side]]
             assert np.ptp(toe[:, [0, 2]], axis=0).max() < 0.01, side  # held within 1 cm
             np.testing.assert_allclose(toe[:, 1], 0.0, atol=1e-6)  # on the floor
-            assert np.linalg.norm(toe[:, [0, 2]] - expected[frames], axis=1).max() < 0.01, side
+            toes_xz.append(toe[:, [0, 2]])
+            expected_xz.append(expected[frames])
             planted_xz.append(toe[0, [0, 2]])
         # consecutive footprints of one foot are one stride apart, as in the fixture walk
         strides = np.linalg.norm(np.diff(planted_xz, axis=0), axis=1)
         np.testing.assert_allclose(np.median(strides), GAIT.stride_m, rtol=0.05)
+    # the footprints are the odometry's, up to the one rigid move that starts the output at the origin
+    # facing +Z: after the best such move (2-D Kabsch) every planted toe lies within 1 cm of its own
+    out, odo = np.concatenate(toes_xz), np.concatenate(expected_xz)
+    a, b = odo - odo.mean(axis=0), out - out.mean(axis=0)
+    angle = np.arctan2(np.sum(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]), np.sum(a * b))
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    assert np.linalg.norm(a @ rotation.T - b, axis=1).max() < 0.01
 
 
 def test_the_body_keeps_up_with_its_feet(
@@ -139,6 +148,9 @@ def test_the_body_keeps_up_with_its_feet(
     true_path = np.linalg.norm(motion.root_position_m[-1, [0, 2]] - motion.root_position_m[0, [0, 2]])
     for result, tolerance in ((followed, 0.05), (network, None)):
         root = result.motion.root_position_m
+        # either root starts above the origin heading +Z (the straight walk goes along +Z)
+        np.testing.assert_allclose(root[0, [0, 2]], 0.0, atol=1e-9)
+        assert abs(root[-1, 0]) < 0.1 * root[-1, 2]
         travelled = np.linalg.norm(root[-1, [0, 2]] - root[0, [0, 2]])
         if tolerance is None:  # the short root moves stay short under the pinner
             assert travelled < 0.85 * true_path

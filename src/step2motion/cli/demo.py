@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from step2motion.cli._output_paths import check_outputs
+    from step2motion.evaluation.evaluate import start_aligned
     from step2motion.evaluation.motion_metrics import summarise
     from step2motion.evaluation.recording_stats import recording_statistics
     from step2motion.io.bvh import read_bvh, resample_motion, write_bvh
@@ -84,12 +85,11 @@ def run(args: argparse.Namespace) -> int:
     )
     truth = resample_motion(read_bvh(DEMO_TRUTH), result.motion.fps)
     n_frames = min(truth.n_frames, result.motion.n_frames)
-    metrics = summarise(
-        result.motion.joint_positions_m()[:n_frames],
-        truth.joint_positions_m()[:n_frames],
-        result.motion.fps,
-        result.contacts[:n_frames],
-    )
+    true_m = truth.joint_positions_m()[:n_frames]
+    pred_m = result.motion.joint_positions_m()[:n_frames]
+    # aligned once at frame 0 (root and hip heading), as 'step2motion evaluate' scores
+    pred_m = start_aligned(pred_m, pred_m, true_m)
+    metrics = summarise(pred_m, true_m, result.motion.fps, result.contacts[:n_frames])
     console.print("[bold]5. accuracy against the ground truth[/bold]")
     console.print(
         f"   MPJPE {metrics['mpjpe_cm']:.1f} cm (legs {metrics['mpjpe_legs_cm']:.1f}, upper body "

@@ -35,10 +35,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from pymotion.rotations import quat
 
 from step2motion import gait_events, skeleton
 from step2motion.dataset.insole_features import insole_streams
-from step2motion.dataset.pose_features import integrate_root, to_world
+from step2motion.dataset.pose_features import integrate_root, rotate_about_y, to_world
 from step2motion.errors import InputError
 from step2motion.io.atomic_file import atomic_path
 from step2motion.model.checkpoint import Checkpoint
@@ -256,6 +257,8 @@ def reconstruct_with(
     else:
         feet_on_path = None if path is None else feet
         motion = odometry_feet_motion(mean_m, contacts, time_s, fps, offsets_m, feet_on_path, rec.source)
+    if path is not None:  # the odometry's frame → the network's convention: origin, heading 0 at frame 0
+        motion, samples_m = _turned_to_start(motion, samples_m, float(path[1][0]))
     return Reconstruction(
         motion=motion,
         time_s=rec.time_s[0] + time_s,
@@ -266,6 +269,19 @@ def reconstruct_with(
         guidance=predictor.guidance,
         wall_s=time.perf_counter() - started_s,
     )
+
+
+def _turned_to_start(motion: Motion, samples_m: np.ndarray, yaw_rad: float) -> tuple[Motion, np.ndarray]:
+    """``motion`` and its samples ``[K, T, 22, 3]`` moved rigidly so that frame 0's root is above the
+    origin and the heading ``yaw_rad`` (of frame 0) becomes 0: every reconstruction starts the same way,
+    whichever root placed it."""
+    origin = np.array([motion.root_position_m[0, 0], 0.0, motion.root_position_m[0, 2]])
+    turn = quat.from_angle_axis(np.array([[-yaw_rad]]), np.array([[0.0, 1.0, 0.0]]))[0]
+    rotations = motion.local_rotations.copy()
+    rotations[:, 0] = quat.mul(np.broadcast_to(turn, rotations[:, 0].shape), rotations[:, 0])
+    root_m = rotate_about_y(motion.root_position_m - origin, np.full(motion.n_frames, -yaw_rad))
+    samples = np.stack([rotate_about_y(k - origin, np.full(k.shape[0], -yaw_rad)) for k in samples_m])
+    return dataclasses.replace(motion, local_rotations=rotations, root_position_m=root_m), samples
 
 
 def write_npz(result: Reconstruction, path: str | Path) -> None:
