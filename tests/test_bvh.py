@@ -199,6 +199,15 @@ def test_source_rate_override_drop_and_unit_override(tmp_path: Path) -> None:
         read_bvh(path, fps=-30)
 
 
+def test_a_byte_order_mark_is_skipped(tmp_path: Path) -> None:
+    frames = [{"hip": (0, 84, 0, 0, 0, 0)}, {"hip": (0, 84, 5, 0, 0, 0), "lFoot": (0, 30, 0)}]
+    plain = write_text(tmp_path, bvh_text(daz_skeleton(1.0), frames, 1 / 120, "\r\n"), "plain.bvh")
+    marked = tmp_path / "bom.bvh"
+    marked.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
+    assert inspect_bvh(marked).matched_table == "daz"
+    np.testing.assert_array_equal(read_bvh(marked).local_rotations, read_bvh(plain).local_rotations)
+
+
 def test_daz_file_crlf_zxy_virtual_toe_and_unit_choice(tmp_path: Path) -> None:
     frames = [{"hip": (0, 84, 0, 0, 0, 0)}, {"hip": (0, 84, 5, 0, 0, 0), "lFoot": (0, 30, 0)}]  # Z X Y angles
     cm = write_text(tmp_path, bvh_text(daz_skeleton(1.0), frames, 1 / 120, "\r\n"), "daz.bvh")

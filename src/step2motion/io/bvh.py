@@ -118,9 +118,10 @@ class _Lines:
 
 
 def _read_lines(path: Path) -> list[str]:
-    """Lines of the file with any line ending (CRLF included)."""
+    """Lines of the file with any line ending (CRLF included), a UTF-8 byte order mark (as some Windows
+    exporters write) skipped."""
     try:
-        with open(path, encoding="utf-8", newline=None) as handle:
+        with open(path, encoding="utf-8-sig", newline=None) as handle:
             text = handle.read()
     except OSError as error:
         raise InputError(f"cannot read the file: {error.strerror}", path) from None
