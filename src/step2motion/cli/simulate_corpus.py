@@ -24,7 +24,7 @@ import dataclasses
 import os
 import zlib
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +36,7 @@ from step2motion.cli._output_paths import refuse_overwrites
 from step2motion.cli.simulate import add_simulation_arguments
 from step2motion.errors import InputError
 from step2motion.io.atomic_file import atomic_path
+from step2motion.worker_pool import worker_pool
 
 if TYPE_CHECKING:
     from step2motion.io.corpus import CorpusEntry
@@ -276,20 +277,9 @@ def _run_tasks(tasks: list[ClipTask], jobs: int) -> Iterator[ClipOutcome]:
     if jobs <= 1 or len(tasks) <= 1:
         yield from map(simulate_clip, tasks)
         return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts) as pool:
-        try:
-            for future in as_completed([pool.submit(simulate_clip, task) for task in tasks]):
-                yield future.result()
-        except KeyboardInterrupt:  # stop at once: the clips under way finish, the queued ones never start
-            pool.shutdown(cancel_futures=True)
-            raise
-
-
-def _ignore_interrupts() -> None:
-    """In a worker: Ctrl-C is the main process's to handle (a traceback per worker otherwise)."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with worker_pool(jobs) as pool:  # on Ctrl-C the clips under way finish, the queued ones never start
+        for future in as_completed([pool.submit(simulate_clip, task) for task in tasks]):
+            yield future.result()
 
 
 def _write_index(output: Path, rows: dict[str, dict[str, str]]) -> None:

@@ -35,7 +35,6 @@ import json
 import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -47,6 +46,7 @@ from step2motion.dataset.insole_features import insole_streams
 from step2motion.dataset.pose_features import pose_targets
 from step2motion.dataset.windows import TrainingClip, pair_clip
 from step2motion.errors import InputError
+from step2motion.worker_pool import worker_pool
 
 INDEX_NAME = "index.csv"
 UNKNOWN_STYLE = "unknown"
@@ -250,5 +250,5 @@ def _compute(entries: Sequence[PairedEntry], rate_hz: float, jobs: int) -> Itera
     if jobs <= 1 or len(entries) <= 1:
         yield from (load_paired_clip(entry, rate_hz) for entry in entries)
         return
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with worker_pool(jobs, multiprocessing.get_context("spawn")) as pool:
         yield from pool.map(load_paired_clip, entries, [rate_hz] * len(entries))
