@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from step2motion.cli.simulate import read_motion_argument
+from step2motion.cli.simulate import add_skeleton_map_argument, read_motion_argument, skeleton_map_argument
 from step2motion.errors import InputError
+
+if TYPE_CHECKING:
+    from step2motion.io.bvh import SkeletonTable
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -24,6 +28,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "file", type=Path, help="a .bvh file, a Moticon OpenGo .txt export or a .safetensors model"
     )
+    add_skeleton_map_argument(parser)
     parser.set_defaults(run=run)
 
 
@@ -39,12 +44,13 @@ def _file_kind(path: Path) -> str:
     raise InputError("not a BVH file (no HIERARCHY) nor a Moticon export (no '#' header)", path, 1)
 
 
-def describe_bvh(path: Path) -> list[str]:
-    """Lines describing a BVH file: the source skeleton and its canonical mapping."""
+def describe_bvh(path: Path, table: SkeletonTable | None = None) -> list[str]:
+    """Lines describing a BVH file: the source skeleton and its canonical mapping (through ``table``, a
+    user's skeleton table, when given)."""
     from step2motion.io.bvh import inspect_bvh
     from step2motion.io.corpus import manifest_entry_for
 
-    summary = inspect_bvh(path)
+    summary = inspect_bvh(path, table)
     entry = manifest_entry_for(path)
     lines = [
         f"BVH motion: {path}",
@@ -63,7 +69,7 @@ def describe_bvh(path: Path) -> list[str]:
             f"  canonical map: none; unmatched canonical joints: {', '.join(summary.unmatched_joints)}"
         )
         return lines
-    motion = read_motion_argument(path, None, None)
+    motion = read_motion_argument(path, None, None, table)
     positions = motion.joint_positions_m()
     height_m = positions[..., 1].max(axis=1) - positions[..., 1].min(axis=1)
     travel_m = np.linalg.norm(np.diff(motion.root_position_m[:, [0, 2]], axis=0), axis=1).sum()
@@ -125,6 +131,8 @@ _DESCRIBERS = {"bvh": describe_bvh, "moticon": describe_recording, "model": desc
 
 
 def run(args: argparse.Namespace) -> int:
-    describe = _DESCRIBERS[_file_kind(args.file)]
-    print("\n".join(describe(args.file)))
+    table = skeleton_map_argument(args)
+    kind = _file_kind(args.file)
+    lines = describe_bvh(args.file, table) if kind == "bvh" else _DESCRIBERS[kind](args.file)
+    print("\n".join(lines))
     return 0

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from step2motion import insole_layout
 
 if TYPE_CHECKING:
+    from step2motion.io.bvh import SkeletonTable
     from step2motion.motion import Motion
 
 DEFAULT_MASS_KG = 70.0
@@ -51,6 +52,29 @@ def add_simulation_arguments(parser: argparse.ArgumentParser) -> None:
         "exports; 'none': only the device's quantisation and saturation",
     )
     group.add_argument("--seed", type=int, default=0, help="random seed of the sensor noise (default 0)")
+
+
+SKELETON_MAP_HELP = (
+    "a skeleton table of your own, for a rig the shipped tables (step2motion/io/skeleton_maps/) do not know: "
+    'a JSON object with "name", "description", "unit_m" (candidate sizes of one file unit in metres, e.g. '
+    '[0.01] for centimetres), "notes" (list of strings), "joints" (each of the 22 canonical joints -> the '
+    'file\'s joint name, or a virtual joint {"from": J, "to": K or "End Site", "fraction": 0-1} on a rest '
+    'segment) and "end_sites" (canonical joint -> the file joint whose End Site it gets); it is then the '
+    "only table tried"
+)
+
+
+def add_skeleton_map_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--skeleton-map FILE.json``: a user's skeleton table for every BVH the command reads."""
+    parser.add_argument("--skeleton-map", type=Path, metavar="FILE.json", help=SKELETON_MAP_HELP)
+
+
+def skeleton_map_argument(args: argparse.Namespace) -> SkeletonTable | None:
+    """The checked ``--skeleton-map`` table (None when not given); a bad one is an ``InputError``."""
+    from step2motion.io.bvh import read_skeleton_table
+
+    path = getattr(args, "skeleton_map", None)
+    return None if path is None else read_skeleton_table(path)
 
 
 def check_simulation_arguments(args: argparse.Namespace) -> None:
@@ -108,12 +132,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="source frames to drop first, e.g. 1 for an added T-pose frame; default: 1 when a MANIFEST.csv "
         "above the file marks its first frame as a T-pose, else 0",
     )
+    add_skeleton_map_argument(source)
     parser.set_defaults(run=run)
 
 
-def read_motion_argument(path: Path, source_fps: float | None, drop_first_frames: int | None) -> Motion:
+def read_motion_argument(
+    path: Path, source_fps: float | None, drop_first_frames: int | None, table: SkeletonTable | None = None
+) -> Motion:
     """A BVH named on the command line, with its true frame rate and T-pose flag taken from a corpus
-    manifest listing it unless given explicitly (and said on stdout, since it changes the timing)."""
+    manifest listing it unless given explicitly (and said on stdout, since it changes the timing); read
+    with ``table`` (``--skeleton-map``) when given."""
     from step2motion.io.bvh import read_bvh
     from step2motion.io.corpus import manifest_entry_for
 
@@ -123,7 +151,7 @@ def read_motion_argument(path: Path, source_fps: float | None, drop_first_frames
         if drop_first_frames is None:
             drop_first_frames = 1 if entry.first_frame_tpose else 0
         print(f"{path}: per MANIFEST.csv, {source_fps:g} fps, dropping {drop_first_frames} first frame(s)")
-    return read_bvh(path, source_fps=source_fps, drop_first_frames=drop_first_frames or 0)
+    return read_bvh(path, source_fps=source_fps, drop_first_frames=drop_first_frames or 0, table=table)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -134,11 +162,12 @@ def run(args: argparse.Namespace) -> int:
 
     check_outputs({"the input motion": args.motion}, {"-o": args.output})
     check_simulation_arguments(args)
+    table = skeleton_map_argument(args)
     if args.source_fps is not None and not 0 < args.source_fps <= MAX_SOURCE_FPS:
         raise InputError(
             f"--source-fps must be above 0 and at most {MAX_SOURCE_FPS:g} fps, got {args.source_fps:g}"
         )
-    motion = read_motion_argument(args.motion, args.source_fps, args.drop_first_frames)
+    motion = read_motion_argument(args.motion, args.source_fps, args.drop_first_frames, table)
     if recording_length(motion, args.rate) < 2:
         raise InputError(
             f"the motion lasts {motion.duration_s:.3g} s: shorter than two samples at {args.rate:g} Hz",

@@ -33,12 +33,13 @@ import numpy as np
 from tqdm import tqdm
 
 from step2motion.cli._output_paths import refuse_overwrites
-from step2motion.cli.simulate import add_simulation_arguments
+from step2motion.cli.simulate import add_simulation_arguments, add_skeleton_map_argument
 from step2motion.errors import InputError
 from step2motion.io.atomic_file import atomic_path
 from step2motion.worker_pool import worker_pool
 
 if TYPE_CHECKING:
+    from step2motion.io.bvh import SkeletonTable
     from step2motion.io.corpus import CorpusEntry
     from step2motion.motion import Motion
 
@@ -82,6 +83,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("corpus", type=Path, metavar="DIR", help="folder of BVH files (with MANIFEST.csv)")
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUT", help="output folder")
     add_simulation_arguments(parser)
+    add_skeleton_map_argument(parser)
     parser.add_argument(
         "--jobs",
         type=int,
@@ -128,6 +130,7 @@ class ClipTask:
     variant: Variant
     rate_hz: float
     noise: str
+    table: SkeletonTable | None = None  # --skeleton-map
 
     @property
     def key(self) -> str:
@@ -197,7 +200,7 @@ def simulate_clip(task: ClipTask) -> ClipOutcome:
 
     variant = task.variant
     try:
-        motion = time_warped(read_corpus_motion(task.root, task.entry), variant.time_warp)
+        motion = time_warped(read_corpus_motion(task.root, task.entry, table=task.table), variant.time_warp)
         recording = simulate_recording(
             motion, variant.mass_kg, variant.insole_size, task.rate_hz, task.noise, variant.seed
         )
@@ -215,8 +218,10 @@ def simulate_clip(task: ClipTask) -> ClipOutcome:
 
 
 def _tasks(args: argparse.Namespace) -> list[ClipTask]:
+    from step2motion.cli.simulate import skeleton_map_argument
     from step2motion.io.corpus import corpus_entries
 
+    table = skeleton_map_argument(args)
     tasks, outputs = [], {}
     for entry in corpus_entries(args.corpus):
         stem = args.output / entry.subject / Path(entry.path).stem
@@ -235,6 +240,7 @@ def _tasks(args: argparse.Namespace) -> list[ClipTask]:
                     variant=draw_variant(entry.path, number, args.seed, args.mass_kg, args.insole_size),
                     rate_hz=args.rate,
                     noise=args.noise,
+                    table=table,
                 )
             )
     return tasks

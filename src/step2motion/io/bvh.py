@@ -14,6 +14,17 @@ positions are therefore exact except where a skipped source joint (``LHipJoint``
 ``lButtock`` ...) rotates; :func:`retarget_error_m` measures that. A table may also place a *virtual*
 joint at a fraction of a rest segment (e.g. a toe joint on the foot → End Site segment of a skeleton
 that has none); it takes the rotation of the segment's start joint, i.e. an identity local rotation.
+
+A user's own table (``read_skeleton_table``, the CLI's ``--skeleton-map FILE.json``) has exactly the
+format of the shipped ones and is checked when read (one-line ``InputError``); given one, it is the only
+table tried, so a file it does not fit is an "unknown skeleton" naming what it misses.
+
+Position channels on joints other than the root (``CHANNELS 6 Xposition Yposition Zposition ...``, as
+some exporters write on every joint) replace the joint's ``OFFSET``, as BVH defines. The canonical
+skeleton has constant bone lengths, so such a joint's offset is its position channels at the first
+frame read (after ``drop_first_frames``), and a clip whose position channels move a joint by more than
+``POSITION_CHANNEL_TOLERANCE_M`` from that first frame is refused (stretching bones would be silently
+lost otherwise); the source forward kinematics behind :func:`retarget_error_m` keeps the per-frame values.
 """
 
 from __future__ import annotations
@@ -37,6 +48,12 @@ from step2motion.motion import Motion
 #: Plausible rest length of a leg (hip joint → ankle, summed over thigh and shin) in metres; used to
 #: choose between the unit scales a table allows.
 PLAUSIBLE_LEG_LENGTH_M = (0.7, 1.0)
+
+#: Largest motion (m) of a non-root joint's position channels away from their first frame that is read as
+#: a constant bone (exporter rounding); more is refused.
+POSITION_CHANNEL_TOLERANCE_M = 1e-3
+_TABLE_KEYS = ("name", "description", "unit_m", "notes", "joints", "end_sites")
+_VIRTUAL_KEYS = ("from", "to", "fraction")
 
 _END_SITE = "End Site"
 _ROTATION_CHANNELS = ("Xrotation", "Yrotation", "Zrotation")
@@ -297,12 +314,14 @@ class SkeletonTable:
         unit_m: candidate sizes of one file unit in metres; the reader keeps the one giving a plausible leg.
         joints: canonical joint → source joint name, or a virtual joint on a rest segment.
         end_sites: canonical joint → source joint whose End Site becomes the canonical end site.
+        origin: where the table was read from (a shipped file's name, or a user table's path).
     """
 
     name: str
     unit_m: tuple[float, ...]
     joints: dict[str, str | _VirtualJoint]
     end_sites: dict[str, str]
+    origin: str = ""
 
     def missing(self, joint_names: tuple[str, ...], end_site_joints: frozenset[str]) -> tuple[str, ...]:
         """Canonical joints (and ``"<joint> end site"``) that this table cannot find in a source skeleton."""
@@ -321,17 +340,95 @@ def _source_present(source: str | _VirtualJoint, present: set[str], end_site_joi
     return source.start in present and end_ok
 
 
-def _table_from_json(data: dict, origin: str) -> SkeletonTable:
-    """Checks a table's content (a broken table is a bug in step2motion, hence ``ValueError``)."""
-    joints = {
-        name: source
-        if isinstance(source, str)
-        else _VirtualJoint(source["from"], source["to"], source["fraction"])
-        for name, source in data["joints"].items()
-    }
-    if sorted(joints) != sorted(skeleton.JOINT_NAMES) or not set(data["end_sites"]) <= set(joints):
-        raise ValueError(f"skeleton table {origin} must map exactly the canonical joints")
-    return SkeletonTable(data["name"], tuple(data["unit_m"]), joints, dict(data["end_sites"]))
+class _BadTable(ValueError):
+    """What is wrong with a table's content (one line)."""
+
+
+def _names(values) -> str:
+    return ", ".join(sorted(str(v) for v in values))
+
+
+def _check_source(canonical: str, source: object) -> str | _VirtualJoint:
+    if isinstance(source, str) and source.strip():
+        return source
+    if not isinstance(source, dict):
+        raise _BadTable(f"joints.{canonical}: expected a source joint name or {{'from', 'to', 'fraction'}}")
+    if sorted(source) != sorted(_VIRTUAL_KEYS):
+        raise _BadTable(f"joints.{canonical}: a virtual joint has exactly the keys from, to, fraction")
+    start, end, fraction = source["from"], source["to"], source["fraction"]
+    if not (isinstance(start, str) and start.strip() and isinstance(end, str) and end.strip()):
+        raise _BadTable(f"joints.{canonical}: 'from' and 'to' must be joint names ('to' may be 'End Site')")
+    if isinstance(fraction, bool) or not isinstance(fraction, int | float) or not 0 <= fraction <= 1:
+        raise _BadTable(f"joints.{canonical}: 'fraction' must be a number from 0 to 1, got {fraction!r}")
+    return _VirtualJoint(start, end, float(fraction))
+
+
+def _table_from_json(data: object, origin: str) -> SkeletonTable:
+    """Checks a table's content; raises ``_BadTable`` saying, in one line, what is wrong."""
+    if not isinstance(data, dict):
+        raise _BadTable("a skeleton table is a JSON object")
+    extra = set(data) - set(_TABLE_KEYS)
+    if extra:
+        raise _BadTable(f"unknown key(s): {_names(extra)} (a table has {', '.join(_TABLE_KEYS)})")
+    missing = [key for key in _TABLE_KEYS if key not in data]
+    if missing:
+        raise _BadTable(f"missing key(s): {', '.join(missing)} (a table has {', '.join(_TABLE_KEYS)})")
+    if not isinstance(data["name"], str) or not data["name"].strip():
+        raise _BadTable("'name' must be a non-empty string")
+    if not isinstance(data["description"], str):
+        raise _BadTable("'description' must be a string")
+    if not isinstance(data["notes"], list) or not all(isinstance(n, str) for n in data["notes"]):
+        raise _BadTable("'notes' must be a list of strings")
+    units = data["unit_m"]
+    if (
+        not isinstance(units, list)
+        or not units
+        or not all(
+            isinstance(u, int | float) and not isinstance(u, bool) and np.isfinite(u) and u > 0 for u in units
+        )
+    ):
+        raise _BadTable(
+            f"bad unit: 'unit_m' must be a non-empty list of positive sizes in metres, got {units!r}"
+        )
+    for key in ("joints", "end_sites"):
+        if not isinstance(data[key], dict):
+            raise _BadTable(f"'{key}' must be an object mapping canonical joints to source joints")
+        unknown = set(data[key]) - set(skeleton.JOINT_NAMES)
+        if unknown:
+            raise _BadTable(
+                f"unknown canonical joint(s) in {key}: {_names(unknown)} "
+                f"(canonical: {', '.join(skeleton.JOINT_NAMES)})"
+            )
+    absent = [name for name in skeleton.JOINT_NAMES if name not in data["joints"]]
+    if absent:
+        raise _BadTable(f"joints: no source joint given for canonical {', '.join(absent)}")
+    joints = {name: _check_source(name, data["joints"][name]) for name in skeleton.JOINT_NAMES}
+    for canonical, source in data["end_sites"].items():
+        if not isinstance(source, str) or not source.strip():
+            raise _BadTable(f"end_sites.{canonical}: expected the name of a source joint with an End Site")
+    return SkeletonTable(
+        data["name"], tuple(float(u) for u in units), joints, dict(data["end_sites"]), origin
+    )
+
+
+def read_skeleton_table(path: str | Path) -> SkeletonTable:
+    """A user's skeleton table (the format of ``skeleton_maps/*.json``: name, description, unit_m,
+    notes, joints, end_sites), checked; raises a one-line ``InputError`` naming the file and the defect."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise InputError(f"cannot read the skeleton table: {error.strerror}", path) from None
+    except UnicodeDecodeError:
+        raise InputError("skeleton table is not UTF-8 text", path) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(f"skeleton table is not valid JSON: {error.msg}", path, error.lineno) from None
+    try:
+        return _table_from_json(data, str(path))
+    except _BadTable as error:
+        raise InputError(f"bad skeleton table: {error}", path) from None
 
 
 @cache
@@ -339,20 +436,29 @@ def skeleton_tables() -> tuple[SkeletonTable, ...]:
     """All skeleton tables shipped in ``step2motion/io/skeleton_maps/``, sorted by file name."""
     folder = resources.files("step2motion.io").joinpath("skeleton_maps")
     files = sorted((f for f in folder.iterdir() if f.name.endswith(".json")), key=lambda f: f.name)
-    return tuple(_table_from_json(json.loads(f.read_text(encoding="utf-8")), f.name) for f in files)
+    tables = []
+    for f in files:
+        try:
+            tables.append(_table_from_json(json.loads(f.read_text(encoding="utf-8")), f.name))
+        except _BadTable as error:  # a broken shipped table is a bug in step2motion
+            raise ValueError(f"skeleton table {f.name}: {error}") from None
+    return tuple(tables)
 
 
-def _match_table(layout: _Layout) -> tuple[SkeletonTable | None, SkeletonTable, tuple[str, ...]]:
+def _match_table(
+    layout: _Layout, table: SkeletonTable | None = None
+) -> tuple[SkeletonTable | None, SkeletonTable, tuple[str, ...]]:
     """``(matching table or None, closest table, what the closest one misses)``.
 
     Closest: fewest canonical joints missing, then most of the file's joints used; then file-name order.
+    Given a ``table`` (a user's), it is the only candidate.
     """
 
     def closeness(table: SkeletonTable) -> tuple[int, int]:
         used = {s if isinstance(s, str) else s.start for s in table.joints.values()} & set(layout.joint_names)
         return len(table.missing(layout.joint_names, layout.end_site_joints)), -len(used)
 
-    closest = min(skeleton_tables(), key=closeness)
+    closest = table if table is not None else min(skeleton_tables(), key=closeness)
     missing = closest.missing(layout.joint_names, layout.end_site_joints)
     return (closest if not missing else None), closest, missing
 
@@ -371,6 +477,8 @@ class _SourceClip:
     local_positions: np.ndarray  # [T, J, 3]: root channels, else offsets (or position channels)
     offsets: np.ndarray  # [J, 3]
     end_sites: dict[str, np.ndarray]  # source joint name -> End Site offset [3]
+    #: non-root joints with position channels: (name, largest move from the first frame, at which frame)
+    position_moves: tuple[tuple[str, float, int], ...] = ()
 
     def rest_positions(self) -> np.ndarray:
         """Joint positions ``[J, 3]`` with every rotation zero and the root at the origin."""
@@ -387,7 +495,8 @@ class _SourceClip:
 def _load_source(layout: _Layout, drop_first_frames: int) -> _SourceClip:
     """Local rotations and positions of a checked file, as pymotion's ``BVH.load`` + ``get_data`` make
     them: root (and other position) channels replace the offsets, Euler angles in each joint's channel
-    order become unit quaternions unrolled over time."""
+    order become unit quaternions unrolled over time. A non-root joint's position channels at the first
+    frame become its offset (module docstring); how far they move from it is kept for the check."""
     motion = layout.motion[drop_first_frames:]
     n_frames, n_joints = len(motion), len(layout.joint_names)
     positions = np.tile(layout.offsets, (n_frames, 1)).reshape(n_frames, n_joints, 3)
@@ -403,13 +512,22 @@ def _load_source(layout: _Layout, drop_first_frames: int) -> _SourceClip:
         column += len(channels)
     order = np.tile(np.array(orders), (n_frames, 1, 1))
     rotations = quat.normalize(quat.unroll(quat.from_euler(np.radians(euler_deg), order=order), axis=0))
+    offsets = layout.offsets.copy()
+    moves = []
+    for j in range(1, n_joints):
+        if len(layout.channels[j]) == 6:
+            offsets[j] = positions[0, j]
+            distance = np.linalg.norm(positions[:, j] - offsets[j], axis=-1)
+            frame = int(np.argmax(distance))
+            moves.append((layout.joint_names[j], float(distance[frame]), frame + drop_first_frames))
     return _SourceClip(
         joint_names=layout.joint_names,
         parents=np.array([0, *layout.parents[1:]]),
         local_rotations=rotations,
         local_positions=positions,
-        offsets=layout.offsets,
+        offsets=offsets,
         end_sites=layout.end_sites,
+        position_moves=tuple(moves),
     )
 
 
@@ -457,6 +575,15 @@ def _retarget(
     anchor_offset = np.stack([a[1] for a in anchors])  # [22, 3] file units
     canonical_rest = rest[index] + anchor_offset
     unit = unit_m if unit_m is not None else _choose_unit_m(table.unit_m, canonical_rest)
+    for name, distance, frame in clip.position_moves:
+        if distance * unit > POSITION_CHANNEL_TOLERANCE_M:
+            raise InputError(
+                f"the position channels of joint {name!r} move it {distance * unit * 1000:.1f} mm from its "
+                f"first-frame position (at motion frame {frame + 1}); the canonical skeleton has constant "
+                f"bone lengths, so only constant positions (within "
+                f"{POSITION_CHANNEL_TOLERANCE_M * 1000:g} mm) are read",
+                source,
+            )
 
     positions, rotations = clip.global_transforms()
     global_rotations = rotations[:, index]
@@ -514,10 +641,11 @@ def resample_motion(motion: Motion, fps: float) -> Motion:
     )
 
 
-def inspect_bvh(path: str | Path) -> BvhSummary:
-    """Checks a BVH file and says what it holds and which skeleton table maps it (motion not converted)."""
+def inspect_bvh(path: str | Path, table: SkeletonTable | None = None) -> BvhSummary:
+    """Checks a BVH file and says what it holds and which skeleton table maps it (motion not converted);
+    given a ``table`` (see :func:`read_skeleton_table`), only that one is tried."""
     layout = _scan(Path(path))
-    matched, closest, missing = _match_table(layout)
+    matched, closest, missing = _match_table(layout, table)
     return BvhSummary(
         path=str(path),
         joint_names=layout.joint_names,
@@ -536,17 +664,27 @@ def _positive(value: float | None, name: str, path: Path) -> None:
 
 
 def _read_retargeted(
-    path: str | Path, source_fps: float | None, drop_first_frames: int, unit_m: float | None
+    path: str | Path,
+    source_fps: float | None,
+    drop_first_frames: int,
+    unit_m: float | None,
+    user_table: SkeletonTable | None = None,
 ) -> _Retargeted:
     path = Path(path)
     _positive(source_fps, "source_fps", path)
     _positive(unit_m, "unit_m", path)
     layout = _scan(path)
-    table, closest, missing = _match_table(layout)
+    table, closest, missing = _match_table(layout, user_table)
+    if table is None and user_table is not None:
+        raise InputError(
+            f"unknown skeleton: the skeleton table {closest.name!r} ({closest.origin}) does not fit; it "
+            f"finds no source joint for canonical {', '.join(missing)}",
+            path,
+        )
     if table is None:
         raise InputError(
             f"unknown skeleton: no table in skeleton_maps/ fits; the closest ({closest.name!r}) finds no "
-            f"source joint for canonical {', '.join(missing)}",
+            f"source joint for canonical {', '.join(missing)} (a table of your own: --skeleton-map)",
             path,
         )
     if not 0 <= drop_first_frames < layout.n_frames:
@@ -564,6 +702,7 @@ def read_bvh(
     source_fps: float | None = None,
     drop_first_frames: int = 0,
     unit_m: float | None = None,
+    table: SkeletonTable | None = None,
 ) -> Motion:
     """Reads a BVH file onto the canonical skeleton (metres, Y up).
 
@@ -574,25 +713,30 @@ def read_bvh(
             some CMU exports).
         drop_first_frames: source frames to drop first (e.g. 1 for an added T-pose frame).
         unit_m: size of one file unit in metres, overriding the table's choice.
+        table: a user's skeleton table (:func:`read_skeleton_table`) used instead of the shipped ones.
 
     Raises:
-        InputError: malformed file (with its line), unknown skeleton (naming the joints not found), or bad
-            argument.
+        InputError: malformed file (with its line), unknown skeleton (naming the joints not found), position
+            channels that stretch a bone, or bad argument.
     """
     _positive(fps, "fps", Path(path))
-    motion = _read_retargeted(path, source_fps, drop_first_frames, unit_m).motion
+    motion = _read_retargeted(path, source_fps, drop_first_frames, unit_m, table).motion
     return motion if fps is None else resample_motion(motion, fps)
 
 
 def retarget_error_m(
-    path: str | Path, source_fps: float | None = None, drop_first_frames: int = 0, unit_m: float | None = None
+    path: str | Path,
+    source_fps: float | None = None,
+    drop_first_frames: int = 0,
+    unit_m: float | None = None,
+    table: SkeletonTable | None = None,
 ) -> dict[str, np.ndarray]:
     """Distance ``[T]`` (m) per frame between each canonical joint (and end site, keyed ``"<joint> end
     site"``) and the source point it stands for, both by forward kinematics at the source rate.
 
     Non-zero only where skipped source joints rotate; it measures what retargeting costs a file.
     """
-    retargeted = _read_retargeted(path, source_fps, drop_first_frames, unit_m)
+    retargeted = _read_retargeted(path, source_fps, drop_first_frames, unit_m, table)
     motion = retargeted.motion
     positions, rotmats = motion.forward_kinematics()
     errors = {

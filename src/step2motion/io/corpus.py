@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from step2motion.errors import InputError
-from step2motion.io.bvh import read_bvh
+from step2motion.io.bvh import SkeletonTable, read_bvh
 from step2motion.motion import Motion
 
 MANIFEST_NAME = "MANIFEST.csv"
@@ -118,14 +118,18 @@ def corpus_entries(root: str | Path) -> list[CorpusEntry]:
     return read_manifest(manifest) if manifest.is_file() else find_corpus_entries(root)
 
 
-def read_corpus_motion(root: str | Path, entry: CorpusEntry, fps: float | None = None) -> Motion:
+def read_corpus_motion(
+    root: str | Path, entry: CorpusEntry, fps: float | None = None, table: SkeletonTable | None = None
+) -> Motion:
     """The clip of ``entry`` on the canonical skeleton at ``fps`` (None keeps the true rate), using the
-    entry's true frame rate and dropping its added T-pose frame."""
+    entry's true frame rate and dropping its added T-pose frame; ``table``: a user's skeleton table
+    (``--skeleton-map``) instead of the shipped ones."""
     return read_bvh(
         Path(root) / entry.path,
         fps=fps,
         source_fps=entry.fps,
         drop_first_frames=1 if entry.first_frame_tpose else 0,
+        table=table,
     )
 
 
