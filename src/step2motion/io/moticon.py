@@ -301,7 +301,8 @@ def _parse_old_header(text: str, path: str | Path, line_no: int) -> dict[str, st
 def _insole_size(text: str | None, path: str | Path, line_no: int | None) -> int | None:
     if text is None:
         return None
-    if not text.isdigit() or int(text) not in VALID_SIZES:
+    # ASCII digits only: str.isdigit() also passes '²', and int() refuses over 4300 digits
+    if re.fullmatch(r"[0-9]{1,4}", text) is None or int(text) not in VALID_SIZES:
         raise InputError(
             f"insole size {text!r}: expected an integer OpenGo size {VALID_SIZES[0]}..{VALID_SIZES[-1]}",
             path,
