@@ -170,6 +170,14 @@ def test_writer_refuses_recordings_it_could_not_read_back(tmp_path) -> None:
     rec.extra_columns["comment[]"] = np.full(20, "text", dtype=object)
     with pytest.raises(ValueError, match="label"):
         write_moticon(rec, tmp_path / "x.txt")
+    rec = synthetic_recording(n=20)
+    rec.extra_columns["x label[]"] = np.arange(20.0)  # numbers under a label title would read back as text
+    with pytest.raises(ValueError, match="label"):
+        write_moticon(rec, tmp_path / "x.txt")
+    rec = synthetic_recording(n=20)
+    rec.extra_columns["two\nlines[]"] = np.arange(20.0)
+    with pytest.raises(ValueError, match="a line break"):
+        write_moticon(rec, tmp_path / "x.txt")
 
 
 # ------------------------------------------------------------------------------- header-driven parsing

@@ -502,12 +502,15 @@ def _check_writable(rec: InsoleRecording) -> None:
         raise ValueError("time_s must be non-empty, finite and strictly increasing to be written")
     reserved = {"time"} | {_normalise(ch.quantity) for ch in SCHEMA}
     for title, values in rec.extra_columns.items():
-        if _normalise(_split_title(title)[0]) in reserved or "\t" in title:
-            raise ValueError(f"extra column {title!r} clashes with a schema column or holds a tab")
+        if _normalise(_split_title(title)[0]) in reserved or re.search(r"[\t\r\n]", title):
+            raise ValueError(f"extra column {title!r}: a schema column's name, a tab or a line break")
         if values.shape != rec.time_s.shape:
             raise ValueError(f"extra column {title!r} has shape {values.shape}, expected {rec.time_s.shape}")
-        if values.dtype.kind in "OUS" and not _is_label_column(title):
-            raise ValueError(f"text column {title!r} must be titled '<group> label[...]' to be read back")
+        if (values.dtype.kind in "OUS") != _is_label_column(title):
+            raise ValueError(
+                f"extra column {title!r}: text columns, and only they, are titled '<group> label[...]' "
+                "(the reader tells them apart by that title)"
+            )
     texts = [*rec.metadata, *rec.metadata.values()]
     texts += [v for vs in rec.extra_columns.values() if vs.dtype.kind in "OUS" for v in vs.tolist()]
     if any(re.search(r"[\t\r\n]", str(text)) for text in texts):
