@@ -125,7 +125,13 @@ def combine_feet(left: FootTrack, right: FootTrack) -> FeetOdometry:
     to_right = np.array([np.sin(forward), -np.cos(forward)])
     right = _moved(right, 0.0, 0.5 * STANCE_WIDTH_M * to_right)
     left = _moved(left, 0.0, -0.5 * STANCE_WIDTH_M * to_right)
-    averaged = np.stack([_nan_average(track.position_m[:, :2], window) for track in (left, right)])
+    # the average of a rigidly moved track is the moved average (the filter is linear, keeps constants)
+    averaged = np.stack(
+        [
+            mean_left - 0.5 * STANCE_WIDTH_M * to_right,
+            _rotate(mean_right, angle) + shift + 0.5 * STANCE_WIDTH_M * to_right,
+        ]
+    )
     with np.errstate(invalid="ignore"):
         pelvis = np.where(
             np.isfinite(averaged).all(axis=(0, 2))[:, None],

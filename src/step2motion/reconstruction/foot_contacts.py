@@ -105,10 +105,8 @@ class FootPinner:
         self.release_frames = max(1, round(RELEASE_S * fps))
         self.root_shift_xz = np.zeros(2)
         self._feet = {side: _FootState() for side in SIDES}
-        self._lengths_m = {
-            side: (np.linalg.norm(offsets_m[_LEGS[side][1]]), np.linalg.norm(offsets_m[_LEGS[side][2]]))
-            for side in SIDES
-        }
+        self._reach_m = leg_reach_m(offsets_m)
+        self._hips = [_LEGS[side][0] for side in SIDES]
 
     def __call__(
         self, local_rotations: np.ndarray, root_position_m: np.ndarray, stance: np.ndarray
@@ -136,15 +134,18 @@ class FootPinner:
                     ankle = positions[t, _LEGS[side][2]] + offset
                     targets[t, index] = ankle + np.array([correction[0], 0.0, correction[1]])
             # the body moves horizontally for good, vertically (index 1) for this frame only
+            hips = positions[t, self._hips]
             for _ in range(REACH_PASSES):
-                excess = self._reach_excess(positions[t], offset, targets[t])
-                if not excess:
+                excess = reach_excess(hips + offset, targets[t], self._reach_m)
+                pulling = np.any(excess != 0.0, axis=-1)
+                if not pulling.any():
                     break
-                offset += np.mean(list(excess.values()), axis=0)
+                offset += excess[pulling].mean(axis=0)
             # still out of reach (feet further apart than the legs allow): the foot gives way
-            for index, excess_m in self._reach_excess(positions[t], offset, targets[t]).items():
-                targets[t, index] -= excess_m
-                self._feet[SIDES[index]].give_way(excess_m[[0, 2]])
+            excess = reach_excess(hips + offset, targets[t], self._reach_m)
+            for index in np.flatnonzero(np.any(excess != 0.0, axis=-1)):
+                targets[t, index] -= excess[index]
+                self._feet[SIDES[index]].give_way(excess[index, [0, 2]])
             self.root_shift_xz = offset[[0, 2]]
             shift[t] = offset
         return shift, targets
@@ -164,21 +165,23 @@ class FootPinner:
         state.release_frames_left -= 1
         return state.release_xz * (state.release_frames_left / self.release_frames)
 
-    def _reach_excess(
-        self, positions: np.ndarray, offset: np.ndarray, targets: np.ndarray
-    ) -> dict[int, np.ndarray]:
-        """Per foot whose ankle target (of ``[2, 3]``) is out of reach, the move that would bring the body
-        within reach of it."""
-        excess = {}
-        for index, side in enumerate(SIDES):
-            if np.isnan(targets[index, 0]):
-                continue
-            to_target = targets[index] - (positions[_LEGS[side][0]] + offset)
-            distance = np.linalg.norm(to_target)
-            reach = REACH_FRACTION * sum(self._lengths_m[side])
-            if distance > reach:
-                excess[index] = (distance - reach) * to_target / distance
-        return excess
+
+def leg_reach_m(offsets_m: np.ndarray) -> np.ndarray:
+    """``[2]`` (left, right) the farthest hip-ankle distance used: :data:`REACH_FRACTION` of thigh + shin."""
+    return np.array(
+        [REACH_FRACTION * sum(np.linalg.norm(offsets_m[j]) for j in _LEGS[side][1:3]) for side in SIDES]
+    )
+
+
+def reach_excess(hips_m: np.ndarray, ankles_m: np.ndarray, reach_m: np.ndarray) -> np.ndarray:
+    """``[..., 2, 3]`` per foot, the move that would bring the hip ``[..., 2, 3]`` within ``reach_m`` ``[2]``
+    of its ankle target ``[..., 2, 3]`` (0 where within reach or without target, ``NaN``)."""
+    to_target = ankles_m - hips_m
+    distance = np.linalg.norm(to_target, axis=-1)
+    with np.errstate(invalid="ignore"):
+        over = np.isfinite(distance) & (distance > reach_m)
+    safe = np.where(over, distance, 1.0)
+    return np.where(over[..., None], ((safe - reach_m) / safe)[..., None] * to_target, 0.0)
 
 
 def solve_legs(

@@ -63,10 +63,11 @@ from step2motion.motion import Motion
 from step2motion.odometry.both_feet import FeetOdometry
 from step2motion.odometry.strapdown import FootTrack
 from step2motion.reconstruction.foot_contacts import (
-    REACH_FRACTION,
     REACH_PASSES,
     FootPinner,
+    leg_reach_m,
     nearest_samples,
+    reach_excess,
     solve_leg,
     solve_legs,
 )
@@ -222,17 +223,6 @@ def _foot_orientation(pose_q: np.ndarray, toe_offset_m: np.ndarray, targets: Foo
     return np.where(tracked[:, None], blended, pose_q)
 
 
-def _reach_excess(hips_m: np.ndarray, ankles_m: np.ndarray, reach_m: np.ndarray) -> np.ndarray:
-    """``[T, 2, 3]`` per foot, the move that would bring the hip ``[T, 2, 3]`` within ``reach_m`` ``[2]``
-    of its ankle target ``[T, 2, 3]`` (0 where within reach or without target)."""
-    to_target = ankles_m - hips_m
-    distance = np.linalg.norm(to_target, axis=-1)
-    with np.errstate(invalid="ignore"):
-        over = np.isfinite(distance) & (distance > reach_m)
-    safe = np.where(over, distance, 1.0)
-    return np.where(over[..., None], ((safe - reach_m) / safe)[..., None] * to_target, 0.0)
-
-
 def follow_feet(
     local_rotations: np.ndarray, root_m: np.ndarray, offsets_m: np.ndarray, targets: dict[str, FootTargets]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -242,16 +232,12 @@ def follow_feet(
     n = len(root_m)
     ankles = np.full((n, len(SIDES), 3), np.nan)
     feet_q = np.empty((n, len(SIDES), 4))
-    hips = np.empty((n, len(SIDES), 3))
-    reach = np.empty(len(SIDES))
+    hips = positions[:, [_LEGS[side][0] for side in SIDES]]
+    reach = leg_reach_m(offsets_m)
     for index, side in enumerate(SIDES):
-        hip_j, knee_j, ankle_j, toe_j = _LEGS[side]
+        _, _, ankle_j, toe_j = _LEGS[side]
         target = targets[side]
         offset = offsets_m[toe_j]
-        reach[index] = REACH_FRACTION * (
-            np.linalg.norm(offsets_m[knee_j]) + np.linalg.norm(offsets_m[ankle_j])
-        )
-        hips[:, index] = positions[:, hip_j]
         foot_q = _foot_orientation(quat.from_matrix(rotmats[:, ankle_j]), offset, target)
         carried = target.chip_m + quat.mul_vec(foot_q, np.broadcast_to(_chip_to_toe_m(offset), (n, 3)))
         toe = _swing_path(target.toe_m, carried)
@@ -261,12 +247,12 @@ def follow_feet(
         ankles[:, index], feet_q[:, index] = ankle, foot_q
     shift = np.zeros((n, 3))
     for _ in range(REACH_PASSES):
-        excess = _reach_excess(hips + shift[:, None], ankles, reach)
+        excess = reach_excess(hips + shift[:, None], ankles, reach)
         pulling = np.any(excess != 0.0, axis=-1).sum(axis=1)
         if not pulling.any():
             break
         shift += excess.sum(axis=1) / np.maximum(pulling, 1)[:, None]
-    ankles -= _reach_excess(hips + shift[:, None], ankles, reach)
+    ankles -= reach_excess(hips + shift[:, None], ankles, reach)
     root = root_m + shift
     return solve_legs(local_rotations, root, offsets_m, ankles, feet_q), root
 
