@@ -225,7 +225,8 @@ def _step_statistics(
         peaks = np.array([np.nanmax(foot.pressure_ncm2[a:b, cells]) for a, b in steps])
         stats[f"peak_{region}_p50_ncm2"] = float(np.nanpercentile(peaks, 50))
         stats[f"peak_{region}_p95_ncm2"] = float(np.nanpercentile(peaks, 95))
-    cop_x = [_defined_cop(foot)[a:b, 0] for a, b in steps]
+    defined_cop_x = _defined_cop(foot)[:, 0]  # once: a per-step copy would hold the whole track per step
+    cop_x = [defined_cop_x[a:b] for a, b in steps]
     cop_x = [x[np.isfinite(x)] for x in cop_x if np.isfinite(x).any()]
     stats["cop_x_range"] = _median([x.max() - x.min() for x in cop_x])
     stats["cop_x_heel_strike"] = _median([x[0] for x in cop_x])
@@ -236,8 +237,10 @@ def _step_statistics(
 def _swing_s(stance: np.ndarray, time_s: np.ndarray) -> float:
     """Median swing duration (s): toe-off to the next heel strike, pauses longer than a stride dropped."""
     offs, strikes = gait_events.toe_offs(stance, time_s), gait_events.heel_strikes(stance, time_s)
-    swings = [strikes[strikes > t][0] - t for t in offs if (strikes > t).any()]
-    return _median([s for s in swings if s <= MAX_STRIDE_S])
+    following = np.searchsorted(strikes, offs, side="right")  # first heel strike after each toe-off
+    has_next = following < strikes.size
+    swings = strikes[following[has_next]] - offs[has_next]
+    return _median(swings[swings <= MAX_STRIDE_S])
 
 
 def _impulse_shares(foot: FootSignals, stance: np.ndarray) -> dict[str, float]:

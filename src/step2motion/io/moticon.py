@@ -31,8 +31,9 @@ Why not ``moticon_opengo.txt_export.Measurement`` (the vendor reader; the tests 
 it cannot write; it rejects old headers; it assigns channels by column position, so shuffled or
 one-sided files are misread or crash; its errors are generic exceptions without a line number; and
 it parses with ``np.genfromtxt`` (about 3 s for a 10-minute 100 Hz file). Here the numbers go through
-``np.loadtxt``'s C parser (< 1 s for the same file) after empty fields become ``nan``; only when that
-fails is the file re-read cell by cell, to name the offending line.
+``np.loadtxt``'s C parser (< 1 s for the same file), a chunk of rows at a time after empty fields become
+``nan`` (so the text is never copied whole); only when that fails is the chunk re-read cell by cell, to
+name the offending line.
 
 Writing prints each value the way a real export does (pressure and force with 2 decimals, IMU and CoP
 with 6) when that text reads back to the identical float, and otherwise its shortest round-trip repr, so
@@ -41,7 +42,6 @@ write → read is exact.
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -194,6 +194,11 @@ def read_moticon(path: str | Path) -> InsoleRecording:
     numeric = [j for j in range(len(columns.titles)) if j not in columns.labels]
     values = _parse_numbers(rows, line_numbers, numeric, columns.titles, path)
     position = {j: k for k, j in enumerate(numeric)}
+    extra_columns = {
+        columns.titles[j]: _label_column(rows, j) if j in columns.labels else values[:, position[j]].copy()
+        for j in columns.extras
+    }
+    del lines, rows  # the text is read: a long export should not hold it beside its numbers
     time_s = values[:, position[columns.time]].copy()
     _check_time(time_s, line_numbers, path)
     _check_values(values, numeric, columns, line_numbers, path)
@@ -203,12 +208,7 @@ def read_moticon(path: str | Path) -> InsoleRecording:
         right=_foot_signals("right", columns, values, position),
         insole_size=insole_size,
         metadata=metadata,
-        extra_columns={
-            columns.titles[j]: _label_column(rows, j)
-            if j in columns.labels
-            else values[:, position[j]].copy()
-            for j in columns.extras
-        },
+        extra_columns=extra_columns,
         missing_channels=tuple(ch.title for ch in SCHEMA if ch not in columns.schema),
         source=str(path),
     )
@@ -227,12 +227,12 @@ def _read_lines(path: str | Path) -> list[str]:
         raise InputError(
             f"not UTF-8 text (byte 0x{raw[err.start]:02x}): expected a UTF-8 OpenGo export", path, line
         ) from None
-    lines = text.replace("\r\n", "\n").split("\n")
-    if not text.strip():
+    del raw  # a long export: hold as few copies of its text as possible
+    if not text or text.isspace():
         raise InputError(
             "empty file: expected '#' header lines, a '# time<TAB>...' column header and data rows", path, 1
         )
-    return lines
+    return [line.removesuffix("\r") for line in text.split("\n")]
 
 
 def _split_header(lines: list[str], path: str | Path) -> tuple[list[tuple[int, str]], int]:
@@ -359,21 +359,33 @@ def _check_field_counts(rows: list[str], line_numbers: np.ndarray, n_columns: in
         )
 
 
+#: Rows parsed per ``np.loadtxt`` call: the text of one chunk is copied while empty fields become ``nan``,
+#: so a long recording never holds more than one chunk's worth of such copies.
+PARSE_CHUNK_ROWS = 20_000
+
+
 def _parse_numbers(
     rows: list[str], line_numbers: np.ndarray, columns: list[int], titles: list[str], path: str | Path
 ) -> np.ndarray:
-    """``[T, len(columns)]`` floats (``NaN`` for empty fields); fast C parse, cell-by-cell only to report."""
-    body = _fill_empty_fields("\n".join(rows))
-    try:
-        return np.loadtxt(io.StringIO(body), delimiter="\t", usecols=columns, comments=None, ndmin=2)
-    except ValueError:
-        return _parse_numbers_by_cell(rows, line_numbers, columns, titles, path)
+    """``[T, len(columns)]`` floats (``NaN`` for empty fields); fast C parse chunk by chunk, cell by cell
+    only to report the offending line."""
+    values = np.empty((len(rows), len(columns)))
+    for start in range(0, len(rows), PARSE_CHUNK_ROWS):
+        chunk = rows[start : start + PARSE_CHUNK_ROWS]
+        try:
+            parsed = np.loadtxt(
+                _fill_empty_fields(chunk), delimiter="\t", usecols=columns, comments=None, ndmin=2
+            )
+        except ValueError:
+            parsed = _parse_numbers_by_cell(chunk, line_numbers[start:], columns, titles, path)
+        values[start : start + len(chunk)] = parsed
+    return values
 
 
-def _fill_empty_fields(body: str) -> str:
-    """Write ``nan`` into every empty field so ``np.loadtxt`` accepts the rows."""
-    body = f"\n{body}\n".replace("\t\t", "\tnan\t").replace("\t\t", "\tnan\t")  # twice: runs of 3+
-    return body.replace("\n\t", "\nnan\t").replace("\t\n", "\tnan\n")[1:-1]
+def _fill_empty_fields(rows: list[str]) -> list[str]:
+    """``rows`` with ``nan`` in every empty field, so ``np.loadtxt`` accepts them."""
+    body = "\n{}\n".format("\n".join(rows)).replace("\t\t", "\tnan\t").replace("\t\t", "\tnan\t")  # 3+
+    return body.replace("\n\t", "\nnan\t").replace("\t\n", "\tnan\n")[1:-1].split("\n")
 
 
 def _parse_numbers_by_cell(

@@ -1,0 +1,102 @@
+"""Memory and time of every command that reads a recording, on long recordings: is memory flat in length?
+
+For each length in ``--minutes`` (default 10 and 60), a Moticon export is made by repeating the bundled
+5.4-s demo walk with its time stamps carried on (:func:`startup.long_recording`), and each command runs in
+a fresh process. The table gives wall time and the process's peak resident set size (``wait4``'s
+``ru_maxrss``: the interpreter, torch and the data together). A command whose memory grows with the
+recording shows it as the ratio of the last length's peak to the first's; a flat one stays near 1.
+
+    .venv/bin/python benchmarks/long_recordings.py [--minutes 10 60] [--commands info reconstruct ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from startup import long_recording
+
+
+def _command(name: str, recording: Path, out: Path) -> list[str]:
+    """Arguments after ``step2motion`` for one measured command (outputs in ``out``)."""
+    rec = str(recording)
+    return {
+        "info": ["info", rec],
+        "compare-recordings": ["compare-recordings", rec, "--json", str(out / "stats.json")],
+        "plot": ["plot", rec, "-o", str(out / "plot.png")],
+        "gait": ["gait", rec, "--json", str(out / "gait.json")],
+        "reconstruct": ["reconstruct", rec, "-o", str(out / "motion.bvh")],
+        "view": ["view", rec, "--motion", str(out / "motion.bvh"), "-o", str(out / "view.html")],
+    }[name]
+
+
+COMMANDS = ("info", "compare-recordings", "plot", "gait", "reconstruct", "view")
+
+
+def run_measured(arguments: list[str], log: Path) -> tuple[float, float, int]:
+    """``(wall s, peak RSS MiB, exit status)`` of ``step2motion ARGUMENTS`` in a fresh interpreter;
+    its stderr goes to ``log`` (a pipe could fill up and block it)."""
+    start = time.perf_counter()
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "step2motion", *arguments], stdout=subprocess.DEVNULL, stderr=stderr
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+    wall_s = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        tail = log.read_text(errors="replace")[-2000:]
+        print(f"step2motion {' '.join(arguments)}: exit {process.returncode}\n{tail}", file=sys.stderr)
+    return wall_s, usage.ru_maxrss / 1024, process.returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--minutes", type=float, nargs="+", default=[10.0, 60.0], help="recording lengths")
+    parser.add_argument(
+        "--commands", nargs="+", choices=COMMANDS, default=list(COMMANDS), help="commands to run"
+    )
+    args = parser.parse_args(argv)
+    console = Console()
+    console.print(
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (a busy machine is slower)"
+    )
+    results: dict[str, list[tuple[float, float, int]]] = {name: [] for name in args.commands}
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder)
+        for minutes in args.minutes:
+            recording = long_recording(out, seconds=minutes * 60)
+            rows = sum(1 for line in recording.open(encoding="utf-8") if not line.startswith("#"))
+            console.print(
+                f"{minutes:g} min: {recording.name}, {rows:,} rows, {recording.stat().st_size / 1e6:.0f} MB"
+            )
+            for name in args.commands:
+                results[name].append(run_measured(_command(name, recording, out), out / "stderr.txt"))
+                wall_s, peak_mib, status = results[name][-1]
+                console.print(f"  {name}: {wall_s:.1f} s, {peak_mib:.0f} MiB, exit {status}")
+    table = Table(title="Long recordings: wall time and peak memory per command (fresh process each)")
+    table.add_column("command")
+    for minutes in args.minutes:
+        table.add_column(f"{minutes:g} min: s", justify="right")
+        table.add_column(f"{minutes:g} min: MiB", justify="right")
+    table.add_column("memory ratio", justify="right")
+    for name, runs in results.items():
+        cells = [f"{wall_s:.1f}" if status == 0 else "failed" for wall_s, _, status in runs]
+        memory = [f"{peak_mib:.0f}" for _, peak_mib, _ in runs]
+        ratio = runs[-1][1] / runs[0][1]
+        table.add_row(name, *[c for pair in zip(cells, memory, strict=True) for c in pair], f"{ratio:.2f}")
+    console.print(table)
+    return 0 if all(status == 0 for runs in results.values() for _, _, status in runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
