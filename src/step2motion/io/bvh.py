@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 from pymotion.ops.skeleton_np import fk_quat, from_global_rotations
 from pymotion.rotations import quat_np as quat
+from scipy.spatial.transform import Rotation
 
 from step2motion import skeleton
 from step2motion.errors import InputError
@@ -613,6 +614,21 @@ def _retarget(
 # Public API
 
 
+def _slerp(start: np.ndarray, end: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Shortest-path slerp of quaternions ``[w, x, y, z]`` ``[T, J, 4]`` at ``weight [T]``, with scipy.
+
+    Not pymotion's ``quat_np.slerp``: it adds 1e-6 to one end's components, which breaks the exact
+    left/right mirror symmetry that the mirroring augmentation is tested on.
+    """
+    shape = start.shape
+    first = Rotation.from_quat(start.reshape(-1, 4)[:, [1, 2, 3, 0]])
+    turn = (first.inv() * Rotation.from_quat(end.reshape(-1, 4)[:, [1, 2, 3, 0]])).as_rotvec()
+    weights = np.repeat(weight, shape[1])[:, None]
+    xyzw = (first * Rotation.from_rotvec(weights * turn)).as_quat()
+    on_frame = (weight == 0)[:, None, None]  # a source frame itself: its rotations unchanged
+    return np.where(on_frame, start, xyzw[:, [3, 0, 1, 2]].reshape(shape))
+
+
 def resample_motion(motion: Motion, fps: float) -> Motion:
     """The motion at another frame rate: slerp of local rotations, linear root, between neighbour frames.
 
@@ -628,8 +644,7 @@ def resample_motion(motion: Motion, fps: float) -> Motion:
     i0 = np.minimum(np.floor(at).astype(int), motion.n_frames - 1)
     i1 = np.minimum(i0 + 1, motion.n_frames - 1)
     weight = at - i0
-    rotations = quat.slerp(motion.local_rotations[i0], motion.local_rotations[i1], weight[:, None, None])
-    rotations /= np.linalg.norm(rotations, axis=-1, keepdims=True)  # exact, unlike quat.normalize (+1e-8)
+    rotations = _slerp(motion.local_rotations[i0], motion.local_rotations[i1], weight)
     root = (1.0 - weight)[:, None] * motion.root_position_m[i0] + weight[:, None] * motion.root_position_m[i1]
     return Motion(
         local_rotations=rotations,

@@ -9,11 +9,21 @@ soles go; and contact is judged from each sole's height above that floor and its
 Sole model (per foot, in the ``Foot`` joint's frame):
 
 * Sole normal: world up seen from the foot in the clip's *calibration frames* (the foot still and its
-  ankle at its lowest, i.e. standing flat), averaged. The sole's forward axis is the ankle→ball
-  direction tilted up into the sole plane; its descent angle below the sole is measured there but
-  kept within 5–25° (human feet: ankle centre ≈ 7 cm and ball ≈ 2.5 cm above the floor, ≈ 14 cm
-  apart, ≈ 20°; 25 of 33 sampled corpus feet measure 11–22°), so a clip that never stands flat
-  (tiptoes) still gets a plausible sole.
+  ankle at its lowest, i.e. standing flat), averaged: the floor is level, so a flat-standing foot's
+  sole is level too, whatever the rig. The sole's forward axis is the ankle→ball direction tilted up
+  into the sole plane by its measured descent below the floor there (at least 5°). That descent is a
+  property of the rig, not of the foot: human proportions (ankle centre ≈ 7 cm and ball ≈ 2.5 cm above
+  the floor, ≈ 14 cm apart) give ≈ 20°, but many commercial rigs put the ankle joint well above the
+  anatomical ankle (e.g. 12 cm up, the ball 4 cm: ≈ 37°). A prior on the angle that fits human feet
+  tilts such a sole toes-down and starves the heel.
+* A clip that never stands flat (tiptoes throughout, tiptoe walking, forefoot running) calibrates a
+  raised-heel posture instead, and nothing in a still clip tells a heel raised on a human-proportioned
+  rig from a steep rig standing flat. So the descent decides only where no rig could stand flat: above
+  ``MAX_FLAT_DESCENT_RAD`` the foot is taken to be a human-proportioned one on tiptoes and fitted with
+  ``TIPTOE_DESCENT_RAD`` (the steepest human-proportioned foot: the least heel raise it can mean)
+  — unless the clip shows the foot rocking on its heel (:func:`stands_flat`), which a foot
+  that never stands flat does not do. A human-proportioned foot whose heel is raised less than that
+  throughout the clip is read as flat.
 * Length: 0.31 × the leg (hip → knee → ankle), the ratio of foot length (0.152 stature) to thigh +
   shank (0.245 + 0.246 stature) in Drillis & Contini's segment table. The skeleton's ball is not
   used for it: retargeted DAZ clips put ``ToeBase`` on a foot → End Site segment only 13 cm long.
@@ -48,7 +58,16 @@ X_ANKLE_NORM = -0.27
 X_BALL_NORM = 0.20
 BALL_CLEARANCE_PER_LENGTH = 0.10
 WIDTH_PER_LENGTH = 0.38
-DESCENT_RANGE_RAD = (np.radians(5.0), np.radians(25.0))
+#: Ankle→ball descent below the sole (see the module docstring): never less than the first value; a foot
+#: standing steeper than the second is taken to be on tiptoes (unless it rocks on its heel), and its sole
+#: is then fitted with the third, the steepest human-proportioned foot.
+MIN_DESCENT_RAD = np.radians(5.0)
+MAX_FLAT_DESCENT_RAD = np.radians(45.0)
+TIPTOE_DESCENT_RAD = np.radians(25.0)
+#: Heel rocker: the foot pitched at least this much toes-up from its standing pitch while its ankle is
+#: within ``HEEL_ROCKER_ANKLE_M`` of its standing height, i.e. resting on its heel.
+HEEL_ROCKER_RAD = np.radians(10.0)
+HEEL_ROCKER_ANKLE_M = 0.03
 FOOT_LENGTH_PER_LEG = 0.31
 ROLLOVER_CENTRE_ALONG_SHANK = 0.35
 #: Calibration frames: ankle speed at most this (or the clip's 20th percentile if larger), and the
@@ -126,6 +145,27 @@ def calibration_frames(ankle_m: np.ndarray, fps: float) -> np.ndarray:
     return still & (height <= height[still].min() + FLAT_ANKLE_TOLERANCE_M)
 
 
+def stands_flat(
+    standing_descent_rad: float, ankle_m: np.ndarray, ankle_to_ball_w: np.ndarray, frames: np.ndarray
+) -> bool:
+    """Whether a foot stands flat in its calibration ``frames`` (``[T]`` mask), rather than on tiptoes.
+
+    ``standing_descent_rad``: how far the ankle→ball line descends below the horizontal there;
+    ``ankle_m`` ``[T, 3]`` and ``ankle_to_ball_w`` ``[T, 3]`` (unit): the ankle and that line, per frame.
+    Flat if the descent is one a rig can have with the foot flat (at most ``MAX_FLAT_DESCENT_RAD``), or,
+    steeper still, if the foot rocks on its heel: at some frame it pitches at least ``HEEL_ROCKER_RAD``
+    toes-up from its standing pitch while its ankle stays within ``HEEL_ROCKER_ANKLE_M`` of its standing
+    height. A foot on tiptoes cannot do that: pitching toes-up about the ball lowers the ankle below its
+    standing height (then the lowest, so flat, posture would have been calibrated), and a swinging foot
+    is higher.
+    """
+    if standing_descent_rad <= MAX_FLAT_DESCENT_RAD:
+        return True
+    descent = np.arcsin(np.clip(-ankle_to_ball_w[:, 1], -1.0, 1.0))
+    near_floor = ankle_m[:, 1] <= ankle_m[frames, 1].mean() + HEEL_ROCKER_ANKLE_M
+    return bool(np.any(descent[near_floor] <= standing_descent_rad - HEEL_ROCKER_RAD))
+
+
 def calibrate_sole(positions_m: np.ndarray, rotmats: np.ndarray, fps: float, side: str) -> SoleModel:
     """Fit one foot's sole model to a clip: global positions ``[T, 22, 3]``, rotations ``[T, 22, 3, 3]``."""
     foot, toe = foot_joints(side)
@@ -138,7 +178,11 @@ def calibrate_sole(positions_m: np.ndarray, rotmats: np.ndarray, fps: float, sid
     ankle_to_ball = _unit(ball_local)
     lateral = _unit(np.cross(ankle_to_ball, up_local))  # the body's right-hand side
     up_perpendicular = np.cross(lateral, ankle_to_ball)
-    descent = np.clip(np.arcsin(-ankle_to_ball @ up_local), *DESCENT_RANGE_RAD)
+    standing = float(np.arcsin(-ankle_to_ball @ up_local))
+    if stands_flat(standing, positions_m[:, foot], rotmats[:, foot] @ ankle_to_ball, frames):
+        descent = max(standing, MIN_DESCENT_RAD)
+    else:
+        descent = TIPTOE_DESCENT_RAD
     forward = np.cos(descent) * ankle_to_ball + np.sin(descent) * up_perpendicular
     normal = -np.sin(descent) * ankle_to_ball + np.cos(descent) * up_perpendicular
     # the toes lie on the floor in the calibration frames (also when those are on tiptoes)

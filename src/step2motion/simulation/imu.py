@@ -12,8 +12,9 @@ It is built from geometry and from how the foot stands, never from the joint's l
 per skeleton: the CMU rest pose rolls the foot by ±25° against its stance orientation):
 
 * Z (sole normal, up) = world up seen from the foot while it stands flat and still (the sole model's
-  calibration frames), unless the clip never stands flat (tiptoe walking, forefoot running): the sole
-  is then tilted so that the ankle → ball line descends at most 25° below it;
+  calibration frames), for any rig's ankle → ball angle, unless the clip never stands flat (judged by
+  :func:`~step2motion.simulation.foot_contact.stands_flat`: tiptoes throughout, tiptoe walking): the
+  sole is then tilted so that the ankle → ball line descends as a human-proportioned foot's does;
 * X = the sole's forward axis (toward the toes), Y = Z × X (body-left); the frame is right-handed;
 * position: on the sole plate at insole X = ``CHIP_X_NORM`` (midfoot, half-way from under the ankle to
   under the ball), on the centre line.
