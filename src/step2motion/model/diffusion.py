@@ -185,6 +185,13 @@ class PoseDiffusion:
         self.config = config
         self.schedule = NoiseSchedule(config)
 
+    def condition_mask(self, present: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """The streams ``[B, S]`` a training pass sees: ``present`` minus classifier-free-guidance condition
+        dropout and per-stream dropout (:func:`condition_dropout_mask`)."""
+        return condition_dropout_mask(
+            present, self.config.cond_drop_prob, self.config.stream_drop_prob, generator
+        )
+
     def training_loss(
         self,
         denoiser: Step2MotionDenoiser,
@@ -211,9 +218,7 @@ class PoseDiffusion:
         timesteps = torch.randint(0, self.config.train_steps, (batch,), generator=generator, device=device)
         noise = torch.randn(x0.shape, generator=generator, device=device, dtype=x0.dtype)
         x_t = self.schedule.add_noise(x0, noise, timesteps)
-        stream_mask = condition_dropout_mask(
-            present, self.config.cond_drop_prob, self.config.stream_drop_prob, generator
-        )
+        stream_mask = self.condition_mask(present, generator)
         predicted = denoiser(x_t, timesteps, denoiser.encode_condition(condition, stream_mask))
         loss = pose_loss(predicted, x0, self.config.loss, self.config.part_weights, frame_valid)
         return loss, stream_mask

@@ -40,6 +40,11 @@ class PoseRegression:
     def __init__(self, config: DiffusionConfig) -> None:
         self.config = config
 
+    def condition_mask(self, present: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """The streams ``[B, S]`` a training pass sees: ``present`` with each stream dropped independently
+        with ``stream_drop_prob`` (no guidance, so no whole-condition dropout)."""
+        return condition_dropout_mask(present, 0.0, self.config.stream_drop_prob, generator)
+
     def training_loss(
         self,
         denoiser: Step2MotionDenoiser,
@@ -54,7 +59,7 @@ class PoseRegression:
         of ``present [B, S]`` dropped independently with ``stream_drop_prob``."""
         if present is None:
             present = all_present(x0.shape[0], denoiser.schema, x0.device)
-        stream_mask = condition_dropout_mask(present, 0.0, self.config.stream_drop_prob, generator)
+        stream_mask = self.condition_mask(present, generator)
         predicted = _predict(denoiser, condition, stream_mask, x0.shape[1])
         loss = pose_loss(predicted, x0, self.config.loss, self.config.part_weights, frame_valid)
         return loss, stream_mask

@@ -37,6 +37,15 @@ changes — objects such as ``model`` merge key by key):
 ``validation_interval``     (MPJPE with the model's own sampler, and the loss)
 ``checkpoint_interval``     steps between ``last`` checkpoints (the last step always saves)
 ``log_interval``            steps between training-loss records in ``metrics.jsonl``
+``init_from``               a checkpoint whose weights start the run (null = fresh weights): its
+                            normalisation statistics are used, and each sub-network whose settings
+                            match the config starts from its weights — ``pose`` (denoiser and pose
+                            model) when all of ``model`` but ``model.root`` matches, ``root`` when
+                            all of ``model`` matches; the others start fresh
+``frozen``                  sub-networks (``pose``, ``root``) kept as ``init_from`` holds them: not
+                            optimised; a frozen pose model's loss is not even computed, so a run that
+                            trains a new root network on a finished pose model costs a fraction of a
+                            full one
 ``seed``                    makes the run reproducible, resumed or not
 ``num_workers``             data-loader worker processes per training process (0 = in-process)
 ``feature_jobs``            processes computing clip features not yet cached (0 = one per core)
@@ -73,6 +82,8 @@ DEFAULT_SENSOR_GROUPS: dict[str, tuple[str, ...]] = {
     "imu": ("*_imu", "*_odometry"),
     "pressure": ("*_pressure", "*_force_cop"),
 }
+#: Sub-networks ``frozen`` may name: the pose model (denoiser and pose head) and the root network.
+SUB_NETWORKS: tuple[str, ...] = ("pose", "root")
 #: Key of a config that builds on another file: ``{"extends": "../default.json", "steps": 10}``.
 EXTENDS_KEY = "extends"
 _DEVICE = re.compile(r"auto|cpu|cuda(:\d+)?")
@@ -115,6 +126,8 @@ class TrainConfig:
     validation_interval: int = 250
     checkpoint_interval: int = 250
     log_interval: int = 50
+    init_from: str | None = None
+    frozen: tuple[str, ...] = ()
     seed: int = 0
     num_workers: int = 0
     feature_jobs: int = 0
@@ -124,7 +137,7 @@ class TrainConfig:
         for name in ("data_dir", "output_dir"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name):
                 raise InputError(f"{name} must be a non-empty path, got {getattr(self, name)!r}")
-        for name in ("split_file", "cache_dir"):
+        for name in ("split_file", "cache_dir", "init_from"):
             if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
                 raise InputError(f"{name} must be a path or null, got {getattr(self, name)!r}")
         if self.model.schema != CONDITION_SCHEMA:
@@ -150,6 +163,7 @@ class TrainConfig:
             if not isinstance(getattr(self, name), bool):
                 raise InputError(f"{name} must be true or false, got {getattr(self, name)!r}")
         self._check_sensor_groups()
+        self._check_frozen()
         if not isinstance(self.style_weights, Mapping):
             raise InputError("style_weights must map styles to weights")
         for style, weight in self.style_weights.items():
@@ -170,6 +184,14 @@ class TrainConfig:
                     f"sensor_groups[{group!r}] matches no stream of {list(self.model.schema.names)}"
                 )
 
+    def _check_frozen(self) -> None:
+        if not isinstance(self.frozen, tuple) or any(part not in SUB_NETWORKS for part in self.frozen):
+            raise InputError(f"frozen must list sub-networks of {list(SUB_NETWORKS)}, got {self.frozen!r}")
+        if len(set(self.frozen)) == len(SUB_NETWORKS):
+            raise InputError("frozen names every sub-network: nothing would be trained")
+        if self.frozen and self.init_from is None:
+            raise InputError(f"frozen {list(self.frozen)} needs init_from: the checkpoint they are kept from")
+
     @property
     def feature_cache_dir(self) -> Path:
         return Path(self.cache_dir) if self.cache_dir is not None else Path(self.output_dir) / "feature_cache"
@@ -179,6 +201,7 @@ class TrainConfig:
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "model"}
         data["sensor_groups"] = {k: list(v) for k, v in self.sensor_groups.items()}
         data["style_weights"] = dict(self.style_weights)
+        data["frozen"] = list(self.frozen)
         return {**data, "model": self.model.to_dict()}
 
     @classmethod
@@ -196,6 +219,8 @@ class TrainConfig:
         if not isinstance(model, Mapping):
             raise InputError(f"model must be a JSON object, got {type(model).__name__}")
         values["model"] = ModelConfig.from_dict({"schema": CONDITION_SCHEMA.to_list(), **model})
+        if isinstance(values.get("frozen"), list):
+            values["frozen"] = tuple(values["frozen"])
         if isinstance(values.get("sensor_groups"), Mapping):
             values["sensor_groups"] = {
                 k: tuple(v) if isinstance(v, list) else v for k, v in values["sensor_groups"].items()

@@ -57,6 +57,7 @@ from step2motion.training.data import (
     validation_indices,
 )
 from step2motion.training.distributed import ProcessContext, available_cpus, start_process
+from step2motion.training.initial_weights import freeze, start_from
 from step2motion.training.objective import LOSS_NAMES, TrainingObjective, validation_metrics, validation_sums
 from step2motion.training.resume_state import (
     ResumeState,
@@ -239,6 +240,7 @@ class _Run:
                     "world_size": context.world_size,
                     "device": str(context.device),
                     "data": self.data_summary,
+                    **({"initialised": list(self.initialised)} if self.initial is not None else {}),
                     **({"changed": {k: list(v) for k, v in self.changes.items()}} if self.changes else {}),
                 }
             )
@@ -249,7 +251,11 @@ class _Run:
     def _load_data(self) -> None:
         config, context = self.config, self.context
         split_path = Path(config.split_file) if config.split_file else default_split_path()
-        if self.resume:  # before the features are computed: a refused resume should fail at once
+        # before the features are computed: a missing initial checkpoint or refused resume fails at once
+        self.initial = None
+        if config.init_from is not None and not self.resume:
+            self.initial = load_checkpoint(config.init_from)
+        if self.resume:
             checkpoint = load_checkpoint(self.last_path)
             self._check_resumable(checkpoint.info, split_path)
             if checkpoint.config != config.model:
@@ -277,6 +283,8 @@ class _Run:
         if self.resume:
             self.stats, self.resumed_model = checkpoint.stats, checkpoint.model
             self.resumed_step = checkpoint.info.get("step")
+        elif self.initial is not None:  # the initial weights were trained on these statistics
+            self.stats, self.resumed_model = self.initial.stats, None
         else:
             self.stats, self.resumed_model = NormalisationStats.from_clips(train_clips, config.mirror), None
         self.train_set, self.window_probability = style_window_dataset(
@@ -347,6 +355,10 @@ class _Run:
         torch.manual_seed(config.seed)
         # resumed: the checkpoint holds the weight average, the resume state the optimiser's weights
         model = self.resumed_model if self.resumed_model is not None else Step2MotionModel(config.model)
+        self.initialised: tuple[str, ...] = ()
+        if self.initial is not None:
+            self.initialised = start_from(model, self.initial, config.frozen, config.init_from)
+        freeze(model, config.frozen)
         self.model = model.to(self.context.device).train()
         # A copy of the bare model, made before DDP wraps it; every process keeps the same average.
         # Buffers are copied, not averaged (use_buffers=True would average integer buffers too).
@@ -355,14 +367,15 @@ class _Run:
             if config.ema_decay > 0
             else None
         )
-        self.optimizer = torch.optim.AdamW(
-            self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay
-        )
+        trained = [parameter for parameter in self.model.parameters() if parameter.requires_grad]
+        self.optimizer = torch.optim.AdamW(trained, lr=config.lr, weight_decay=config.weight_decay)
         self.progress = RunProgress()
         self.schedule = LrSchedule.of(config)
         if self.resume:
             self._load_resume_state(load_resume_state(resume_path(self.last_path), self.optimizer))
-        self.objective: torch.nn.Module = TrainingObjective(self.model)
+        self.objective: torch.nn.Module = TrainingObjective(
+            self.model, train_pose="pose" not in config.frozen
+        )
         if self.context.distributed:
             device_ids = [self.context.device.index] if self.context.device.type == "cuda" else None
             self.objective = DistributedDataParallel(self.objective, device_ids=device_ids)

@@ -36,20 +36,26 @@ LOSS_NAMES: tuple[str, ...] = ("loss", "pose_loss", "root_loss")
 class TrainingObjective(nn.Module):
     """``model`` plus its training losses; ``forward`` returns ``{loss, pose_loss, root_loss}``."""
 
-    def __init__(self, model: Step2MotionModel) -> None:
+    def __init__(self, model: Step2MotionModel, train_pose: bool = True) -> None:
         super().__init__()
         self.model = model
+        self.train_pose = train_pose
 
     def forward(
         self, batch: Batch, stream_mask: torch.Tensor, generator: torch.Generator | None = None
     ) -> dict[str, torch.Tensor]:
         """Losses on the real frames of ``batch``; ``stream_mask [B, S]`` (recorded, minus sensor dropout)
         gets the pose model's condition dropout on top, and the root network sees that same mask, as
-        the denoiser does."""
+        the denoiser does. Without ``train_pose`` (a frozen pose model) the pose loss is not computed
+        and reads 0."""
         model = self.model
-        pose, dropped = model.pose_model.training_loss(
-            model.denoiser, batch.poses, batch.condition, stream_mask, generator, batch.frame_valid
-        )
+        if self.train_pose:
+            pose, dropped = model.pose_model.training_loss(
+                model.denoiser, batch.poses, batch.condition, stream_mask, generator, batch.frame_valid
+            )
+        else:
+            pose = torch.zeros((), device=batch.poses.device)
+            dropped = model.pose_model.condition_mask(stream_mask, generator)
         root = root_displacement_loss(
             model.root(batch.condition, dropped),
             batch.root_motion,
