@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import torch
 from motion_fixtures import walking_motion
+from test_viewer_page import page_data
 
 from step2motion import skeleton
 from step2motion.cli import main
@@ -222,6 +223,15 @@ def test_reconstruct_command_end_to_end(
     # heel strike to foot-flat the foot still rolls down), never under the floor
     assert np.median(_planted_toe_speed_mps(positions, contacts, motion.fps)) < 2e-3  # BVH has 6 decimals
     assert positions[:, _TOES, 1].min() > -1e-5
+
+    # --view: the page next to the BVH shows the motion and each of the 3 samples over the insoles
+    assert main([*argv, "--samples", "3", "--steps", "4", "--seed", "7", "--view"]) == 0
+    assert f"viewer page {output.with_suffix('.html')}" in capsys.readouterr().out
+    data = page_data(output.with_suffix(".html").read_text(encoding="utf-8"))
+    assert [m["label"] for m in data["motions"]] == ["walk.bvh"] + [f"walk.bvh sample {k}" for k in (1, 2, 3)]
+    assert {m["role"] for m in data["motions"]} == {"prediction"} and data["insoles"] is not None
+    assert main([*argv, "--view", str(output)]) == 2
+    assert "--view would overwrite -o" in capsys.readouterr().err
 
     network = [*argv, "--fps", "60", "--npz", str(tmp_path / "sixty.npz"), "--root", "network"]
     assert main(network) == 0

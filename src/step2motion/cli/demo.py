@@ -20,11 +20,12 @@ DEMO_TRUTH = DEMO_DIR / "walk_truth.bvh"
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "demo",
-        help="run the whole pipeline on the bundled recording (plot, statistics, reconstruction, accuracy)",
+        help="the whole pipeline on the bundled recording (plot, stats, reconstruction, accuracy, 3D view)",
         description="Run step2motion on the bundled demo recording (virtual insoles of a 5.4-s CMU walk of a "
         "subject held out from training): draw it, print its walking statistics, reconstruct the full-body "
-        "motion with the bundled model (BVH + joint positions) and measure it against the bundled ground "
-        "truth. Everything is written to DIR.",
+        "motion with the bundled model (BVH + joint positions), measure it against the bundled ground "
+        "truth and write a 3D viewer page of the reconstruction over the truth. Everything is written to "
+        "DIR.",
         epilog="example: step2motion demo -o out/demo",
     )
     parser.add_argument(
@@ -51,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
     from step2motion.model.checkpoint import load_checkpoint, model_path_or_default
     from step2motion.reconstruction.pipeline import ReconstructionOptions, reconstruct, write_npz
     from step2motion.visualisation.recording_plot import plot_recording
+    from step2motion.visualisation.scene import assemble_scene, motion_track, reconstruction_tracks
+    from step2motion.visualisation.viewer_page import write_viewer_page
 
     console = Console()
     out: Path = args.output
@@ -58,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     model_path = model_path_or_default(args.model)
     outputs = {"the plot": out / "insoles.png", "the BVH": out / "reconstruction.bvh"}
     outputs["the joint positions"] = out / "reconstruction.npz"
+    outputs["the viewer page"] = out / "view.html"
     inputs = {"the demo recording": DEMO_RECORDING, "the demo motion": DEMO_TRUTH, "the model": model_path}
     check_outputs(inputs, outputs)
     recording = read_moticon(DEMO_RECORDING)
@@ -95,5 +99,14 @@ def run(args: argparse.Namespace) -> int:
         f"   MPJPE {metrics['mpjpe_cm']:.1f} cm (legs {metrics['mpjpe_legs_cm']:.1f}, upper body "
         f"{metrics['mpjpe_upper_cm']:.1f}), PA-MPJPE {metrics['pa_mpjpe_cm']:.1f} cm, foot skate "
         f"{metrics['foot_skate_cm_s']:.1f} cm/s, contact F1 {metrics['contact_f1']:.2f}"
+    )
+    truth_track = motion_track(DEMO_TRUTH, "truth")
+    scene = assemble_scene(recording, reconstruction_tracks(result, outputs["the BVH"].name), truth_track)
+    page = write_viewer_page(
+        scene, outputs["the viewer page"], title="step2motion demo: reconstruction over truth"
+    )
+    console.print(
+        f"[bold]6. viewer[/bold] {page.path} ({page.size_bytes / 1e6:.1f} MB): the reconstruction over the "
+        "ground truth and both insoles; open it in a browser"
     )
     return 0

@@ -103,6 +103,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="KG",
         help="wearer's mass; default: estimated from the insoles' force (as in training)",
     )
+    output.add_argument(
+        "--view",
+        nargs="?",
+        const=True,
+        type=Path,
+        metavar="PAGE.html",
+        help="also write the 3D viewer page (default PAGE: OUT with suffix .html): the motion (and every "
+        "sample with --samples K) over both insoles' pressure and force, one self-contained file that "
+        "opens offline in a browser ('step2motion view --help')",
+    )
     parser.set_defaults(run=run)
 
 
@@ -121,8 +131,14 @@ def run(args: argparse.Namespace) -> int:
     model_path = model_path_or_default(args.model)
     npz_path: Path = args.npz or args.output.with_suffix(".npz")
     npz_role = "--npz" if args.npz else "the default --npz (-o with suffix .npz)"
+    outputs = {"-o": args.output, npz_role: npz_path}
+    view_path: Path | None = args.output.with_suffix(".html") if args.view is True else args.view
+    if view_path is not None:
+        outputs["--view" if args.view is not True else "the default --view (-o with suffix .html)"] = (
+            view_path
+        )
     inputs = {"the input recording": args.recording, "the model": model_path}
-    check_outputs(inputs, {"-o": args.output, npz_role: npz_path})
+    check_outputs(inputs, outputs)
     if args.body_mass_kg is not None and not 0 < args.body_mass_kg <= MAX_BODY_MASS_KG:
         raise InputError(
             f"--body-mass-kg must be above 0 and at most {MAX_BODY_MASS_KG:g} kg, got {args.body_mass_kg:g}"
@@ -155,4 +171,11 @@ def run(args: argparse.Namespace) -> int:
         f"(recording {recording.duration_s:.2f} s), {sampler}; joint positions in {npz_path}"
     )
     print(f"wall time {result.wall_s:.2f} s = {result.realtime_factor:.2f} s of motion per wall-clock second")
+    if view_path is not None:
+        from step2motion.visualisation.scene import assemble_scene, reconstruction_tracks
+        from step2motion.visualisation.viewer_page import write_viewer_page
+
+        scene = assemble_scene(recording, reconstruction_tracks(result, args.output.name))
+        page = write_viewer_page(scene, view_path)
+        print(f"viewer page {page.path} ({page.size_bytes / 1e6:.1f} MB): open it in a browser")
     return 0

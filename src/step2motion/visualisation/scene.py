@@ -14,6 +14,7 @@ reconstruction itself uses), so they mark what the sensors say, not what a motio
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -25,6 +26,7 @@ from step2motion.errors import InputError
 from step2motion.evaluation.evaluate import reference_contacts, start_aligned
 from step2motion.io.bvh import read_bvh
 from step2motion.io.moticon import read_moticon
+from step2motion.reconstruction.pipeline import Reconstruction
 from step2motion.recording import SIDES, InsoleRecording
 
 Role = Literal["prediction", "truth"]
@@ -136,6 +138,36 @@ def motion_track(path: Path, role: Role) -> MotionTrack:
     return MotionTrack(path.name, role, motion.joint_positions_m(), motion.fps)
 
 
+def reconstruction_tracks(result: Reconstruction, label: str) -> list[MotionTrack]:
+    """A reconstruction as drawn: its motion (what the BVH holds) and, when ``K > 1`` samples were
+    drawn, each sample beside it, so their spread can be seen."""
+    fps = result.motion.fps
+    tracks = [MotionTrack(label, "prediction", result.motion.joint_positions_m(), fps)]
+    if result.n_samples > 1:
+        tracks += [
+            MotionTrack(f"{label} sample {k + 1}", "prediction", sample_m, fps)
+            for k, sample_m in enumerate(result.samples_m)
+        ]
+    return tracks
+
+
+def assemble_scene(
+    recording: InsoleRecording | None,
+    predictions: list[MotionTrack],
+    truth: MotionTrack | None = None,
+    align: Literal["start", "none"] = "start",
+) -> Scene:
+    """A scene from what is already in memory (placement: module docstring)."""
+    motions = list(predictions)
+    if truth is not None:
+        if align == "start" and predictions:
+            reference = predictions[0].joint_positions_m
+            placed = start_aligned(truth.joint_positions_m, truth.joint_positions_m, reference)
+            truth = dataclasses.replace(truth, joint_positions_m=placed)
+        motions.append(truth)
+    return Scene(tuple(motions), insole_track(recording) if recording is not None else None)
+
+
 def load_scene(
     recording_path: Path | None,
     motion_paths: list[Path],
@@ -146,13 +178,7 @@ def load_scene(
     a file cannot be read."""
     if recording_path is None and not motion_paths and truth_path is None:
         raise InputError("nothing to show: give a recording, a --motion or a --truth")
-    insoles = insole_track(read_moticon(recording_path)) if recording_path is not None else None
-    motions = [motion_track(path, "prediction") for path in motion_paths]
-    if truth_path is not None:
-        truth = motion_track(truth_path, "truth")
-        if align == "start" and motions:
-            reference = motions[0].joint_positions_m
-            placed = start_aligned(truth.joint_positions_m, truth.joint_positions_m, reference)
-            truth = MotionTrack(truth.label, truth.role, placed, truth.fps)
-        motions.append(truth)
-    return Scene(tuple(motions), insoles)
+    recording = read_moticon(recording_path) if recording_path is not None else None
+    truth = motion_track(truth_path, "truth") if truth_path is not None else None
+    predictions = [motion_track(path, "prediction") for path in motion_paths]
+    return assemble_scene(recording, predictions, truth, align)
