@@ -7,12 +7,12 @@ recording can be fed to them) test the machinery; one run of the command uses th
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from test_reconstruction import _one_torch_thread  # noqa: F401 - autouse fixture
 
 from step2motion.cli import main
 from step2motion.dataset.insole_features import CONDITION_SCHEMA
@@ -34,15 +34,6 @@ from step2motion.visualisation import attention_plot
 
 DEMO = Path(__file__).resolve().parents[1] / "src" / "step2motion" / "data" / "demo" / "walk_insoles.txt"
 WINDOW_FRAMES = 16  # several overlapping windows in two seconds at 30 Hz
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread() -> Iterator[None]:
-    """Tiny networks run much faster on one thread on a shared machine; restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def tiny_checkpoint(conditioning: str = "cross_attention") -> Checkpoint:

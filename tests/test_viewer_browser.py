@@ -7,34 +7,20 @@ elsewhere the tests are skipped. A screenshot of the demo page is kept as ``out/
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import io
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
+from test_viewer_page import _benchmark
 
 from step2motion.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "src" / "step2motion" / "data" / "demo"
 ARTIFACTS = REPO / "out" / "test-artifacts"
-
-
-@functools.cache
-def _benchmark() -> ModuleType:
-    """``benchmarks/viewer_page.py`` as a module: its Chromium driver and readiness wait."""
-    path = REPO / "benchmarks" / "viewer_page.py"
-    spec = importlib.util.spec_from_file_location("benchmark_viewer_page", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from step2motion.cli._scene_arguments import add_scene_arguments, load_scene_arguments, scene_inputs
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -22,26 +24,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "'step2motion evaluate' scores them. An MP4 is H.264; a GIF loops and keeps time to 1/100 s, "
         "but holds all its frames in memory: prefer MP4 for long clips.",
     )
-    parser.add_argument("recording", type=Path, nargs="?", help="a Moticon OpenGo .txt export (optional)")
-    parser.add_argument(
-        "--motion",
-        type=Path,
-        action="append",
-        default=[],
-        metavar="PRED.bvh",
-        help="a reconstruction to draw (repeat for several)",
-    )
-    parser.add_argument("--truth", type=Path, metavar="GT.bvh", help="the motion capture to compare with")
+    add_scene_arguments(parser)
     parser.add_argument(
         "-o", "--output", type=Path, required=True, metavar="VIDEO", help="the .mp4 or .gif to write"
     )
     parser.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30; GIF: ≤ 50)")
-    parser.add_argument(
-        "--align",
-        choices=("start", "none"),
-        default="start",
-        help="place the truth on the first prediction's start (default) or draw it where it was captured",
-    )
     parser.add_argument(
         "--width-px", type=int, default=1280, help="frame width in pixels, 16:9 (default 1280: 1280×720)"
     )
@@ -52,15 +39,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from step2motion.cli._output_paths import check_outputs
-    from step2motion.visualisation.scene import load_scene
     from step2motion.visualisation.video import check_video_path, render_video
 
     check_video_path(args.output)
-    motions = {f"--motion {path}": path for path in args.motion}
-    check_outputs(
-        {"the input recording": args.recording, **motions, "--truth": args.truth}, {"-o": args.output}
-    )
-    scene = load_scene(args.recording, args.motion, args.truth, args.align)
+    check_outputs(scene_inputs(args), {"-o": args.output})
+    scene = load_scene_arguments(args)
     stats = render_video(scene, args.output, args.fps, args.width_px, args.start, args.end)
     print(
         f"wrote {stats.path}: {stats.n_frames} frames at {stats.fps:g} fps ({stats.duration_s:.2f} s), "

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from step2motion.cli._scene_arguments import add_scene_arguments, load_scene_arguments, scene_inputs
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -32,25 +34,9 @@ zoom; click or drag the force strip or the slider to jump.
 With only a recording the page shows the insoles and the force strip; with only motions, feet are
 never marked planted. Each track holds its last frame once it ends.""",
     )
-    parser.add_argument("recording", type=Path, nargs="?", help="a Moticon OpenGo .txt export (optional)")
-    parser.add_argument(
-        "--motion",
-        type=Path,
-        action="append",
-        default=[],
-        metavar="BVH",
-        help="a reconstruction to show (repeat for several, e.g. samples)",
-    )
-    parser.add_argument("--truth", type=Path, metavar="BVH", help="the ground-truth motion capture")
+    add_scene_arguments(parser)
     parser.add_argument(
         "-o", "--output", type=Path, help="HTML page to write (default: the recording's name + .html)"
-    )
-    parser.add_argument(
-        "--align",
-        choices=("start", "none"),
-        default="start",
-        help="start: move the truth rigidly onto the first motion's start position and heading, as "
-        "'step2motion evaluate' scores it (default); none: draw it where it was captured",
     )
     parser.add_argument("--title", help="the page's title (default: the file names)")
     parser.set_defaults(run=run)
@@ -59,7 +45,6 @@ never marked planted. Each track holds its last frame once it ends.""",
 def run(args: argparse.Namespace) -> int:
     from step2motion.cli._output_paths import check_outputs
     from step2motion.errors import InputError
-    from step2motion.visualisation.scene import load_scene
     from step2motion.visualisation.viewer_page import write_viewer_page
 
     if args.recording is None and not args.motion and args.truth is None:
@@ -67,10 +52,8 @@ def run(args: argparse.Namespace) -> int:
     if args.output is None and args.recording is None:
         raise InputError("-o is required when no recording is given")
     output = args.output or args.recording.with_suffix(".html")
-    inputs = {"the input recording": args.recording, "--truth": args.truth}
-    inputs |= {f"--motion {path}": path for path in args.motion}
-    check_outputs(inputs, {"-o": output})
-    scene = load_scene(args.recording, args.motion, args.truth, args.align)
+    check_outputs(scene_inputs(args), {"-o": output})
+    scene = load_scene_arguments(args)
     stats = write_viewer_page(scene, output, args.title)
 
     shown = [f"{motion.label} ({motion.role})" for motion in scene.motions]
