@@ -139,11 +139,11 @@ def open_times_s(page: Path, repeats: int) -> list[float]:
     return times
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="length of the scene (default 10)")
     parser.add_argument("--repeats", type=int, default=3, help="page openings to time (default 3)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     scene = synthetic_scene(args.minutes)
     with tempfile.TemporaryDirectory() as folder:

@@ -163,3 +163,16 @@ def test_accuracy_reading_says_which_baselines_the_model_beats(
     second.write_text(json.dumps(other), encoding="utf-8")
     with pytest.raises(SystemExit, match="evaluates other clips"):
         accuracy.main(["--from-json", str(first), str(second)])
+
+
+def test_long_recordings_script_measures_each_command(capsys: pytest.CaptureFixture[str]) -> None:
+    long_recordings = _script("long_recordings")
+    assert long_recordings.main(["--minutes", "0.1", "0.2", "--commands", "info", "gait"]) == 0
+    out = capsys.readouterr().out
+    assert "Long recordings" in out and re.search(r"gait\s+│\s+[\d.]+\s+│\s+\d+", out)
+
+
+def test_viewer_page_script_prints_size_and_times(capsys: pytest.CaptureFixture[str]) -> None:
+    _script("viewer_page").main(["--minutes", "0.1", "--repeats", "1"])
+    out = capsys.readouterr().out
+    assert "page size (MB)" in out and "10-min" not in out and "0.1-min" in out
