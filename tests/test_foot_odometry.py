@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from motion_fixtures import Gait, standing_motion, walking_motion
 
-from step2motion.odometry.both_feet import track_feet
-from step2motion.odometry.strapdown import segment_spans, track_foot
+from step2motion.odometry.both_feet import combine_feet, track_feet
+from step2motion.odometry.strapdown import FootTrack, segment_spans, track_foot
 from step2motion.odometry.strides import foot_strides
 from step2motion.recording import FootSignals, InsoleRecording
 from step2motion.simulation.imu import chip_world_poses
@@ -65,6 +65,32 @@ def test_both_feet_travel_the_same_path_side_by_side() -> None:
     for side, sign in (("left", 1.0), ("right", -1.0)):
         offset = (feet.foot(side).position_m[:, :2] - feet.pelvis_xy_m) @ normal
         assert sign * np.nanmedian(offset) > 0.03, side
+
+
+def _stepping_track(side: str, swing_yaw_deg: float, first_swing_s: float, turns: int = 0) -> FootTrack:
+    """A foot walking along +X (1 s strides: 0.6 s swing, 0.4 s still), heading 0 while still; its toe
+    yaws by up to ``swing_yaw_deg`` in each swing (``turns`` full turns gained in the first one)."""
+    time_s = np.arange(0.0, 5.0, 0.01)
+    phase = (time_s - first_swing_s) % 1.0
+    swinging = (time_s >= first_swing_s) & (phase < 0.6)
+    stride = np.floor((time_s - first_swing_s) / 1.0) + np.where(swinging, phase / 0.6, 1.0)
+    x = 1.2 * np.clip(stride, 0.0, None)
+    heading = np.where(swinging, np.radians(swing_yaw_deg) * np.sin(np.pi * phase / 0.6), 0.0)
+    heading += 2 * np.pi * turns * (time_s > first_swing_s + 0.3)
+    position = np.column_stack([x, np.zeros_like(x), np.zeros_like(x)])
+    return FootTrack(
+        side, time_s, position, np.zeros_like(position), heading, ~swinging, np.zeros(time_s.size, dtype=int)
+    )
+
+
+def test_walking_heading_reads_the_planted_feet_not_the_swings() -> None:
+    # the swinging toe turns out by tens of degrees (opposite ways on the two feet, not at the same time):
+    # the body's heading is the feet's when flat, at the recording's ends too
+    left = _stepping_track("left", 40.0, first_swing_s=0.0)
+    right = _stepping_track("right", -60.0, first_swing_s=0.5, turns=1)
+    feet = combine_feet(left, right)
+    assert feet.reconciled
+    assert np.all(np.abs(np.angle(np.exp(1j * feet.heading_rad))) < np.radians(1.0))
 
 
 def test_standing_is_still_with_no_strides_and_no_drift() -> None:

@@ -12,9 +12,14 @@ across the starting direction of travel (the insoles cannot measure how far apar
 a nominal adult walking base width).
 
 The pelvis path is the mean of the two feet's averaged tracks (one foot's, shifted to the middle, where
-only one is tracked); its heading is the circular mean of the two feet's toe headings (their toe-out
-angles cancel), averaged the same way. Frame: the left foot's navigation frame (Z up,
-:mod:`step2motion.odometry.strapdown`).
+only one is tracked); its heading is the circular mean of the two feet's *planted* toe headings (their
+toe-out angles cancel), averaged the same way. A foot's toe heading is read only while it stands still
+(flat on the floor) and interpolated between its still moments: through the swing the foot pitches and
+turns out at toe-off, and its toe axis swings tens of degrees about the walking direction, which a
+one-stride average does not cancel, least at a recording's ends. There the average is held at the mean
+of the first (last) window rather than the fitted line: the planted headings step once per stride, and a
+line through the first steps, extrapolated to the edge, would carry one step's error onto the body's
+initial heading. Frame: the left foot's navigation frame (Z up, :mod:`step2motion.odometry.strapdown`).
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ class FeetOdometry:
     Attributes:
         left, right: the feet's tracks (the right one moved into the left one's frame).
         pelvis_xy_m: ``[T, 2]`` horizontal pelvis path, m (``NaN`` where neither foot is tracked).
-        heading_rad: ``[T]`` walking heading (mean toe heading of both feet), rad.
+        heading_rad: ``[T]`` walking heading (mean planted toe heading of both feet), rad.
         reconciled: True when the right track's rotation was fitted to the left's (enough travel).
     """
 
@@ -58,10 +63,11 @@ class FeetOdometry:
         return self.left if side == "left" else self.right
 
 
-def _nan_average(values: np.ndarray, window: int) -> np.ndarray:
+def _nan_average(values: np.ndarray, window: int, end_order: int = 1) -> np.ndarray:
     """Centred moving average ``[T, C]`` over ``window`` samples within each run of finite rows (``NaN``
-    stays ``NaN``); near a run's ends, where a centred window would be lopsided and lag, the line fitted
-    to the window at the end instead (Savitzky-Golay of order 1, which is the moving average inside)."""
+    stays ``NaN``); near a run's ends, where a centred window would be lopsided and lag, the polynomial of
+    ``end_order`` fitted to the window at the end instead (Savitzky-Golay, which is the moving average
+    inside): 1, a line, follows a trend to the edge; 0 holds the end window's mean."""
     out = np.full(values.shape, np.nan)
     finite = np.isfinite(values).all(axis=1)
     for start, stop, is_finite in zip(*runs(finite), strict=True):
@@ -70,7 +76,7 @@ def _nan_average(values: np.ndarray, window: int) -> np.ndarray:
         length = min(window, stop - start)
         length -= 1 - length % 2  # odd
         run = values[start:stop]
-        out[start:stop] = run if length < 3 else savgol_filter(run, length, 1, axis=0, mode="interp")
+        out[start:stop] = run if length < 3 else savgol_filter(run, length, end_order, axis=0, mode="interp")
     return out
 
 
@@ -119,8 +125,8 @@ def combine_feet(left: FootTrack, right: FootTrack) -> FeetOdometry:
     else:
         angle, shift = 0.0, np.zeros(2)
     right = _moved(right, angle, shift)
-    start_heading = _circular_mean(left.heading_rad, right.heading_rad)
-    first_heading = start_heading[np.isfinite(start_heading)]
+    heading = _circular_mean(_planted_heading(left), _planted_heading(right))
+    first_heading = heading[np.isfinite(heading)]
     forward = first_heading[0] if len(first_heading) else 0.0
     to_right = np.array([np.sin(forward), -np.cos(forward)])
     right = _moved(right, 0.0, 0.5 * STANCE_WIDTH_M * to_right)
@@ -149,9 +155,23 @@ def combine_feet(left: FootTrack, right: FootTrack) -> FeetOdometry:
         averaged[1] - 0.5 * STANCE_WIDTH_M * to_right,
         pelvis,
     )
-    heading = _circular_mean(left.heading_rad, right.heading_rad)
-    heading_xy = _nan_average(np.stack([np.cos(heading), np.sin(heading)], axis=1), window)
+    heading_xy = _nan_average(np.stack([np.cos(heading), np.sin(heading)], axis=1), window, end_order=0)
     return FeetOdometry(left, right, pelvis, np.arctan2(heading_xy[:, 1], heading_xy[:, 0]), reconciled)
+
+
+def _planted_heading(track: FootTrack) -> np.ndarray:
+    """``[T]`` the toe heading of ``track`` read only while the foot is still (flat on the floor; module
+    docstring), interpolated in time between still samples (taken the short way round: the unwrapped
+    heading may gain a full turn in a swing) and held before the first and after the last one, per
+    segment; ``NaN`` where untracked or in a segment without a still sample."""
+    out = np.full(track.time_s.size, np.nan)
+    for segment in np.unique(track.segment[track.tracked]):
+        indices = np.flatnonzero(track.segment == segment)
+        still = indices[track.still[indices] & np.isfinite(track.heading_rad[indices])]
+        if still.size:
+            planted = np.unwrap(track.heading_rad[still])
+            out[indices] = np.interp(track.time_s[indices], track.time_s[still], planted)
+    return out
 
 
 def _circular_mean(a: np.ndarray, b: np.ndarray) -> np.ndarray:
