@@ -179,6 +179,11 @@ def test_resume_changes_lists_what_differs_dotted() -> None:
     del saved["ema_decay"]  # a setting the resumed run did not know
     with pytest.raises(InputError, match=r"ema_decay \(unset\) → 0.999"):
         resume_changes(saved, new)
+    del saved["init_from"], saved["frozen"]  # added since; a run without them started fresh, froze nothing
+    saved["ema_decay"] = new["ema_decay"]
+    assert "init_from" not in resume_changes(saved, new) and "frozen" not in resume_changes(saved, new)
+    with pytest.raises(InputError, match=r"frozen \[\] → \[\"pose\"\]"):
+        resume_changes(saved, {**new, "frozen": ["pose"]})
 
 
 def test_resume_with_more_steps_is_reported_and_continues_the_rate(

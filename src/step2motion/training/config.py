@@ -96,6 +96,12 @@ RESUMABLE_SETTINGS: frozenset[str] = frozenset(
 )  # fmt: skip
 
 
+#: Settings added after runs had been saved without them, each with the value that describes what such a
+#: run did (a run saved before ``init_from`` started from fresh weights and froze nothing), so that it can
+#: still be resumed. A setting whose default would change what a run computes (``ema_decay``) is not here.
+SETTINGS_ADDED_SINCE: dict[str, Any] = {"init_from": None, "frozen": []}
+
+
 def _default_model() -> ModelConfig:
     return ModelConfig(schema=CONDITION_SCHEMA)
 
@@ -253,8 +259,10 @@ def resume_changes(saved: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str
 
     Any other difference raises ``InputError`` naming every differing setting (nested ones dotted:
     ``model.diffusion.cond_drop_prob``) with its saved → new value. A setting missing on one side (e.g.
-    one added to step2motion since) counts as a difference.
+    one added to step2motion since) counts as a difference, unless :data:`SETTINGS_ADDED_SINCE` says what
+    its absence meant.
     """
+    saved = {**SETTINGS_ADDED_SINCE, **saved}
     old_flat, new_flat = _flatten(saved), _flatten(json.loads(json.dumps(dict(new))))
     differing = {
         key: (old_flat.get(key, _UNSET), new_flat.get(key, _UNSET))
