@@ -74,3 +74,19 @@ def test_input_error_formats_file_and_line() -> None:
     assert str(InputError("bad value", "rec.txt", 12)) == "rec.txt:12: bad value"
     assert str(InputError("bad value", "rec.txt")) == "rec.txt: bad value"
     assert str(InputError("bad value")) == "bad value"
+
+
+def test_forward_kinematics_in_pieces_equals_one_call() -> None:
+    from pymotion.ops.skeleton_np import fk
+
+    from step2motion.motion import FK_CHUNK_FRAMES, forward_kinematics
+
+    rng = np.random.default_rng(0)
+    n_frames = 2 * FK_CHUNK_FRAMES + 17  # two full pieces and a short one
+    rotations = rng.normal(size=(n_frames, skeleton.N_JOINTS, 4))
+    rotations /= np.linalg.norm(rotations, axis=-1, keepdims=True)
+    root_m, offsets_m = rng.normal(size=(n_frames, 3)), rng.normal(size=(skeleton.N_JOINTS, 3))
+    positions, rotmats = forward_kinematics(rotations, root_m, offsets_m)
+    whole_positions, whole_rotmats = fk(rotations, root_m, offsets_m, skeleton.PARENTS)
+    np.testing.assert_array_equal(positions, whole_positions)
+    np.testing.assert_array_equal(rotmats, whole_rotmats)

@@ -29,9 +29,10 @@ from step2motion.io.bvh import read_bvh, write_bvh
 from step2motion.io.moticon import write_moticon
 from step2motion.model import DenoiserConfig, ModelConfig, RootConfig, Step2MotionModel
 from step2motion.model.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from step2motion.motion import forward_kinematics
 from step2motion.reconstruction.foot_contacts import FootPinner, pelvis_height_m, stance_at_times
 from step2motion.reconstruction.pipeline import ReconstructionOptions, reconstruct
-from step2motion.reconstruction.skeleton_fit import fit_rotations, forward_kinematics, rest_offsets_m
+from step2motion.reconstruction.skeleton_fit import fit_rotations, rest_offsets_m
 from step2motion.reconstruction.windowed_sampling import Condition, WindowModel, window_spans
 from step2motion.recording import FootSignals, InsoleRecording
 from step2motion.simulation.simulate import simulate_recording

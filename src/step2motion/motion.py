@@ -13,6 +13,26 @@ from pymotion.ops.skeleton_np import fk
 
 from step2motion import skeleton
 
+#: Frames per forward-kinematics call: pymotion's temporaries for a call are several times its outputs, so
+#: a long motion goes through in pieces (frames are independent) and memory follows the outputs alone.
+FK_CHUNK_FRAMES = 2_000
+
+
+def forward_kinematics(
+    local_rotations: np.ndarray, root_position_m: np.ndarray, offsets_m: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Global joint positions ``[T, 22, 3]`` (m) and rotation matrices ``[T, 22, 3, 3]`` of a motion on the
+    canonical skeleton: local rotations ``[T, 22, 4]``, root path ``[T, 3]``, rest offsets ``[22, 3]``."""
+    n_frames = local_rotations.shape[0]
+    positions = np.empty((n_frames, skeleton.N_JOINTS, 3))
+    rotmats = np.empty((n_frames, skeleton.N_JOINTS, 3, 3))
+    for start in range(0, n_frames, FK_CHUNK_FRAMES):
+        chunk = slice(start, start + FK_CHUNK_FRAMES)
+        positions[chunk], rotmats[chunk] = fk(
+            local_rotations[chunk], root_position_m[chunk], offsets_m, skeleton.PARENTS
+        )
+    return positions, rotmats
+
 
 @dataclass(frozen=True)
 class Motion:
@@ -58,7 +78,7 @@ class Motion:
 
     def forward_kinematics(self) -> tuple[np.ndarray, np.ndarray]:
         """Global joint positions ``[T, 22, 3]`` (m) and rotation matrices ``[T, 22, 3, 3]``."""
-        return fk(self.local_rotations, self.root_position_m, self.offsets_m, skeleton.PARENTS)
+        return forward_kinematics(self.local_rotations, self.root_position_m, self.offsets_m)
 
     def joint_positions_m(self) -> np.ndarray:
         """Global joint positions ``[T, 22, 3]`` in metres."""

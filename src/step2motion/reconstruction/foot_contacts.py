@@ -32,7 +32,8 @@ from pymotion.rotations import quat
 
 from step2motion import gait_events, skeleton
 from step2motion.dataset.pose_features import POSE_JOINTS
-from step2motion.reconstruction.skeleton_fit import forward_kinematics, shortest_arc
+from step2motion.motion import forward_kinematics
+from step2motion.reconstruction.skeleton_fit import shortest_arc
 from step2motion.recording import SIDES, InsoleRecording
 
 #: After toe-off, a planted foot's correction fades out over this time.

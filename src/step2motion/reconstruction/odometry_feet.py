@@ -59,7 +59,7 @@ from scipy.ndimage import distance_transform_edt
 
 from step2motion import skeleton
 from step2motion.gait_events import runs
-from step2motion.motion import Motion
+from step2motion.motion import Motion, forward_kinematics
 from step2motion.odometry.both_feet import FeetOdometry
 from step2motion.odometry.strapdown import FootTrack
 from step2motion.reconstruction.foot_contacts import (
@@ -77,7 +77,7 @@ from step2motion.reconstruction.odometry_root import (
     motion_yaw_rad,
     to_motion_frame,
 )
-from step2motion.reconstruction.skeleton_fit import fit_rotations, forward_kinematics
+from step2motion.reconstruction.skeleton_fit import fit_rotations
 from step2motion.recording import SIDES
 
 #: The chip lies this fraction of the horizontal ankle → toe-joint distance ahead of the ankle.

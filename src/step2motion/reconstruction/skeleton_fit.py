@@ -21,7 +21,6 @@ direction at its constant length.
 from __future__ import annotations
 
 import numpy as np
-from pymotion.ops.skeleton import fk
 from pymotion.rotations import quat
 
 from step2motion import skeleton
@@ -113,10 +112,3 @@ def fit_rotations(positions_m: np.ndarray, offsets_m: np.ndarray) -> tuple[np.nd
             global_q[:, joint] = quat.normalize(quat.mul(delta, parent_q))
         local_q[:, joint] = quat.normalize(quat.mul(quat.inverse(parent_q), global_q[:, joint]))
     return quat.unroll(local_q, dim=0), positions_m[:, 0].copy()
-
-
-def forward_kinematics(
-    local_rotations: np.ndarray, root_position_m: np.ndarray, offsets_m: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Global positions ``[T, 22, 3]`` and rotation matrices ``[T, 22, 3, 3]`` (pymotion)."""
-    return fk(local_rotations, root_position_m, offsets_m, skeleton.PARENTS)
