@@ -26,8 +26,10 @@ from step2motion.cli import compare_recordings, evaluate, gait, main, simulate_c
 from step2motion.io.bvh import write_bvh
 from step2motion.io.moticon import write_moticon
 from step2motion.reconstruction.pipeline import Reconstruction, write_npz
-from step2motion.visualisation import evaluation_plots, gait_plot
+from step2motion.visualisation import attention_plot, evaluation_plots, gait_plot, video
 from step2motion.visualisation.recording_plot import plot_recording
+from step2motion.visualisation.scene import MotionTrack, Scene
+from step2motion.visualisation.viewer_page import write_viewer_page
 
 PREVIOUS = b"a previous, good file\n"
 
@@ -93,6 +95,27 @@ def _save_comparison_plot(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     evaluation_plots.save_comparison_plot(None, path.parent)
 
 
+def _one_motion_scene() -> Scene:
+    motion = walking_motion(n_cycles=1, fps=30.0)
+    return Scene((MotionTrack("walk.bvh", "prediction", motion.joint_positions_m(), motion.fps),), None)
+
+
+def _plot_attention(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        attention_plot, "draw_attention", lambda *args: Figure()
+    )  # the save is what is tested
+    attention_plot.plot_attention(None, None, path, "")
+
+
+def _gif_half(frames: Any, path: Path, *args: object) -> None:
+    path.write_bytes(b"GIF89a")
+    raise KeyboardInterrupt
+
+
+def _render_gif(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    video.render_video(_one_motion_scene(), path, fps=5.0, width_px=320, end_s=0.4, progress=False)
+
+
 WRITE_TEXT, SAVEFIG = (Path, "write_text", _write_text_half), (Figure, "savefig", _savefig_half)
 WRITERS = {
     "reconstruct BVH": WriterCase(
@@ -117,6 +140,11 @@ WRITERS = {
     ),
     "evaluate plots": WriterCase("m_joints.png", _save_evaluation_plots, SAVEFIG),
     "evaluate comparison plot": WriterCase("methods_styles.png", _save_comparison_plot, SAVEFIG),
+    "view page": WriterCase(
+        "v.html", lambda path, _: write_viewer_page(_one_motion_scene(), path), WRITE_TEXT
+    ),
+    "render video": WriterCase("clip.gif", _render_gif, (video, "_write_gif", _gif_half)),
+    "attention plot": WriterCase("attention.png", _plot_attention, SAVEFIG),
     "simulate-corpus index": WriterCase(
         simulate_corpus.INDEX_NAME,
         lambda path, _: simulate_corpus._write_index(
