@@ -164,3 +164,25 @@ def test_simulate_corpus_adds_variants_without_redoing_or_changing_earlier_ones(
     after = _index(output)
     assert [row for row in after if row["variant"] != "2"] == before
     assert main([*base, "--variants", "0"]) == 2
+
+
+def test_simulate_corpus_index_describes_the_files_after_an_interruption(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus, output = tmp_path / "corpus", tmp_path / "out"
+    _corpus(corpus)
+    argv = ["simulate-corpus", str(corpus), "-o", str(output), "--jobs", "1", "--mass-kg", "60"]
+    assert main(argv) == 0
+    rows = _index(output)
+    # an interrupted index write: the last row cut short, then the index gone entirely
+    index = output / "index.csv"
+    cut = index.read_text(encoding="utf-8").rstrip("\n").rsplit(",", 3)[0]
+    index.write_text(cut + "\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main([*argv[:-1], "70"]) == 2  # the cut row's file was made with 60 kg: refused, one line
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "02_01.txt" in error and "'60 kg', this run '70 kg'" in error
+    index.unlink()
+    assert main([*argv[:-1], "70"]) == 2
+    assert main(argv) == 0  # the settings the files were made with: the index is rebuilt from them
+    assert _index(output) == rows

@@ -270,12 +270,31 @@ def _previous_index(output: Path) -> dict[str, dict[str, str]]:
 
 
 def _done_row(task: ClipTask, previous: dict[str, dict[str, str]]) -> dict[str, str]:
-    """The index row of a clip simulated by an earlier run (its recording is read when not indexed)."""
-    if task.key in previous:
-        return previous[task.key]
+    """The index row of a clip simulated by an earlier run: that run's row when complete; otherwise (no
+    index, or a row cut short by an interrupted write) built from this run's settings, once the recording's
+    own header shows that they are the ones it was simulated with (``InputError`` naming the file and the
+    difference when not: the index must describe the files)."""
+    row = previous.get(task.key)
+    if row is not None and all(row.get(column) for column in INDEX_COLUMNS):
+        return row
     from step2motion.io.moticon import read_moticon
 
-    return task.index_row(read_moticon(task.recording_path).duration_s)
+    recording = read_moticon(task.recording_path)
+    variant = task.variant
+    expected = {"Body mass": f"{variant.mass_kg:g} kg", "Size": str(variant.insole_size)}
+    expected["Simulation seed"] = str(variant.seed)
+    differing = [
+        f"{field} {recording.metadata.get(field, '(none)')!r}, this run {value!r}"
+        for field, value in expected.items()
+        if recording.metadata.get(field) != value
+    ]
+    if differing:
+        raise InputError(
+            f"simulated earlier with other settings ({'; '.join(differing)}) and not in {INDEX_NAME}: rerun "
+            "with the settings it was made with, or pass --overwrite to simulate it again",
+            task.recording_path,
+        )
+    return task.index_row(recording.duration_s)
 
 
 def _run_tasks(tasks: list[ClipTask], jobs: int) -> Iterator[ClipOutcome]:
