@@ -17,9 +17,9 @@ import pytest
 from test_reconstruction import _one_torch_thread, simulated_walk, tiny_checkpoint  # noqa: F401 (fixture)
 
 from step2motion import gait_events
+from step2motion.gait_events import wearer_weight_n
 from step2motion.io.moticon import STEP_EVENT_CODES, write_moticon
 from step2motion.model.checkpoint import load_checkpoint
-from step2motion.reconstruction.pipeline import wearer_weight_n
 from step2motion.recording import SIDES
 from step2motion.training.config import load_train_config
 

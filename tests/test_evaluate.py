@@ -16,7 +16,6 @@ from test_reconstruction import _one_torch_thread, simulated_walk, tiny_checkpoi
 from step2motion.cli import main
 from step2motion.dataset.insole_features import CONDITION_SCHEMA
 from step2motion.dataset.paired_corpus import read_paired_index
-from step2motion.dataset.pose_features import rotate_about_y
 from step2motion.evaluation.evaluate import (
     TABLE_METRICS,
     MethodOutput,
@@ -24,6 +23,7 @@ from step2motion.evaluation.evaluate import (
     select_clips,
 )
 from step2motion.evaluation.split import load_split
+from step2motion.heading import rotate_about_y
 from step2motion.io.bvh import read_bvh
 from step2motion.io.moticon import read_moticon
 from step2motion.model.checkpoint import load_checkpoint, save_checkpoint

@@ -10,8 +10,8 @@ from motion_fixtures import Gait, lifted_foot_motion, standing_motion, walking_m
 from scipy.spatial.transform import Rotation
 
 from step2motion import skeleton
-from step2motion.dataset.pose_features import rotate_about_y
 from step2motion.evaluation import motion_metrics as mm
+from step2motion.heading import rotate_about_y
 
 FPS = 30.0
 

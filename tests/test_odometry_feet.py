@@ -18,14 +18,9 @@ from motion_fixtures import Gait, standing_motion, walking_motion
 from step2motion import skeleton
 from step2motion.dataset.insole_features import InsoleFeatures, insole_streams
 from step2motion.dataset.pose_features import PoseTargets, integrate_root, pose_targets, to_world
-from step2motion.gait_events import runs
+from step2motion.gait_events import nearest_samples, runs, stance_at_times
 from step2motion.motion import Motion
-from step2motion.reconstruction.foot_contacts import (
-    FootPinner,
-    nearest_samples,
-    pelvis_height_m,
-    stance_at_times,
-)
+from step2motion.reconstruction.foot_contacts import FootPinner, pelvis_height_m
 from step2motion.reconstruction.odometry_feet import CHIP_FRACTION, feet_above_floor, foot_targets
 from step2motion.reconstruction.odometry_root import (
     MAX_MOVING_S,

@@ -25,12 +25,13 @@ from step2motion.dataset.insole_features import CONDITION_SCHEMA, insole_streams
 from step2motion.dataset.pose_features import pose_targets
 from step2motion.dataset.windows import NormalisationStats, pair_clip
 from step2motion.errors import InputError
+from step2motion.gait_events import stance_at_times
 from step2motion.io.bvh import read_bvh, write_bvh
 from step2motion.io.moticon import write_moticon
 from step2motion.model import DenoiserConfig, ModelConfig, RootConfig, Step2MotionModel
 from step2motion.model.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from step2motion.motion import forward_kinematics
-from step2motion.reconstruction.foot_contacts import FootPinner, pelvis_height_m, stance_at_times
+from step2motion.reconstruction.foot_contacts import FootPinner, pelvis_height_m
 from step2motion.reconstruction.pipeline import ReconstructionOptions, reconstruct
 from step2motion.reconstruction.skeleton_fit import fit_rotations, rest_offsets_m
 from step2motion.reconstruction.windowed_sampling import Condition, WindowModel, window_spans

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from step2motion.cli.demo import DEMO_RECORDING, DEMO_TRUTH
-from step2motion.dataset.pose_features import heading_rad, rotate_about_y
 from step2motion.errors import InputError
+from step2motion.gait_events import wearer_weight_n
+from step2motion.heading import heading_rad, rotate_about_y
 from step2motion.io.bvh import read_bvh, write_bvh
 from step2motion.io.moticon import read_moticon
-from step2motion.reconstruction.pipeline import wearer_weight_n
 from step2motion.visualisation.scene import load_scene
 
 ROOT = 0

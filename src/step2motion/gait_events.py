@@ -30,6 +30,9 @@ import re
 import numpy as np
 from scipy import ndimage
 
+from step2motion.errors import InputError
+from step2motion.recording import SIDES, InsoleRecording
+
 #: UnderPressure's contact level: a foot carries at least this fraction of body weight.
 CONTACT_FRACTION_OF_BODY_WEIGHT = 0.10
 #: Without a body weight: this fraction of the foot's loaded level (90th percentile of its force).
@@ -167,3 +170,40 @@ def toe_offs(stance: np.ndarray, time_s: np.ndarray) -> np.ndarray:
     """Times (s) of stance→swing transitions: the first swing sample after each contact."""
     offsets = np.flatnonzero(stance[:-1] & ~stance[1:]) + 1
     return time_s[offsets]
+
+
+def wearer_weight_n(rec: InsoleRecording) -> float:
+    """The wearer's weight (N) as the insoles see it: from both feet's force, or from the one foot that has
+    force (it carries half the weight on average); ``InputError`` when no foot has any."""
+    left, right = rec.left.total_force_n, rec.right.total_force_n
+    weight_n = estimate_body_weight_n(left, right, rec.rate_hz)
+    for force_n in (left, right):
+        if not np.isfinite(weight_n) and np.isfinite(force_n).any():
+            weight_n = estimate_body_weight_n(force_n, force_n, rec.rate_hz)
+    if not (np.isfinite(weight_n) and weight_n > 0):
+        raise InputError("no foot has any total force: cannot estimate the body weight", rec.source)
+    return weight_n
+
+
+def stance_at_times(rec: InsoleRecording, body_weight_n: float, time_s: np.ndarray) -> np.ndarray:
+    """``[T, 2]`` bool stance (left, right) at ``time_s`` (s from the recording's first sample)."""
+    threshold_n = stance_threshold_n(body_weight_n)
+    nearest = nearest_samples(rec.time_s - rec.time_s[0], time_s)
+    return np.stack(
+        [detect_stance(rec.foot(side).total_force_n, rec.rate_hz, threshold_n)[nearest] for side in SIDES],
+        axis=1,
+    )
+
+
+def reference_contacts(rec: InsoleRecording, time_s: np.ndarray) -> np.ndarray:
+    """``[T, 2]`` stance per the recording's force at ``time_s`` (recording clock), as inference sees it."""
+    return stance_at_times(rec, wearer_weight_n(rec), np.asarray(time_s) - rec.time_s[0])
+
+
+def nearest_samples(sample_time_s: np.ndarray, time_s: np.ndarray) -> np.ndarray:
+    """Index of the sample nearest each of ``time_s`` on the sorted ``sample_time_s`` (same clock)."""
+    after = np.clip(np.searchsorted(sample_time_s, time_s), 1, max(sample_time_s.size - 1, 1))
+    before = after - 1
+    return np.where(
+        np.abs(sample_time_s[after] - time_s) < np.abs(time_s - sample_time_s[before]), after, before
+    )

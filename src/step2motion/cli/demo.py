@@ -44,8 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from step2motion.cli._output_paths import check_outputs
-    from step2motion.evaluation.evaluate import start_aligned
-    from step2motion.evaluation.motion_metrics import summarise
+    from step2motion.evaluation.motion_metrics import start_aligned, summarise
     from step2motion.evaluation.recording_stats import recording_statistics
     from step2motion.io.bvh import read_bvh, resample_motion, write_bvh
     from step2motion.io.moticon import read_moticon

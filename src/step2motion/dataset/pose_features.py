@@ -3,10 +3,7 @@
 Conventions (Y up, right-handed, metres, radians; the root network of
 :mod:`step2motion.model.root_displacement` predicts the root target defined here):
 
-* **Heading** ``yaw`` of a frame is the rotation about +Y that turns +Z into the direction the hips
-  face. The hips' facing direction is ``left × up`` with ``left`` the horizontal part of
-  ``LeftUpLeg - RightUpLeg`` (so a character whose left hip is at +X faces +Z). It follows the pelvis,
-  including its small swing within a stride.
+* **Heading** ``yaw`` of a frame: :mod:`step2motion.heading` (the hips' facing direction about +Y).
 * **Heading-free frame** of a frame: rotate about Y by ``-yaw``; then +Z is forward, +X the character's
   left, +Y up.
 * **Pose target** ``[T, 21, 3]``: the 21 non-root joints (skeleton order without ``Hips``) minus the
@@ -31,6 +28,7 @@ import numpy as np
 import torch
 
 from step2motion import skeleton
+from step2motion.heading import heading_rad, rotate_about_y
 from step2motion.io.bvh import resample_motion
 from step2motion.motion import Motion
 
@@ -41,8 +39,6 @@ FLOOR_PERCENTILE = 5.0
 
 _ROOT = skeleton.joint_index("Hips")
 _POSE = skeleton.joint_indices(POSE_JOINTS)
-_LEFT_HIP = skeleton.joint_index("LeftUpLeg")
-_RIGHT_HIP = skeleton.joint_index("RightUpLeg")
 _TOES = skeleton.joint_indices(("LeftToeBase", "RightToeBase"))
 
 
@@ -71,21 +67,6 @@ class PoseTargets:
     @property
     def n_frames(self) -> int:
         return int(self.joints_local_m.shape[0])
-
-
-def heading_rad(joint_positions_m: np.ndarray) -> np.ndarray:
-    """Heading ``[T]`` of the hips from world joint positions ``[T, 22, 3]`` (module docstring)."""
-    left = joint_positions_m[:, _LEFT_HIP] - joint_positions_m[:, _RIGHT_HIP]
-    # facing = left × up = (-left_z, 0, left_x); yaw turns +Z onto it.
-    return np.arctan2(-left[:, 2], left[:, 0])
-
-
-def rotate_about_y(vectors: np.ndarray, angle_rad: np.ndarray) -> np.ndarray:
-    """Rotate ``[T, ..., 3]`` vectors about +Y by ``[T]`` angles (right-handed: +Z turns toward +X)."""
-    angle = np.reshape(angle_rad, angle_rad.shape + (1,) * (vectors.ndim - 2))
-    cos, sin = np.cos(angle), np.sin(angle)
-    x, y, z = vectors[..., 0], vectors[..., 1], vectors[..., 2]
-    return np.stack([cos * x + sin * z, y, cos * z - sin * x], axis=-1)
 
 
 def _wrap_angle(angle_rad: torch.Tensor) -> torch.Tensor:

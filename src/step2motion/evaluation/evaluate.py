@@ -43,24 +43,21 @@ from tqdm import tqdm
 
 from step2motion import skeleton
 from step2motion.dataset.paired_corpus import INDEX_NAME, PairedEntry, read_paired_index
-from step2motion.dataset.pose_features import heading_rad, rotate_about_y
 from step2motion.errors import InputError
 from step2motion.evaluation import motion_metrics
-from step2motion.evaluation.motion_metrics import ROOT, ClipMetrics, aggregate, aggregate_by_style
+from step2motion.evaluation.motion_metrics import ClipMetrics, aggregate, aggregate_by_style, start_aligned
 from step2motion.evaluation.split import Split, subjects_of
+from step2motion.gait_events import reference_contacts
 from step2motion.io.bvh import read_bvh, resample_motion
 from step2motion.io.moticon import read_moticon
 from step2motion.model.checkpoint import load_checkpoint
 from step2motion.motion import Motion
-from step2motion.reconstruction.foot_contacts import stance_at_times
 from step2motion.reconstruction.pipeline import (
     Reconstruction,
     ReconstructionOptions,
-    from_first_sample,
     reconstruct,
     reconstruct_with,
     resample_frames,
-    wearer_weight_n,
 )
 from step2motion.reconstruction.windowed_sampling import WindowPredictor
 from step2motion.recording import InsoleRecording
@@ -355,24 +352,6 @@ def truth_at(motion: Motion, entry: PairedEntry, time_s: np.ndarray, fps: float)
             entry.line,
         )
     return resample_frames(resample_motion(motion, fps).joint_positions_m(), fps, time_s)
-
-
-def reference_contacts(rec: InsoleRecording, time_s: np.ndarray) -> np.ndarray:
-    """``[T, 2]`` stance per the recording's force at ``time_s`` (recording clock), as inference sees it."""
-    local = from_first_sample(rec)
-    return stance_at_times(local, wearer_weight_n(rec), np.asarray(time_s) - rec.time_s[0])
-
-
-def start_aligned(positions_m: np.ndarray, pred_m: np.ndarray, true_m: np.ndarray) -> np.ndarray:
-    """``positions_m`` ``[..., T, 22, 3]`` under the rigid motion (turn about the vertical, horizontal
-    shift) that puts ``pred_m``'s frame-0 root and hip heading on ``true_m``'s."""
-    turn = heading_rad(true_m[:1]) - heading_rad(pred_m[:1])
-    shift = np.zeros(3)
-    shift[[0, 2]] = true_m[0, ROOT, [0, 2]]
-    origin = np.zeros(3)
-    origin[[0, 2]] = pred_m[0, ROOT, [0, 2]]
-    flat = (positions_m - origin).reshape(1, -1, 3)
-    return rotate_about_y(flat, turn).reshape(positions_m.shape) + shift
 
 
 @dataclass(frozen=True)

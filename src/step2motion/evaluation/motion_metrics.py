@@ -31,7 +31,7 @@ from scipy import stats
 from scipy.spatial.transform import Rotation
 
 from step2motion import skeleton
-from step2motion.dataset.pose_features import heading_rad, rotate_about_y
+from step2motion.heading import heading_rad, rotate_about_y
 from step2motion.recording import SIDES
 
 CM_PER_M = 100.0
@@ -391,3 +391,15 @@ def aggregate_by_style(clips: Iterable[ClipMetrics]) -> dict[str, dict[str, floa
     for clip in clips:
         groups[clip.style].append(clip)
     return {style: aggregate(groups[style]) for style in sorted(groups)}
+
+
+def start_aligned(positions_m: np.ndarray, pred_m: np.ndarray, true_m: np.ndarray) -> np.ndarray:
+    """``positions_m`` ``[..., T, 22, 3]`` under the rigid motion (turn about the vertical, horizontal
+    shift) that puts ``pred_m``'s frame-0 root and hip heading on ``true_m``'s."""
+    turn = heading_rad(true_m[:1]) - heading_rad(pred_m[:1])
+    shift = np.zeros(3)
+    shift[[0, 2]] = true_m[0, ROOT, [0, 2]]
+    origin = np.zeros(3)
+    origin[[0, 2]] = pred_m[0, ROOT, [0, 2]]
+    flat = (positions_m - origin).reshape(1, -1, 3)
+    return rotate_about_y(flat, turn).reshape(positions_m.shape) + shift

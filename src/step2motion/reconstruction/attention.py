@@ -33,9 +33,10 @@ from torch import nn
 
 from step2motion.dataset.insole_features import insole_streams
 from step2motion.errors import InputError
+from step2motion.gait_events import wearer_weight_n
 from step2motion.model.checkpoint import Checkpoint
 from step2motion.model.denoiser import PART_NAMES, StreamCrossAttention
-from step2motion.reconstruction.pipeline import ReconstructionOptions, from_first_sample, wearer_weight_n
+from step2motion.reconstruction.pipeline import ReconstructionOptions, from_first_sample
 from step2motion.reconstruction.windowed_sampling import (
     Condition,
     WindowModel,

@@ -28,13 +28,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from pymotion.rotations import quat
+from pymotion.rotations import quat_np as quat
 
-from step2motion import gait_events, skeleton
-from step2motion.dataset.pose_features import POSE_JOINTS
+from step2motion import skeleton
 from step2motion.motion import forward_kinematics
 from step2motion.reconstruction.skeleton_fit import shortest_arc
-from step2motion.recording import SIDES, InsoleRecording
+from step2motion.recording import SIDES
 
 #: After toe-off, a planted foot's correction fades out over this time.
 RELEASE_S = 0.1
@@ -44,30 +43,8 @@ REACH_FRACTION = 0.995
 REACH_PASSES = 4
 
 _LEGS = {side: skeleton.joint_indices(skeleton.BODY_PARTS[f"{side}_leg"]) for side in SIDES}
-_POSE_TOES = [POSE_JOINTS.index(f"{side.capitalize()}ToeBase") for side in SIDES]
+_POSE_TOES = [skeleton.POSE_JOINT_NAMES.index(f"{side.capitalize()}ToeBase") for side in SIDES]
 _EPS_M = 1e-9
-
-
-def stance_at_times(rec: InsoleRecording, body_weight_n: float, time_s: np.ndarray) -> np.ndarray:
-    """``[T, 2]`` bool stance (left, right) at ``time_s`` (s from the recording's first sample)."""
-    threshold_n = gait_events.stance_threshold_n(body_weight_n)
-    nearest = nearest_samples(rec.time_s - rec.time_s[0], time_s)
-    return np.stack(
-        [
-            gait_events.detect_stance(rec.foot(side).total_force_n, rec.rate_hz, threshold_n)[nearest]
-            for side in SIDES
-        ],
-        axis=1,
-    )
-
-
-def nearest_samples(sample_time_s: np.ndarray, time_s: np.ndarray) -> np.ndarray:
-    """Index of the sample nearest each of ``time_s`` on the sorted ``sample_time_s`` (same clock)."""
-    after = np.clip(np.searchsorted(sample_time_s, time_s), 1, max(sample_time_s.size - 1, 1))
-    before = after - 1
-    return np.where(
-        np.abs(sample_time_s[after] - time_s) < np.abs(time_s - sample_time_s[before]), after, before
-    )
 
 
 def pelvis_height_m(

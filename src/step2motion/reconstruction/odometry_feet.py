@@ -58,7 +58,7 @@ from pymotion.rotations import quat
 from scipy.ndimage import distance_transform_edt
 
 from step2motion import skeleton
-from step2motion.gait_events import runs
+from step2motion.gait_events import nearest_samples, runs
 from step2motion.motion import Motion, forward_kinematics
 from step2motion.odometry.both_feet import FeetOdometry
 from step2motion.odometry.strapdown import FootTrack
@@ -66,7 +66,6 @@ from step2motion.reconstruction.foot_contacts import (
     REACH_PASSES,
     FootPinner,
     leg_reach_m,
-    nearest_samples,
     reach_excess,
     solve_leg,
     solve_legs,

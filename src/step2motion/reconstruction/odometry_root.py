@@ -33,8 +33,9 @@ import dataclasses
 
 import numpy as np
 
-from step2motion.dataset.pose_features import integrate_root, rotate_about_y
+from step2motion.dataset.pose_features import integrate_root
 from step2motion.gait_events import runs
+from step2motion.heading import rotate_about_y
 from step2motion.odometry.both_feet import FeetOdometry, combine_feet
 from step2motion.odometry.strapdown import FootTrack, track_foot
 from step2motion.recording import SIDES, InsoleRecording

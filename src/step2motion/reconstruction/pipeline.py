@@ -37,14 +37,16 @@ from pathlib import Path
 import numpy as np
 from pymotion.rotations import quat
 
-from step2motion import gait_events, skeleton
+from step2motion import skeleton
 from step2motion.dataset.insole_features import insole_streams
-from step2motion.dataset.pose_features import integrate_root, rotate_about_y, to_world
+from step2motion.dataset.pose_features import integrate_root, to_world
 from step2motion.errors import InputError
+from step2motion.gait_events import stance_at_times, wearer_weight_n
+from step2motion.heading import rotate_about_y
 from step2motion.io.atomic_file import atomic_path
 from step2motion.model.checkpoint import Checkpoint
 from step2motion.motion import Motion
-from step2motion.reconstruction.foot_contacts import FootPinner, pelvis_height_m, stance_at_times
+from step2motion.reconstruction.foot_contacts import FootPinner, pelvis_height_m
 from step2motion.reconstruction.odometry_feet import odometry_feet_motion
 from step2motion.reconstruction.odometry_root import odometry_root_path, reliable_feet
 from step2motion.reconstruction.skeleton_fit import fit_rotations, rest_offsets_m
@@ -137,18 +139,6 @@ class RootState:
     position_m: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(3))
     heading_rad: float = 0.0
     pelvis_height_m: np.ndarray | None = None
-
-
-def wearer_weight_n(rec: InsoleRecording) -> float:
-    """The wearer's weight as the insoles see it (module docstring); ``InputError`` without any force."""
-    left, right = rec.left.total_force_n, rec.right.total_force_n
-    weight_n = gait_events.estimate_body_weight_n(left, right, rec.rate_hz)
-    for force_n in (left, right):
-        if not np.isfinite(weight_n) and np.isfinite(force_n).any():
-            weight_n = gait_events.estimate_body_weight_n(force_n, force_n, rec.rate_hz)
-    if not (np.isfinite(weight_n) and weight_n > 0):
-        raise InputError("no foot has any total force: cannot estimate the body weight", rec.source)
-    return weight_n
 
 
 def from_first_sample(rec: InsoleRecording) -> InsoleRecording:

@@ -21,10 +21,10 @@ direction at its constant length.
 from __future__ import annotations
 
 import numpy as np
-from pymotion.rotations import quat
+from pymotion.rotations import quat_np as quat
 
 from step2motion import skeleton
-from step2motion.dataset.pose_features import heading_rad, rotate_about_y
+from step2motion.heading import heading_rad, rotate_about_y
 
 _DOWN, _UP, _LEFT, _RIGHT = (0.0, -1.0, 0.0), (0.0, 1.0, 0.0), (1.0, 0.0, 0.0), (-1.0, 0.0, 0.0)
 #: Rest direction of the bone from each joint's parent (heading-free frame: +X left, +Y up, +Z forward);
@@ -111,4 +111,4 @@ def fit_rotations(positions_m: np.ndarray, offsets_m: np.ndarray) -> tuple[np.nd
             delta = shortest_arc(rest[:, 0], target[:, 0]) if len(children) == 1 else _kabsch(rest, target)
             global_q[:, joint] = quat.normalize(quat.mul(delta, parent_q))
         local_q[:, joint] = quat.normalize(quat.mul(quat.inverse(parent_q), global_q[:, joint]))
-    return quat.unroll(local_q, dim=0), positions_m[:, 0].copy()
+    return quat.unroll(local_q, axis=0), positions_m[:, 0].copy()

@@ -44,11 +44,12 @@ import numpy as np
 from step2motion import skeleton
 from step2motion.dataset.insole_features import insole_size_of, insole_streams
 from step2motion.errors import InputError
+from step2motion.gait_events import stance_at_times, wearer_weight_n
 from step2motion.model.checkpoint import Checkpoint
 from step2motion.model.denoiser import N_POSE_JOINTS
 from step2motion.motion import forward_kinematics
-from step2motion.reconstruction.foot_contacts import FootPinner, stance_at_times
-from step2motion.reconstruction.pipeline import RootState, place_in_world, skeleton_motion, wearer_weight_n
+from step2motion.reconstruction.foot_contacts import FootPinner
+from step2motion.reconstruction.pipeline import RootState, place_in_world, skeleton_motion
 from step2motion.reconstruction.skeleton_fit import rest_offsets_m
 from step2motion.reconstruction.windowed_sampling import Condition, WindowModel
 from step2motion.recording import SIDES, FootSignals, InsoleRecording

@@ -17,17 +17,20 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from step2motion import skeleton
 from step2motion.errors import InputError
-from step2motion.evaluation.evaluate import reference_contacts, start_aligned
+from step2motion.evaluation.motion_metrics import start_aligned
+from step2motion.gait_events import reference_contacts
 from step2motion.io.bvh import read_bvh
 from step2motion.io.moticon import read_moticon
-from step2motion.reconstruction.pipeline import Reconstruction
 from step2motion.recording import SIDES, InsoleRecording
+
+if TYPE_CHECKING:
+    from step2motion.reconstruction.pipeline import Reconstruction
 
 Role = Literal["prediction", "truth"]
 
