@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
@@ -41,7 +40,13 @@ from step2motion.errors import InputError
 from step2motion.insole_layout import CELL_CENTROIDS_NORM, cell_areas_cm2
 from step2motion.io.atomic_file import atomic_path
 from step2motion.recording import SIDES
-from step2motion.visualisation.recording_plot import MISSING_COLOUR, SIDE_COLOURS
+from step2motion.visualisation.colours import (
+    FOOT_COLOURS,
+    PLANTED_COLOUR,
+    PREDICTION_COLOURS,
+    TRUTH_COLOUR,
+    pressure_colour_map,
+)
 from step2motion.visualisation.scene import MotionTrack, Scene
 
 VIDEO_SUFFIXES = (".mp4", ".gif")
@@ -55,8 +60,6 @@ FIGURE_WIDTH_IN = 12.8
 VIEW_WIDTH_M = 2.5
 VIEW_HEIGHT_M = (-0.15, 2.05)
 CAMERA_SMOOTHING_S = 1.0
-PREDICTION_COLOURS = ("tab:green", "tab:purple", "tab:orange", "tab:brown", "tab:pink")
-TRUTH_COLOUR = "0.15"
 #: Insole panel: where each foot's footprint is centred (normalised insole units, left foot on the left).
 FOOT_OFFSETS = {"left": -0.41, "right": 0.41}
 INSOLE_LIMITS = ((-1.0, 1.0), (-0.62, 0.52))
@@ -172,7 +175,7 @@ class _SkeletonView:
         (head,) = self.ax.plot([], [], "o", color=colour, markersize=9, zorder=3)
         planted = {
             side: self.ax.plot(
-                [], [], "o", color=SIDE_COLOURS[side], markersize=7, markeredgecolor="white", zorder=4
+                [], [], "o", color=PLANTED_COLOUR, markersize=7, markeredgecolor="white", zorder=4
             )[0]
             for side in SIDES
         }
@@ -218,7 +221,7 @@ class _InsoleView:
             for ax in (feet_ax, force_ax):
                 ax.text(0.5, 0.5, "no insole recording given", transform=ax.transAxes, ha="center")
             return
-        cmap = matplotlib.colormaps["viridis"].with_extremes(bad=MISSING_COLOUR)
+        cmap = pressure_colour_map()
         peak = np.nanmax([np.nanmax(p, initial=0.0) for p in self.insoles.pressure_ncm2.values()])
         norm = Normalize(0.0, max(float(peak), 1.0))
         areas = cell_areas_cm2(self.insoles.insole_size or 7)
@@ -259,7 +262,7 @@ class _InsoleView:
             force_ax.plot(
                 self.insoles.time_s[first : last + 1],
                 self.insoles.force_n[side][first : last + 1],
-                color=SIDE_COLOURS[side],
+                color=FOOT_COLOURS[side],
                 lw=1.0,
                 label=f"{side} foot",
             )
@@ -342,10 +345,9 @@ class _VideoFigure:
             for m, colour in zip(scene.motions, colours, strict=True)
         ]
         if scene.insoles is not None and scene.motions:
-            handles += [
-                Line2D([], [], ls="", marker="o", color=SIDE_COLOURS[side], label=f"{side} foot planted")
-                for side in SIDES
-            ]
+            handles.append(
+                Line2D([], [], ls="", marker="o", color=PLANTED_COLOUR, label="foot planted (insoles)")
+            )
         if handles:
             self.figure.legend(
                 handles=handles,

@@ -36,6 +36,7 @@ import numpy as np
 from step2motion.insole_layout import CELL_CENTROIDS_NORM, cell_areas_cm2
 from step2motion.io.atomic_file import atomic_path
 from step2motion.recording import SIDES
+from step2motion.visualisation.colours import page_colours
 from step2motion.visualisation.scene import Scene
 
 #: Millimetres: the step of the int16 joint offsets from the root.
@@ -102,6 +103,7 @@ def scene_payload(scene: Scene, title: str) -> dict:
     names = scene.joint_names
     payload: dict = {
         "title": title,
+        "colours": page_colours(),
         "duration_s": scene.duration_s,
         "joint_names": list(names),
         "parents": list(scene.parents),

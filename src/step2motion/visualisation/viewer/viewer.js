@@ -19,20 +19,15 @@
 
   const SIDES = ["left", "right"];
   const SIDE_BY_SIDE_SPACING_M = 1.5;
-  const TRUTH_COLOUR = "#e07b39";
-  const PREDICTION_COLOURS = ["#2f6fd6", "#8e44ad", "#16a085", "#c0392b", "#5d6d7e", "#b7950b"];
-  const PLANTED_COLOUR = "#12b347";
-  const FORCE_COLOURS = { left: "#2f6fd6", right: "#d1492e" };
-  const MISSING_COLOUR = "#b5b5b5";
-  /** Pressure colour map: [fraction of the colour bar's top, colour]. */
-  const PRESSURE_STOPS = [
-    [0.0, [247, 244, 233]],
-    [0.15, [253, 226, 134]],
-    [0.35, [251, 168, 72]],
-    [0.6, [235, 85, 45]],
-    [0.85, [175, 20, 48]],
-    [1.0, [90, 10, 45]],
-  ];
+  /** Colours from step2motion/visualisation/colours.py, shared with the video renders. */
+  const COLOURS = DATA.colours;
+  const TRUTH_COLOUR = COLOURS.truth;
+  const PREDICTION_COLOURS = COLOURS.prediction;
+  const PLANTED_COLOUR = COLOURS.planted;
+  const FORCE_COLOURS = COLOURS.feet;
+  const MISSING_COLOUR = COLOURS.missing;
+  /** Pressure colour map: [fraction of the colour bar's top, [r, g, b]]. */
+  const PRESSURE_STOPS = COLOURS.pressure_stops.map(([fraction, hex]) => [fraction, hexToRgb(hex)]);
   const COP_TRAIL_S = 0.5;
   const BONE_RADIUS_M = 0.02;
   const JOINT_RADIUS_M = 0.032;
@@ -390,6 +385,11 @@
     const context = canvas.getContext("2d");
     context.setTransform(ratio, 0, 0, ratio, 0, 0);
     return { context, width, height };
+  }
+
+  /** "#rrggbb" → [r, g, b] (0–255). */
+  function hexToRgb(hex) {
+    return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
   }
 
   function pressureColour(pressure) {
