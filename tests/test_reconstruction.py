@@ -397,3 +397,23 @@ def test_a_condition_restricted_to_some_streams_marks_the_others_absent_and_zero
         assert np.all(only.values[:, schema.channel_slice(name)] == (1.0 if kept else 0.0))
     with pytest.raises(InputError, match="unknown condition stream"):
         condition.only(schema, ("left_gps",))
+
+
+def test_without_the_imus_the_odometry_is_not_integrated(
+    walk: tuple[InsoleRecording, NormalisationStats], checkpoint: Checkpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Told to do without the IMUs (or one foot), the reconstruction must not read them through odometry."""
+    from step2motion.reconstruction import pipeline
+
+    integrated = []
+    real = pipeline.reliable_feet
+    monkeypatch.setattr(pipeline, "reliable_feet", lambda rec: integrated.append(rec) or real(rec))
+    names = checkpoint.config.used_stream_names
+    pressure = tuple(name for name in names if "pressure" in name or "cop" in name)
+    left = tuple(name for name in names if name.startswith("left_"))
+    for streams in (pressure, left):
+        result = reconstruct(walk[0], checkpoint, ReconstructionOptions(steps=2, streams=streams))
+        assert np.isfinite(result.motion.joint_positions_m()).all()
+    assert integrated == []
+    reconstruct(walk[0], checkpoint, ReconstructionOptions(steps=2))
+    assert len(integrated) == 1  # all sensors: the odometry runs

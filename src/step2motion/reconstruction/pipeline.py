@@ -60,6 +60,11 @@ ROOT_SOURCES: tuple[str, ...] = ("odometry", "network")
 MAX_OUTPUT_FPS = 1000.0
 
 
+#: The condition streams of the sensors that foot odometry reads (each foot's IMU, and its force for the
+#: stillness test): a reconstruction told to do without any of them must not integrate them either.
+ODOMETRY_SENSOR_STREAMS: tuple[str, ...] = ("left_imu", "right_imu", "left_force_cop", "right_force_cop")
+
+
 @dataclass(frozen=True)
 class ReconstructionOptions:
     """How to sample: ``n_samples`` (K), DDIM ``steps`` and ``guidance`` (None: the model's defaults),
@@ -139,6 +144,12 @@ class RootState:
     position_m: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(3))
     heading_rad: float = 0.0
     pelvis_height_m: np.ndarray | None = None
+
+
+def odometry_allowed(options: ReconstructionOptions) -> bool:
+    """Whether ``options`` leave the reconstruction every sensor the foot odometry reads (streams None: all);
+    without them (IMUs removed, one foot only) the root comes from the network."""
+    return options.streams is None or set(ODOMETRY_SENSOR_STREAMS) <= set(options.streams)
 
 
 def from_first_sample(rec: InsoleRecording) -> InsoleRecording:
@@ -228,7 +239,7 @@ def reconstruct_with(
     features = insole_streams(local_rec, rate_hz, weight_n)
     sampled = sample_recording(predictor, predictor.prepare(features), progress)
     stance_model = stance_at_times(local_rec, weight_n, features.time_s)
-    feet = reliable_feet(local_rec) if options.root == "odometry" else None
+    feet = reliable_feet(local_rec) if options.root == "odometry" and odometry_allowed(options) else None
     path = None if feet is None else odometry_root_path(feet, features.time_s, sampled.root_motion)
     if path is None:
         samples_m, _ = place_in_world(sampled.poses_m, sampled.root_motion, stance_model, RootState())
