@@ -24,28 +24,12 @@ from rich.console import Console
 from rich.table import Table
 from scipy.spatial.transform import Rotation
 
+from step2motion.visualisation.browser import chromium_driver, chromium_installed, wait_until_ready
 from step2motion.visualisation.scene import InsoleTrack, MotionTrack, Scene, load_scene
 from step2motion.visualisation.viewer_page import write_viewer_page
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "src" / "step2motion" / "data" / "demo"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-#: Headless Chromium without a GPU, network chatter or a shared profile; WebGL through SwiftShader.
-CHROMIUM_FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-    "--window-size=1400,900",
-)
 WALK_SPEED_M_S = 1.2
 CIRCLE_RADIUS_M = 6.0
 INSOLE_RATE_HZ = 100.0
@@ -98,32 +82,6 @@ def _along(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
     return mask.reshape(mask.shape + (1,) * (values.ndim - 1))
 
 
-def chromium_driver(profile_dir: Path):
-    """A Selenium driver of Debian's headless Chromium with a fresh profile in ``profile_dir``, keeping the
-    browser console (``driver.get_log("browser")``)."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={profile_dir}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-
-
-def wait_until_ready(driver, timeout_s: float = 60.0) -> float:
-    """Milliseconds from navigation start to the page's first drawn frame, once it has been drawn."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        ready = driver.execute_script("return window.step2motionViewer && window.step2motionViewer.readyMs")
-        if ready is not None:
-            return float(ready)
-        time.sleep(0.05)
-    raise TimeoutError(f"the page drew no frame in {timeout_s} s")
-
-
 def open_times_s(page: Path, repeats: int) -> list[float]:
     """Opening time of ``page`` in a fresh tab, ``repeats`` times."""
     times = []
@@ -151,8 +109,7 @@ def main(argv: list[str] | None = None) -> None:
         start = time.perf_counter()
         stats = write_viewer_page(scene, page)
         write_s = time.perf_counter() - start
-        browser = CHROMIUM.exists() and CHROMEDRIVER.exists()
-        opened = statistics.median(open_times_s(page, args.repeats)) if browser else None
+        opened = statistics.median(open_times_s(page, args.repeats)) if chromium_installed() else None
 
     table = Table(title=f"view page of a {args.minutes:g}-min scene (100-Hz insoles, 2 motions at 30 fps)")
     for column in ("page size (MB)", "write time (s)", "open time (s)"):

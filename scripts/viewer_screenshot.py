@@ -13,8 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from viewer_page import chromium_driver, wait_until_ready
+from step2motion.visualisation.browser import chromium_driver, wait_until_ready
 
 SEEK = """
 const scrub = document.getElementById("scrub");

@@ -25,7 +25,6 @@ from step2motion.model.denoiser import PART_NAMES, StreamCrossAttention
 from step2motion.reconstruction.attention import (
     StreamAttention,
     head_shares_and_offsets,
-    recording_between,
     stream_attention,
 )
 from step2motion.reconstruction.pipeline import ReconstructionOptions
@@ -53,7 +52,7 @@ def tiny_checkpoint(conditioning: str = "cross_attention") -> Checkpoint:
 @pytest.fixture(scope="module")
 def demo_part() -> InsoleRecording:
     """Two seconds of the demo recording."""
-    return recording_between(read_moticon(DEMO), 0.5, 2.5)
+    return read_moticon(DEMO).between(0.5, 2.5)
 
 
 def test_a_heads_share_is_the_size_of_its_own_update_and_uniform_attention_looks_at_the_window_middle() -> (
@@ -101,7 +100,7 @@ def test_shares_over_a_recording_are_shares_on_its_clock(demo_part: InsoleRecord
 def test_guidance_takes_the_conditional_pass(demo_part: InsoleRecording) -> None:
     """One window, one step from the same noise: the conditional pass sees the same input whatever the
     guidance, so only a wrong row (the unconditional pass) could change the shares."""
-    short = recording_between(demo_part, 0.5, 0.9)
+    short = demo_part.between(0.5, 0.9)
     checkpoint = tiny_checkpoint()
     plain = stream_attention(short, checkpoint, ReconstructionOptions(steps=1, guidance=1.0))
     guided = stream_attention(short, checkpoint, ReconstructionOptions(steps=1, guidance=2.5))
@@ -172,7 +171,7 @@ def test_bad_inputs_exit_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureF
 
 
 def test_a_cut_keeps_the_samples_in_the_span_only(demo_part: InsoleRecording) -> None:
-    cut = recording_between(demo_part, 1.0, 1.5)
+    cut = demo_part.between(1.0, 1.5)
     keep = (demo_part.time_s >= 1.0) & (demo_part.time_s <= 1.5)
     np.testing.assert_array_equal(cut.time_s, demo_part.time_s[keep])
     np.testing.assert_array_equal(cut.right.pressure_ncm2, demo_part.right.pressure_ncm2[keep])

@@ -14,9 +14,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_viewer_page import _benchmark
 
 from step2motion.cli import main
+from step2motion.visualisation.browser import (
+    CHROMEDRIVER,
+    CHROMIUM,
+    chromium_driver,
+    chromium_installed,
+    wait_until_ready,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "src" / "step2motion" / "data" / "demo"
@@ -26,11 +32,10 @@ ARTIFACTS = REPO / "out" / "test-artifacts"
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     pytest.importorskip("selenium", reason="selenium missing: pip install -e '.[dev]'")
-    bench = _benchmark()
-    if not (bench.CHROMIUM.exists() and bench.CHROMEDRIVER.exists()):
-        missing = f"{bench.CHROMIUM} or {bench.CHROMEDRIVER} missing"
+    if not chromium_installed():
+        missing = f"{CHROMIUM} or {CHROMEDRIVER} missing"
         pytest.skip(f"{missing}: .ci/run installs them (Debian's chromium, chromium-driver)")
-    browser = bench.chromium_driver(tmp_path_factory.mktemp("chromium-profile"))
+    browser = chromium_driver(tmp_path_factory.mktemp("chromium-profile"))
     try:
         yield browser
     finally:
@@ -42,7 +47,7 @@ def open_page(driver, arguments: list[str], page: Path) -> dict:
     assert main(["view", *arguments, "-o", str(page)]) == 0
     driver.get_log("browser")  # forget earlier pages' messages
     driver.get(page.resolve().as_uri())
-    _benchmark().wait_until_ready(driver)
+    wait_until_ready(driver)
     return state(driver)
 
 

@@ -45,6 +45,18 @@ REPORTED_GYRO_SIGNS: dict[str, np.ndarray] = {"left": np.array([-1.0, 1.0, -1.0]
 #: Insole sizes the layout is defined for (OpenGo sizes).
 VALID_SIZES: tuple[int, ...] = tuple(range(1, 11))
 
+#: Size whose cell areas set the drawn cell sizes when a recording does not say its own (a mid size).
+DEFAULT_INSOLE_SIZE = 7
+
+#: How every footprint is drawn, in the plots, the videos and the viewer page alike: both insoles seen from
+#: above, toes up, medial sides facing each other. ``TOP_VIEW_MATRIX[side] @ (x, y)`` is a point's screen
+#: (across, rightwards; along, towards the toes): the left foot as is (+Y medial to the right), the right
+#: foot mirrored (+Y to the left). Kept as matrices so that the viewer page applies them as data.
+TOP_VIEW_MATRIX: dict[str, np.ndarray] = {
+    "left": np.array([[0.0, 1.0], [1.0, 0.0]]),
+    "right": np.array([[0.0, -1.0], [1.0, 0.0]]),
+}
+
 #: Cell numbers (1-based, as in exports) of each anatomical region.
 REGIONS: dict[str, tuple[int, ...]] = {
     "heel": (1, 2, 3, 4, 5, 6),
@@ -93,3 +105,9 @@ def centre_of_pressure_norm(pressure_ncm2: np.ndarray, size: int) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         cop = (forces @ CELL_CENTROIDS_NORM) / total
     return np.where(total > 0, cop, np.nan)
+
+
+def top_view(side: str, points_norm: np.ndarray) -> np.ndarray:
+    """Screen (across, along) ``[..., 2]`` of normalised points ``[..., 2]`` of one foot, as
+    :data:`TOP_VIEW_MATRIX` draws them; one rule, so that no drawing mirrors the feet its own way."""
+    return np.asarray(points_norm) @ TOP_VIEW_MATRIX[side].T

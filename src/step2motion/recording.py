@@ -6,9 +6,12 @@ of an unloaded cell), so gaps survive every step of the pipeline and can be writ
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from step2motion.errors import InputError
 
 N_PRESSURE_CELLS = 16
 SIDES: tuple[str, str] = ("left", "right")
@@ -70,6 +73,10 @@ class FootSignals:
             total_force_n=nan((n_samples,), np.nan),
             cop_norm=nan((n_samples, 2), np.nan),
         )
+
+    def take(self, index: np.ndarray) -> FootSignals:
+        """The samples ``index`` picks (a boolean mask or indices along time) of every channel."""
+        return FootSignals(**{f.name: getattr(self, f.name)[index] for f in dataclasses.fields(self)})
 
     def missing_mask(self) -> np.ndarray:
         """``[T]`` True where any channel of this foot is missing."""
@@ -135,3 +142,26 @@ class InsoleRecording:
         missing_s = np.diff(self.time_s) - period_s
         before = np.flatnonzero(missing_s > longer_than_s + 1e-9)
         return np.column_stack([self.time_s[before] + period_s, missing_s[before]])
+
+    def between(self, start_s: float | None, end_s: float | None) -> InsoleRecording:
+        """The samples with ``start_s ≤ t ≤ end_s`` (s on this clock; None: that end of the recording), every
+        channel cut alike; ``InputError`` (worded for ``--start``/``--end``) when fewer than 2 remain."""
+        if start_s is not None and end_s is not None and not end_s > start_s:
+            raise InputError(
+                f"--end ({end_s:g} s) must be after --start ({start_s:g} s)", self.source or None
+            )
+        t0 = self.time_s[0] if start_s is None else start_s
+        t1 = self.time_s[-1] if end_s is None else end_s
+        keep = (self.time_s >= t0) & (self.time_s <= t1)
+        if keep.sum() < 2:
+            raise InputError(
+                f"{t0:g}-{t1:g} s holds fewer than 2 samples; the recording spans "
+                f"{self.time_s[0]:g}-{self.time_s[-1]:g} s",
+                self.source or None,
+            )
+        return dataclasses.replace(
+            self,
+            time_s=self.time_s[keep],
+            **{side: self.foot(side).take(keep) for side in SIDES},
+            extra_columns={name: column[keep] for name, column in self.extra_columns.items()},
+        )

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     from step2motion.cli.reconstruct import check_steps
     from step2motion.io.moticon import read_moticon
     from step2motion.model.checkpoint import load_checkpoint, model_path_or_default
-    from step2motion.reconstruction.attention import recording_between, stream_attention
+    from step2motion.reconstruction.attention import stream_attention
     from step2motion.reconstruction.pipeline import ReconstructionOptions
     from step2motion.visualisation.attention_plot import plot_attention
 
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     options = ReconstructionOptions(steps=args.steps, seed=args.seed)
     checkpoint = load_checkpoint(model_path)
     check_steps(args.steps, checkpoint.config, model_path)
-    recording = recording_between(read_moticon(args.recording), args.start, args.end)
+    recording = read_moticon(args.recording).between(args.start, args.end)
     attention = stream_attention(recording, checkpoint, options)
     title = (
         f"{args.recording.name}, model {model_path.name}: "

@@ -24,7 +24,6 @@ hold gets the mean of their values. :attr:`StreamAttention.description` says the
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,7 +42,7 @@ from step2motion.reconstruction.windowed_sampling import (
     sample_recording,
     window_spans,
 )
-from step2motion.recording import SIDES, FootSignals, InsoleRecording
+from step2motion.recording import InsoleRecording
 
 
 @dataclass(frozen=True)
@@ -122,31 +121,6 @@ class _AttentionWindowModel(WindowModel):
         per_part = mean.reshape(2, mean.shape[1], len(PART_NAMES), -1)[..., : condition.n_frames]
         self.windows.append(per_part.swapaxes(1, 2))
         return poses
-
-
-def recording_between(rec: InsoleRecording, start_s: float | None, end_s: float | None) -> InsoleRecording:
-    """The samples of ``rec`` with ``start_s ≤ t ≤ end_s`` (s on its clock; None: that end of ``rec``)."""
-    if start_s is not None and end_s is not None and not end_s > start_s:
-        raise InputError(f"--end ({end_s:g} s) must be after --start ({start_s:g} s)", rec.source or None)
-    t0 = rec.time_s[0] if start_s is None else start_s
-    t1 = rec.time_s[-1] if end_s is None else end_s
-    keep = (rec.time_s >= t0) & (rec.time_s <= t1)
-    if keep.sum() < 2:
-        raise InputError(
-            f"{t0:g}-{t1:g} s holds fewer than 2 samples; the recording spans "
-            f"{rec.time_s[0]:g}-{rec.time_s[-1]:g} s",
-            rec.source or None,
-        )
-
-    def cut(foot: FootSignals) -> FootSignals:
-        return FootSignals(**{f.name: getattr(foot, f.name)[keep] for f in dataclasses.fields(FootSignals)})
-
-    return dataclasses.replace(
-        rec,
-        time_s=rec.time_s[keep],
-        **{side: cut(rec.foot(side)) for side in SIDES},
-        extra_columns={name: column[keep] for name, column in rec.extra_columns.items()},
-    )
 
 
 def stream_attention(

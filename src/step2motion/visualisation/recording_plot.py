@@ -28,7 +28,13 @@ from matplotlib.figure import Figure
 
 from step2motion.errors import InputError
 from step2motion.gait_events import body_weight_from_metadata
-from step2motion.insole_layout import CELL_CENTROIDS_NORM, REGIONS, cell_areas_cm2
+from step2motion.insole_layout import (
+    CELL_CENTROIDS_NORM,
+    DEFAULT_INSOLE_SIZE,
+    REGIONS,
+    cell_areas_cm2,
+    top_view,
+)
 from step2motion.io.atomic_file import atomic_path
 from step2motion.io.moticon import read_step_events
 from step2motion.recording import SIDES, InsoleRecording
@@ -216,15 +222,13 @@ def _draw_step_events(ax: Axes, rec: InsoleRecording, window: _Window) -> None:
 def _draw_footprint(
     ax: Axes, side: str, peak_ncm2: np.ndarray, size: int | None, norm: Normalize, cmap: Colormap
 ) -> None:
-    """Top view of one insole, toes up: cells at their centroids, coloured by ``peak_ncm2 [16]``.
-
-    The medial side (+Y) faces the other foot: right of the left foot, left of the right foot.
-    """
-    across = CELL_CENTROIDS_NORM[:, 1] * (1.0 if side == "left" else -1.0)
-    areas = cell_areas_cm2(size if size is not None else 7)
+    """Top view of one insole (:func:`~step2motion.insole_layout.top_view`: toes up, the medial side facing
+    the other foot): cells at their centroids, coloured by ``peak_ncm2 [16]``."""
+    across, along = top_view(side, CELL_CENTROIDS_NORM).T
+    areas = cell_areas_cm2(size if size is not None else DEFAULT_INSOLE_SIZE)
     ax.scatter(
         across,
-        CELL_CENTROIDS_NORM[:, 0],
+        along,
         s=areas * 28,
         c=np.ma.masked_invalid(peak_ncm2),
         cmap=cmap,
@@ -234,10 +238,10 @@ def _draw_footprint(
         plotnonfinite=True,
         gid=f"{side}-footprint",
     )
-    for cell, (x, y) in enumerate(zip(across, CELL_CENTROIDS_NORM[:, 0], strict=True)):
+    for cell, (x, y) in enumerate(zip(across, along, strict=True)):
         ax.text(x, y, str(cell + 1), ha="center", va="center", fontsize=6, color="white")
-    medial_x = 0.45 if side == "left" else -0.45
-    ax.annotate("medial", xy=(medial_x, 0.0), ha="center", va="center", rotation=90, fontsize=8)
+    medial = top_view(side, np.array([0.0, 0.45]))  # beside the foot's middle, on its medial edge
+    ax.annotate("medial", xy=tuple(medial), ha="center", va="center", rotation=90, fontsize=8)
     ax.set(xlim=(-0.55, 0.55), ylim=(-0.55, 0.55), aspect="equal", xticks=[], yticks=[])
     ax.set_title(f"{side}: peak pressure", fontsize=9)
 

@@ -37,7 +37,7 @@ from matplotlib.ticker import MultipleLocator
 from PIL import Image
 
 from step2motion.errors import InputError
-from step2motion.insole_layout import CELL_CENTROIDS_NORM, cell_areas_cm2
+from step2motion.insole_layout import CELL_CENTROIDS_NORM, DEFAULT_INSOLE_SIZE, cell_areas_cm2, top_view
 from step2motion.io.atomic_file import atomic_path
 from step2motion.recording import SIDES
 from step2motion.visualisation.colours import (
@@ -224,7 +224,7 @@ class _InsoleView:
         cmap = pressure_colour_map()
         peak = np.nanmax([np.nanmax(p, initial=0.0) for p in self.insoles.pressure_ncm2.values()])
         norm = Normalize(0.0, max(float(peak), 1.0))
-        areas = cell_areas_cm2(self.insoles.insole_size or 7)
+        areas = cell_areas_cm2(self.insoles.insole_size or DEFAULT_INSOLE_SIZE)
         self.cells: dict[str, PathCollection] = {}
         self.cop: dict[str, Line2D] = {}
         self.force_text: dict[str, Text] = {}
@@ -272,10 +272,10 @@ class _InsoleView:
 
     @staticmethod
     def _on_screen(side: str, points_norm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Screen (x, y) of insole points ``[n, 2]`` (normalised frame, +Y medial): toes up, the medial
-        side towards the middle, i.e. mirrored for the left foot."""
-        across = points_norm[:, 1] * (1.0 if side == "left" else -1.0)
-        return across + FOOT_OFFSETS[side], points_norm[:, 0]
+        """Screen (x, y) of insole points ``[n, 2]`` (normalised frame): the shared top view
+        (:func:`~step2motion.insole_layout.top_view`), moved to the foot's place in the panel."""
+        across, along = top_view(side, points_norm).T
+        return across + FOOT_OFFSETS[side], along
 
     def planted(self, time_s: float) -> dict[str, bool]:
         """Stance of each foot at ``time_s`` from the insoles (none without them)."""

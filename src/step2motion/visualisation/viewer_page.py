@@ -33,7 +33,12 @@ from pathlib import Path
 
 import numpy as np
 
-from step2motion.insole_layout import CELL_CENTROIDS_NORM, cell_areas_cm2
+from step2motion.insole_layout import (
+    CELL_CENTROIDS_NORM,
+    DEFAULT_INSOLE_SIZE,
+    TOP_VIEW_MATRIX,
+    cell_areas_cm2,
+)
 from step2motion.io.atomic_file import atomic_path
 from step2motion.recording import SIDES
 from step2motion.visualisation.colours import page_colours
@@ -43,8 +48,6 @@ from step2motion.visualisation.scene import Scene
 POSITION_SCALE_M = 0.001
 #: N/cm²: the step of the uint16 cell pressures.
 PRESSURE_SCALE_NCM2 = 0.01
-#: Insole size whose cell areas set the drawn cell sizes when the recording does not say (a mid size).
-_DEFAULT_INSOLE_SIZE = 7
 #: The page's placeholders, each replaced once by :func:`_fill_template`.
 _PLACEHOLDER = re.compile(r"{{(TITLE|STYLE|THREE|DATA|VIEWER)}}")
 
@@ -99,7 +102,12 @@ def write_viewer_page(scene: Scene, path: Path, title: str | None = None) -> Vie
 
 
 def scene_payload(scene: Scene, title: str) -> dict:
-    """The page's data object (encoded arrays as in the module docstring); ``viewer.js`` reads it."""
+    """The page's data object (encoded arrays as in the module docstring); ``viewer.js`` reads it.
+
+    ``insoles.top_view_matrix`` holds, per side, the 2×2 matrix of
+    :data:`~step2motion.insole_layout.TOP_VIEW_MATRIX` (normalised (x, y) to screen (across, along)); the page
+    draws the outline, cells and centre of pressure through it, so it mirrors the feet as plots and videos do.
+    """
     names = scene.joint_names
     payload: dict = {
         "title": title,
@@ -128,13 +136,14 @@ def scene_payload(scene: Scene, title: str) -> dict:
     }
     insoles = scene.insoles
     if insoles is not None:
-        size = insoles.insole_size or _DEFAULT_INSOLE_SIZE
+        size = insoles.insole_size or DEFAULT_INSOLE_SIZE
         payload["insoles"] = {
             "label": insoles.label,
             "insole_size": insoles.insole_size,
             "time_s": encode_array(insoles.time_s, "<f8"),
             "cell_centroids_norm": CELL_CENTROIDS_NORM.tolist(),
             "cell_areas_cm2": cell_areas_cm2(size).tolist(),
+            "top_view_matrix": {side: TOP_VIEW_MATRIX[side].tolist() for side in SIDES},
             "pressure_max_ncm2": pressure_colour_max(insoles.pressure_ncm2),
             "feet": {
                 side: {

@@ -94,6 +94,8 @@
     time: decode(DATA.insoles.time_s),
     centroids: DATA.insoles.cell_centroids_norm,
     areas: DATA.insoles.cell_areas_cm2,
+    /** Per side, normalised (x, y) -> screen (across, along): the feet's mirroring, from insole_layout.py. */
+    topView: DATA.insoles.top_view_matrix,
     pressureMax: DATA.insoles.pressure_max_ncm2,
     feet: Object.fromEntries(SIDES.map((side) => {
       const foot = DATA.insoles.feet[side];
@@ -405,8 +407,8 @@
   }
 
   /**
-   * Both insoles seen from above, toes up, left foot on the left; each drawn so that its medial side faces
-   * the midline (the left foot's +y points right, the right foot's left). Cells are discs whose areas follow
+   * Both insoles seen from above, toes up, left foot on the left, each through its top-view matrix from the
+   * data (medial sides facing each other, as in the plots and videos). Cells are discs whose areas follow
    * the cells' areas, coloured by pressure; the centre of pressure is a dot with a short trail.
    */
   function createInsolePanel(canvas) {
@@ -422,13 +424,17 @@
         context, width, height, length,
         centreY: top + (height - top - bottom) / 2,
         centreX: { left: width / 4, right: (3 * width) / 4 },
-        mirror: { left: 1, right: -1 },  // screen x direction of +y (medial)
       };
     }
 
+    /** Canvas pixel of a normalised (x, y) point of one foot; across is drawn INSOLE_WIDTH_RATIO narrower. */
     function toScreen(side, x, y) {
-      const { length, centreX, centreY, mirror } = layout;
-      return [centreX[side] + mirror[side] * (y - INSOLE_Y_CENTRE) * INSOLE_WIDTH_RATIO * length, centreY - x * length];
+      const { length, centreX, centreY } = layout;
+      const [[a, b], [c, d]] = insoles.topView[side];
+      const centredY = y - INSOLE_Y_CENTRE;
+      const across = a * x + b * centredY;
+      const along = c * x + d * centredY;
+      return [centreX[side] + across * INSOLE_WIDTH_RATIO * length, centreY - along * length];
     }
 
     function drawOutline(side) {
