@@ -6,6 +6,7 @@ construction; global joint positions come from forward kinematics (pymotion) on 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,15 +24,40 @@ def forward_kinematics(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Global joint positions ``[T, 22, 3]`` (m) and rotation matrices ``[T, 22, 3, 3]`` of a motion on the
     canonical skeleton: local rotations ``[T, 22, 4]``, root path ``[T, 3]``, rest offsets ``[22, 3]``."""
-    n_frames = local_rotations.shape[0]
-    positions = np.empty((n_frames, skeleton.N_JOINTS, 3))
-    rotmats = np.empty((n_frames, skeleton.N_JOINTS, 3, 3))
-    for start in range(0, n_frames, FK_CHUNK_FRAMES):
-        chunk = slice(start, start + FK_CHUNK_FRAMES)
-        positions[chunk], rotmats[chunk] = fk(
-            local_rotations[chunk], root_position_m[chunk], offsets_m, skeleton.PARENTS
-        )
+    positions, rotmats = by_frame_chunks(
+        lambda chunk: fk(local_rotations[chunk], root_position_m[chunk], offsets_m, skeleton.PARENTS),
+        local_rotations.shape[0],
+    )
     return positions, rotmats
+
+
+def by_frame_chunks(
+    compute: Callable[[slice], tuple[np.ndarray, ...]], n_frames: int, chunk_frames: int = FK_CHUNK_FRAMES
+) -> tuple[np.ndarray, ...]:
+    """The outputs of a frame-wise ``compute`` (frames independent of each other; each output has the
+    frames on its first axis) over ``n_frames`` frames, computed ``chunk_frames`` at a time into
+    preallocated arrays: its temporaries (forward kinematics, IK) then take one chunk's memory whatever
+    the length of the motion."""
+    outputs: tuple[np.ndarray, ...] = ()
+    for start in range(0, max(n_frames, 1), chunk_frames):
+        chunk = slice(start, start + chunk_frames)
+        parts = compute(chunk)
+        if not outputs:
+            outputs = tuple(np.empty((n_frames, *part.shape[1:]), dtype=part.dtype) for part in parts)
+        for output, part in zip(outputs, parts, strict=True):
+            output[chunk] = part
+    return outputs
+
+
+def joint_positions(
+    local_rotations: np.ndarray, root_position_m: np.ndarray, offsets_m: np.ndarray
+) -> np.ndarray:
+    """Global joint positions ``[T, 22, 3]`` (m) alone, without holding every frame's rotation matrices."""
+    (positions,) = by_frame_chunks(
+        lambda chunk: (forward_kinematics(local_rotations[chunk], root_position_m[chunk], offsets_m)[0],),
+        local_rotations.shape[0],
+    )
+    return positions
 
 
 @dataclass(frozen=True)
@@ -82,7 +108,7 @@ class Motion:
 
     def joint_positions_m(self) -> np.ndarray:
         """Global joint positions ``[T, 22, 3]`` in metres."""
-        return self.forward_kinematics()[0]
+        return joint_positions(self.local_rotations, self.root_position_m, self.offsets_m)
 
     def end_site_positions_m(self, parent_joint: str) -> np.ndarray:
         """Global position ``[T, 3]`` of the end site under ``parent_joint``."""

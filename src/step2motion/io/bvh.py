@@ -61,6 +61,8 @@ _ROTATION_CHANNELS = ("Xrotation", "Yrotation", "Zrotation")
 _POSITION_CHANNELS = ("Xposition", "Yposition", "Zposition")
 #: Channel order ``write_bvh`` uses for every joint (intrinsic Z, then Y, then X, as the CMU files).
 _WRITE_EULER_ORDER = "ZYX"
+#: Frames converted to angles and written at a time (memory of one chunk, whatever the length).
+WRITE_CHUNK_FRAMES = 5_000
 _LEG_CHAINS = (("LeftUpLeg", "LeftLeg", "LeftFoot"), ("RightUpLeg", "RightLeg", "RightFoot"))
 
 
@@ -813,8 +815,6 @@ def write_bvh(motion: Motion, path: str | Path) -> None:
     """
     order: list[int] = []
     hierarchy = _hierarchy_lines(motion, 0, 0, order)
-    euler = _euler_degrees(motion.local_rotations)[:, order]
-    values = np.concatenate([motion.root_position_m, euler.reshape(motion.n_frames, -1)], axis=1)
     header = [
         "HIERARCHY",
         *hierarchy,
@@ -825,6 +825,12 @@ def write_bvh(motion: Motion, path: str | Path) -> None:
     try:
         with atomic_path(path) as partial, open(partial, "w", encoding="utf-8", newline="\n") as handle:
             handle.write("\n".join(header) + "\n")
-            np.savetxt(handle, values, fmt="%.6f")
+            for start in range(0, motion.n_frames, WRITE_CHUNK_FRAMES):  # memory of one chunk's angles
+                chunk = slice(start, start + WRITE_CHUNK_FRAMES)
+                euler = _euler_degrees(motion.local_rotations[chunk])[:, order]
+                values = np.concatenate(
+                    [motion.root_position_m[chunk], euler.reshape(len(euler), -1)], axis=1
+                )
+                np.savetxt(handle, values, fmt="%.6f")
     except OSError as error:
         raise InputError(f"cannot write the BVH file: {error.strerror}", path) from None

@@ -51,7 +51,7 @@ floor (:func:`feet_above_floor`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from pymotion.rotations import quat
@@ -59,7 +59,7 @@ from scipy.ndimage import distance_transform_edt
 
 from step2motion import skeleton
 from step2motion.gait_events import nearest_samples, runs
-from step2motion.motion import Motion, forward_kinematics
+from step2motion.motion import Motion, by_frame_chunks, forward_kinematics, joint_positions
 from step2motion.odometry.both_feet import FeetOdometry
 from step2motion.odometry.strapdown import FootTrack
 from step2motion.reconstruction.foot_contacts import (
@@ -108,6 +108,10 @@ class FootTargets:
     yaw_rad: np.ndarray
     grounded: np.ndarray
     heel_rise_rad: np.ndarray
+
+    def frames(self, chunk: slice) -> FootTargets:
+        """The targets of the frames ``chunk``."""
+        return FootTargets(*(getattr(self, f.name)[chunk] for f in fields(self)))
 
 
 def _horizontal(yaw_rad: np.ndarray) -> np.ndarray:
@@ -226,34 +230,71 @@ def follow_feet(
     local_rotations: np.ndarray, root_m: np.ndarray, offsets_m: np.ndarray, targets: dict[str, FootTargets]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Local rotations ``[T, 22, 4]`` and root positions ``[T, 3]`` whose feet reach ``targets`` per side
-    (module docstring: orientation, heel rise, reach, IK)."""
+    (module docstring: orientation, heel rise, reach, IK). Only the swing paths need neighbouring frames;
+    the rest goes through in chunks of frames (:func:`~step2motion.motion.by_frame_chunks`)."""
+    n = len(root_m)
+    hips, feet_q, carried = by_frame_chunks(
+        lambda chunk: _oriented_feet(
+            local_rotations[chunk], root_m[chunk], offsets_m, {s: t.frames(chunk) for s, t in targets.items()}
+        ),
+        n,
+    )
+    ankles = np.empty((n, len(SIDES), 3))
+    for index, side in enumerate(SIDES):
+        toe = _swing_path(targets[side].toe_m, carried[:, index])
+        toe[:, 1] = np.maximum(toe[:, 1], 0.0)
+        ankles[:, index] = toe - quat.mul_vec(
+            feet_q[:, index], np.broadcast_to(offsets_m[_LEGS[side][3]], (n, 3))
+        )
+    ankles[..., 1] = np.maximum(ankles[..., 1], 0.0)
+    return by_frame_chunks(
+        lambda chunk: _legs_on_ankles(
+            local_rotations[chunk], root_m[chunk], offsets_m, hips[chunk], ankles[chunk], feet_q[chunk]
+        ),
+        n,
+    )
+
+
+def _oriented_feet(
+    local_rotations: np.ndarray, root_m: np.ndarray, offsets_m: np.ndarray, targets: dict[str, FootTargets]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per frame: hip positions ``[n, 2, 3]``, foot orientations ``[n, 2, 4]`` (:func:`_foot_orientation`)
+    and the chip's path carried to the toe joint with them ``[n, 2, 3]`` (left, right)."""
     positions, rotmats = forward_kinematics(local_rotations, root_m, offsets_m)
     n = len(root_m)
-    ankles = np.full((n, len(SIDES), 3), np.nan)
     feet_q = np.empty((n, len(SIDES), 4))
-    hips = positions[:, [_LEGS[side][0] for side in SIDES]]
-    reach = leg_reach_m(offsets_m)
+    carried = np.empty((n, len(SIDES), 3))
     for index, side in enumerate(SIDES):
         _, _, ankle_j, toe_j = _LEGS[side]
-        target = targets[side]
         offset = offsets_m[toe_j]
-        foot_q = _foot_orientation(quat.from_matrix(rotmats[:, ankle_j]), offset, target)
-        carried = target.chip_m + quat.mul_vec(foot_q, np.broadcast_to(_chip_to_toe_m(offset), (n, 3)))
-        toe = _swing_path(target.toe_m, carried)
-        toe[:, 1] = np.maximum(toe[:, 1], 0.0)
-        ankle = toe - quat.mul_vec(foot_q, np.broadcast_to(offset, (n, 3)))
-        ankle[:, 1] = np.maximum(ankle[:, 1], 0.0)
-        ankles[:, index], feet_q[:, index] = ankle, foot_q
-    shift = np.zeros((n, 3))
+        feet_q[:, index] = _foot_orientation(quat.from_matrix(rotmats[:, ankle_j]), offset, targets[side])
+        carried[:, index] = targets[side].chip_m + quat.mul_vec(
+            feet_q[:, index], np.broadcast_to(_chip_to_toe_m(offset), (n, 3))
+        )
+    return positions[:, [_LEGS[side][0] for side in SIDES]], feet_q, carried
+
+
+def _legs_on_ankles(
+    local_rotations: np.ndarray,
+    root_m: np.ndarray,
+    offsets_m: np.ndarray,
+    hips_m: np.ndarray,
+    ankles_m: np.ndarray,
+    feet_q: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per frame: the body moved toward ankle targets ``[n, 2, 3]`` out of reach from the hips ``[n, 2, 3]``
+    (module docstring: reach), then both legs solved onto them with the feet's orientations ``[n, 2, 4]``."""
+    reach = leg_reach_m(offsets_m)
+    shift = np.zeros((len(root_m), 3))
     for _ in range(REACH_PASSES):
-        excess = reach_excess(hips + shift[:, None], ankles, reach)
+        excess = reach_excess(hips_m + shift[:, None], ankles_m, reach)
         pulling = np.any(excess != 0.0, axis=-1).sum(axis=1)
         if not pulling.any():
             break
         shift += excess.sum(axis=1) / np.maximum(pulling, 1)[:, None]
-    ankles -= reach_excess(hips + shift[:, None], ankles, reach)
+    ankles_m = ankles_m - reach_excess(hips_m + shift[:, None], ankles_m, reach)
     root = root_m + shift
-    return solve_legs(local_rotations, root, offsets_m, ankles, feet_q), root
+    return solve_legs(local_rotations, root, offsets_m, ankles_m, feet_q), root
 
 
 def feet_above_floor(
@@ -293,7 +334,7 @@ def odometry_feet_motion(
     if feet is None:
         rotations, root_m = FootPinner(offsets_m, fps)(rotations, root_m, stance)
     else:
-        pose_m, _ = forward_kinematics(rotations, root_m, offsets_m)
+        pose_m = joint_positions(rotations, root_m, offsets_m)
         targets = {
             side: foot_targets(
                 feet.foot(side),
@@ -306,5 +347,7 @@ def odometry_feet_motion(
             for index, side in enumerate(SIDES)
         }
         rotations, root_m = follow_feet(rotations, root_m, offsets_m, targets)
-    rotations, root_m = feet_above_floor(rotations, root_m, offsets_m)
+    rotations, root_m = by_frame_chunks(
+        lambda chunk: feet_above_floor(rotations[chunk], root_m[chunk], offsets_m), len(root_m)
+    )
     return Motion(rotations, root_m, offsets_m, fps, source=source)
