@@ -76,12 +76,16 @@ class FootSignals:
 
     def take(self, index: np.ndarray) -> FootSignals:
         """The samples ``index`` picks (a boolean mask or indices along time) of every channel."""
-        return FootSignals(**{f.name: getattr(self, f.name)[index] for f in dataclasses.fields(self)})
+        return FootSignals(**{name: getattr(self, name)[index] for name in FOOT_FIELDS})
 
     def missing_mask(self) -> np.ndarray:
         """``[T]`` True where any channel of this foot is missing."""
         channels = (self.pressure_ncm2, self.acc_g, self.gyro_dps, self.total_force_n[:, None], self.cop_norm)
         return np.any(np.concatenate([np.isnan(c) for c in channels], axis=1), axis=1)
+
+
+#: The names of :class:`FootSignals`' channels, in field order.
+FOOT_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(FootSignals))
 
 
 @dataclass

@@ -113,6 +113,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "sample with --samples K) over both insoles' pressure and force, one self-contained file that "
         "opens offline in a browser ('step2motion view --help')",
     )
+    output.add_argument(
+        "--stream",
+        action="store_true",
+        help="bounded memory for recordings of any length: read the export chunk by chunk, reconstruct it "
+        "as a stream (StreamingReconstructor: the root network's root, since the foot odometry needs the "
+        "whole recording; one sample; the model's frame rate) and write the BVH and NPZ as frames come. "
+        "Memory then stays flat however long the recording (README: long recordings)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -143,13 +151,16 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(
             f"--body-mass-kg must be above 0 and at most {MAX_BODY_MASS_KG:g} kg, got {args.body_mass_kg:g}"
         )
+    body_weight_n = None if args.body_mass_kg is None else args.body_mass_kg * GRAVITY_MS2
+    if args.stream:
+        return _run_streaming(args, model_path, npz_path, body_weight_n)
     options = ReconstructionOptions(
         n_samples=args.samples,
         steps=args.steps,
         guidance=args.guidance,
         seed=args.seed,
         fps=args.fps,
-        body_weight_n=None if args.body_mass_kg is None else args.body_mass_kg * GRAVITY_MS2,
+        body_weight_n=body_weight_n,
         root=args.root,
     )
     checkpoint = load_checkpoint(model_path)
@@ -178,4 +189,64 @@ def run(args: argparse.Namespace) -> int:
         scene = assemble_scene(recording, reconstruction_tracks(result, args.output.name))
         page = write_viewer_page(scene, view_path)
         print(f"viewer page {page.path} ({page.size_bytes / 1e6:.1f} MB): open it in a browser")
+    return 0
+
+
+def _run_streaming(
+    args: argparse.Namespace, model_path: Path, npz_path: Path, body_weight_n: float | None
+) -> int:
+    """``--stream``: the file reconstructed chunk by chunk (:mod:`step2motion.reconstruction.streaming_file`);
+    options the stream cannot honour are refused before any work."""
+    import sys
+
+    from step2motion.errors import InputError
+    from step2motion.io.moticon import iter_moticon
+    from step2motion.model.checkpoint import load_checkpoint
+    from step2motion.reconstruction.streaming_file import reconstruct_file_streaming
+
+    refused = {
+        "--samples K > 1": args.samples != 1,
+        "--view (the page holds the whole motion; run 'step2motion view' on the BVH afterwards)": bool(
+            args.view
+        ),
+    }
+    checkpoint = load_checkpoint(model_path)
+    if args.fps is not None and args.fps != checkpoint.config.frame_rate_hz:
+        refused[f"--fps other than the model's {checkpoint.config.frame_rate_hz:g}"] = True
+    named = [option for option, given in refused.items() if given]
+    if named:
+        raise InputError(f"--stream cannot take {'; '.join(named)}")
+    check_steps(args.steps, checkpoint.config, model_path)
+    stream = iter_moticon(args.recording)
+    print(
+        f"note: {args.recording}: streamed: the root from the root network (the foot odometry needs the "
+        "whole recording)",
+        file=sys.stderr,
+    )
+    result = reconstruct_file_streaming(
+        stream,
+        checkpoint,
+        args.output,
+        npz_path,
+        steps=args.steps,
+        guidance=args.guidance,
+        seed=args.seed,
+        body_weight_n=body_weight_n,
+        progress=True,
+    )
+    if result.missing_samples or result.dropped_rows:
+        print(
+            f"note: {args.recording}: {result.missing_samples} sample(s) without a row kept as missing, "
+            f"{result.dropped_rows} row(s) on an already filled sample dropped",
+            file=sys.stderr,
+        )
+    motion_s = result.n_frames / result.fps
+    print(
+        f"{args.output}: {motion_s:.2f} s = {result.n_frames} frames at {result.fps:g} fps (recording "
+        f"{result.duration_s:.2f} s), streamed, {result.steps} steps, guidance {result.guidance:g}; joint "
+        f"positions in {npz_path}"
+    )
+    print(
+        f"wall time {result.wall_s:.2f} s = {motion_s / result.wall_s:.2f} s of motion per wall-clock second"
+    )
     return 0

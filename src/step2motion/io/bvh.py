@@ -31,10 +31,13 @@ from __future__ import annotations
 
 import json
 import warnings
+from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from types import TracebackType
+from typing import TextIO
 
 import numpy as np
 from pymotion.ops.skeleton_np import fk_quat, from_global_rotations
@@ -813,24 +816,89 @@ def write_bvh(motion: Motion, path: str | Path) -> None:
     (1/120 s becomes 0.008333, read back as 120.005 Hz). Written atomically
     (:mod:`step2motion.io.atomic_file`).
     """
-    order: list[int] = []
-    hierarchy = _hierarchy_lines(motion, 0, 0, order)
-    header = [
-        "HIERARCHY",
-        *hierarchy,
-        "MOTION",
-        f"Frames: {motion.n_frames}",
-        f"Frame Time: {1.0 / motion.fps!r}",
-    ]
-    try:
-        with atomic_path(path) as partial, open(partial, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write("\n".join(header) + "\n")
+    with BvhWriter(path, motion.n_frames) as writer:
+        writer.append(motion)
+
+
+class BvhWriter:
+    """A BVH file written as its frames come: ``append`` chunks of one motion (same skeleton and rate), in
+    the memory of one chunk, each as :func:`write_bvh` writes a motion. Used as a context manager; the
+    file exists only once closed without an error (:mod:`step2motion.io.atomic_file`).
+
+    Why: a streaming reconstruction of a long recording must not hold its whole motion. With ``n_frames``
+    None (not known in advance) the header's frame count is a fixed-width field filled in on closing (BVH
+    readers split that line on white space).
+    """
+
+    _COUNT_WIDTH = 12
+
+    def __init__(self, path: str | Path, n_frames: int | None = None) -> None:
+        self.path = Path(path)
+        self.n_frames = n_frames
+        self.written = 0
+        self._order: list[int] = []
+        self._count_at: int | None = None
+        self._stack = ExitStack()
+        self._handle: TextIO | None = None
+
+    def __enter__(self) -> BvhWriter:
+        partial = self._stack.enter_context(atomic_path(self.path))
+        try:
+            self._handle = self._stack.enter_context(open(partial, "w", encoding="utf-8", newline="\n"))
+        except OSError as error:
+            self._stack.__exit__(type(error), error, error.__traceback__)  # nothing renamed into place
+            raise InputError(f"cannot write the BVH file: {error.strerror}", self.path) from None
+        return self
+
+    def append(self, motion: Motion) -> None:
+        """Write ``motion``'s frames after those already written (the first chunk writes the header)."""
+        if self._handle is None:
+            raise RuntimeError("BvhWriter.append outside its with block")
+        try:
+            if self._count_at is None:
+                self._write_header(self._handle, motion)
             for start in range(0, motion.n_frames, WRITE_CHUNK_FRAMES):  # memory of one chunk's angles
                 chunk = slice(start, start + WRITE_CHUNK_FRAMES)
-                euler = _euler_degrees(motion.local_rotations[chunk])[:, order]
+                euler = _euler_degrees(motion.local_rotations[chunk])[:, self._order]
                 values = np.concatenate(
                     [motion.root_position_m[chunk], euler.reshape(len(euler), -1)], axis=1
                 )
-                np.savetxt(handle, values, fmt="%.6f")
-    except OSError as error:
-        raise InputError(f"cannot write the BVH file: {error.strerror}", path) from None
+                np.savetxt(self._handle, values, fmt="%.6f")
+        except OSError as error:
+            raise InputError(f"cannot write the BVH file: {error.strerror}", self.path) from None
+        self.written += motion.n_frames
+
+    def _write_header(self, handle: TextIO, motion: Motion) -> None:
+        hierarchy = _hierarchy_lines(motion, 0, 0, self._order)
+        handle.write("\n".join(["HIERARCHY", *hierarchy, "MOTION", "Frames: "]))
+        self._count_at = handle.tell()
+        count = str(self.n_frames) if self.n_frames is not None else " " * self._COUNT_WIDTH
+        handle.write(f"{count}\nFrame Time: {1.0 / motion.fps!r}\n")
+
+    def _complete(self) -> None:
+        """Fill in the frame count (or check it against the announced one)."""
+        if self._handle is None or self._count_at is None:
+            raise InputError("no frames to write", self.path)
+        if self.n_frames is not None:
+            if self.written != self.n_frames:
+                raise RuntimeError(f"{self.written} BVH frames written, {self.n_frames} announced")
+            return
+        try:
+            self._handle.seek(self._count_at)
+            self._handle.write(str(self.written).ljust(self._COUNT_WIDTH))
+        except OSError as error:
+            raise InputError(f"cannot write the BVH file: {error.strerror}", self.path) from None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if kind is None:
+            try:
+                self._complete()
+            except BaseException as failure:
+                self._stack.__exit__(type(failure), failure, failure.__traceback__)
+                raise
+        try:
+            self._stack.__exit__(kind, error, trace)
+        except OSError as os_error:  # the rename into place
+            raise InputError(f"cannot write the BVH file: {os_error.strerror}", self.path) from None

@@ -23,6 +23,12 @@ a thousand times its length); every value finite and every schema channel within
 record (:data:`DEVICE_RANGES`). Rows missing from the time axis are kept as a gap, never closed up
 (:meth:`InsoleRecording.time_gaps`).
 
+The file is read :data:`PARSE_CHUNK_ROWS` data rows at a time (:func:`iter_moticon`, which a streaming
+command iterates; :func:`read_moticon` joins its chunks), so its text is never held whole, and so are
+those checks made: times must increase across chunk boundaries too, the median step is judged on the
+first chunk (200 s at 100 Hz; the whole file when shorter), and a file with problems in several chunks
+is refused for the first one of the earliest such chunk.
+
 An old-variant header is kept under ``metadata["Measurement"]`` and also translated into the newer keys
 ``Start time`` (as ``DD.MM.YYYY HH:MM:SS.fff``), ``Duration`` and ``Size``, so writing produces a newer
 header. Free-form ``#`` lines that are neither ``Key: value`` nor ``Measurement ...`` are ignored.
@@ -32,8 +38,7 @@ it cannot write; it rejects old headers; it assigns channels by column position,
 one-sided files are misread or crash; its errors are generic exceptions without a line number; and
 it parses with ``np.genfromtxt`` (about 3 s for a 10-minute 100 Hz file). Here the numbers go through
 ``np.loadtxt``'s C parser (< 1 s for the same file), a chunk of rows at a time after empty fields become
-``nan`` (so the text is never copied whole); only when that fails is the chunk re-read cell by cell, to
-name the offending line.
+``nan``; only when that fails is the chunk re-read cell by cell, to name the offending line.
 
 Writing prints each value the way a real export does (pressure and force with 2 decimals, IMU and CoP
 with 6) when that text reads back to the identical float, and otherwise its shortest round-trip repr, so
@@ -42,7 +47,10 @@ write → read is exact.
 
 from __future__ import annotations
 
+import codecs
+import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -53,6 +61,7 @@ from step2motion.errors import InputError
 from step2motion.insole_layout import VALID_SIZES, cell_areas_cm2
 from step2motion.io.atomic_file import atomic_path
 from step2motion.recording import (
+    FOOT_FIELDS,
     OPENGO_RATES_HZ,
     RATE_TOLERANCE,
     SIDES,
@@ -174,82 +183,181 @@ class _Columns:
     labels: set[int]
 
 
+#: Data rows per chunk (:func:`iter_moticon`'s default; :func:`read_moticon` reads this many at a time): the
+#: text of one chunk is all that is held, and copied while empty fields become ``nan``, however long the file.
+PARSE_CHUNK_ROWS = 20_000
+
+
 def read_moticon(path: str | Path) -> InsoleRecording:
-    """Read an OpenGo text export (either header variant) into an :class:`InsoleRecording`.
+    """Read an OpenGo text export (either header variant) into an :class:`InsoleRecording`: the chunks of
+    :func:`iter_moticon` joined, so checked as it checks them.
 
     Raises :class:`InputError` naming the line for anything wrong with the file.
     """
-    lines = _read_lines(path)
-    header, first_data = _split_header(lines, path)
-    metadata, insole_size = _parse_metadata(header[:-1], path)
-    header_line, header_text = header[-1]
-    columns = _parse_column_header(header_text, path, header_line)
-    rows = [line for line in lines[first_data:] if line]
-    line_numbers = np.flatnonzero([bool(line) for line in lines[first_data:]]) + first_data + 1
-    if not rows:
-        raise InputError(
-            "no data rows: expected tab-separated samples after the column header", path, header_line
-        )
-    _check_field_counts(rows, line_numbers, len(columns.titles), path)
-    numeric = [j for j in range(len(columns.titles)) if j not in columns.labels]
-    values = _parse_numbers(rows, line_numbers, numeric, columns.titles, path)
-    position = {j: k for k, j in enumerate(numeric)}
-    extra_columns = {
-        columns.titles[j]: _label_column(rows, j) if j in columns.labels else values[:, position[j]].copy()
-        for j in columns.extras
-    }
-    del lines, rows  # the text is read: a long export should not hold it beside its numbers
-    time_s = values[:, position[columns.time]].copy()
-    _check_time(time_s, line_numbers, path)
-    _check_values(values, numeric, columns, line_numbers, path)
+    stream = iter_moticon(path)
+    parts: dict[tuple[str, str], list[np.ndarray]] = {}  # ("time" | side | "extra", name): chunk by chunk
+    for chunk in stream:  # each chunk's text is freed once parsed: only the numbers are kept
+        for key, array in _chunk_arrays(chunk).items():
+            parts.setdefault(key, []).append(array)
+    # one array at a time, its chunks freed once joined: the numbers are held once (and one array), not twice
+    joined = {key: np.concatenate(parts.pop(key)) for key in list(parts)}
     return InsoleRecording(
-        time_s=time_s,
-        left=_foot_signals("left", columns, values, position),
-        right=_foot_signals("right", columns, values, position),
-        insole_size=insole_size,
-        metadata=metadata,
-        extra_columns=extra_columns,
-        missing_channels=tuple(ch.title for ch in SCHEMA if ch not in columns.schema),
-        source=str(path),
+        time_s=joined["time", "time_s"],
+        left=FootSignals(**{name: joined["left", name] for name in FOOT_FIELDS}),
+        right=FootSignals(**{name: joined["right", name] for name in FOOT_FIELDS}),
+        insole_size=stream.insole_size,
+        metadata=stream.metadata,
+        extra_columns={name: array for (group, name), array in joined.items() if group == "extra"},
+        missing_channels=stream.missing_channels,
+        source=stream.source,
     )
 
 
-def _read_lines(path: str | Path) -> list[str]:
-    """The file's lines (newline-free), decoded as UTF-8 (a BOM is tolerated)."""
+def _chunk_arrays(chunk: InsoleRecording) -> dict[tuple[str, str], np.ndarray]:
+    """A chunk's arrays by (``"time"``, a side or ``"extra"``; name), time first and extras in order."""
+    arrays = {("time", "time_s"): chunk.time_s}
+    arrays.update({(side, name): getattr(chunk.foot(side), name) for side in SIDES for name in FOOT_FIELDS})
+    arrays.update({("extra", title): values for title, values in chunk.extra_columns.items()})
+    return arrays
+
+
+def iter_moticon(path: str | Path, chunk_rows: int = PARSE_CHUNK_ROWS) -> MoticonStream:
+    """Read an OpenGo text export chunk by chunk, in memory that does not grow with the file.
+
+    This call reads the header (its fields are the stream's attributes; a problem in it raises here) and
+    the first chunk's text. Iterating the stream (once) yields :class:`InsoleRecording` chunks of at most
+    ``chunk_rows`` data rows, times in the file's own seconds, each with the header's fields and its rows'
+    ``extra_columns``. Everything :func:`read_moticon` checks is checked, each chunk before it is yielded,
+    so a problem raises :class:`InputError` (naming the line) when its chunk is reached, after the chunks
+    before it. Times must increase across chunks too; the rate (the median time step) is judged on the
+    first chunk alone, the whole file when shorter, hence ``chunk_rows`` >= 2 (else ``ValueError``).
+    """
+    return MoticonStream(path, chunk_rows)
+
+
+class MoticonStream:
+    """An OpenGo export being read chunk by chunk (:func:`iter_moticon`): the header's ``insole_size``,
+    ``metadata``, ``missing_channels`` and ``source``, as each chunk has them; iterated, the chunks."""
+
+    def __init__(self, path: str | Path, chunk_rows: int) -> None:
+        if chunk_rows < 2:
+            raise ValueError(
+                f"chunk_rows must be at least 2 (the rate comes from time steps), got {chunk_rows}"
+            )
+        header, self._lines = _split_header(_numbered_lines(path))
+        # The first chunk is read before the header is judged: a bad byte in it is named first, as when the
+        # whole file was decoded before anything else.
+        self._head: tuple[list[str], np.ndarray] | None = _take_rows(self._lines, chunk_rows)
+        rows, line_numbers = self._head
+        if not header:
+            if not rows:
+                raise InputError(
+                    "empty file: expected '#' header lines, a '# time<TAB>...' column header and data rows",
+                    path,
+                    1,
+                )
+            raise InputError(
+                "no column header: expected '#' lines ending with '# time<TAB>...' before the data",
+                path,
+                int(line_numbers[0]),
+            )
+        self.metadata, self.insole_size = _parse_metadata(header[:-1], path)
+        header_line, header_text = header[-1]
+        self._columns = _parse_column_header(header_text, path, header_line)
+        if not rows:
+            raise InputError(
+                "no data rows: expected tab-separated samples after the column header", path, header_line
+            )
+        self.missing_channels = tuple(ch.title for ch in SCHEMA if ch not in self._columns.schema)
+        self.source = str(path)
+        self._chunk_rows = chunk_rows
+
+    def __iter__(self) -> Iterator[InsoleRecording]:
+        if self._head is None:
+            raise RuntimeError("a MoticonStream is read once: call iter_moticon again to read the file again")
+        (rows, line_numbers), self._head = self._head, None
+        previous_s: float | None = None
+        while rows:
+            chunk = self._chunk(rows, line_numbers, previous_s)
+            previous_s = chunk.time_s[-1]
+            del rows, line_numbers  # parsed: one chunk's text is held at a time, never two
+            yield chunk
+            del chunk  # nor the numbers handed out, while the next chunk is read
+            rows, line_numbers = _take_rows(self._lines, self._chunk_rows)
+
+    def _chunk(self, rows: list[str], line_numbers: np.ndarray, previous_s: float | None) -> InsoleRecording:
+        """One chunk's rows as a recording, checked; ``previous_s``: the time before them (None: none)."""
+        columns, path = self._columns, self.source
+        _check_field_counts(rows, line_numbers, len(columns.titles), path)
+        numeric = [j for j in range(len(columns.titles)) if j not in columns.labels]
+        values = _parse_numbers(rows, line_numbers, numeric, columns.titles, path)
+        position = {j: k for k, j in enumerate(numeric)}
+        extra_columns = {
+            columns.titles[j]: _label_column(rows, j)
+            if j in columns.labels
+            else values[:, position[j]].copy()
+            for j in columns.extras
+        }
+        time_s = values[:, position[columns.time]].copy()
+        _check_time(time_s, line_numbers, path, previous_s)
+        _check_values(values, numeric, columns, line_numbers, path)
+        return InsoleRecording(
+            time_s=time_s,
+            left=_foot_signals("left", columns, values, position),
+            right=_foot_signals("right", columns, values, position),
+            insole_size=self.insole_size,
+            metadata=dict(self.metadata),
+            extra_columns=extra_columns,
+            missing_channels=self.missing_channels,
+            source=self.source,
+        )
+
+
+def _numbered_lines(path: str | Path) -> Iterator[tuple[int, str]]:
+    """``(line number, text)`` of the file's lines, newline-free, each decoded as UTF-8 as it is read (a BOM
+    at the start is tolerated), so the file is never held whole."""
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as file:
+            for number, raw in enumerate(file, 1):
+                line = raw.removeprefix(codecs.BOM_UTF8) if number == 1 else raw
+                try:
+                    text = line.decode("utf-8")
+                except UnicodeDecodeError as err:
+                    raise InputError(
+                        f"not UTF-8 text (byte 0x{line[err.start]:02x}): expected a UTF-8 OpenGo export",
+                        path,
+                        number,
+                    ) from None
+                yield number, text.removesuffix("\n").removesuffix("\r")
     except OSError as err:
         raise InputError(f"cannot read the file: {err.strerror}", path) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise InputError(
-            f"not UTF-8 text (byte 0x{raw[err.start]:02x}): expected a UTF-8 OpenGo export", path, line
-        ) from None
-    del raw  # a long export: hold as few copies of its text as possible
-    if not text or text.isspace():
-        raise InputError(
-            "empty file: expected '#' header lines, a '# time<TAB>...' column header and data rows", path, 1
-        )
-    return [line.removesuffix("\r") for line in text.split("\n")]
 
 
-def _split_header(lines: list[str], path: str | Path) -> tuple[list[tuple[int, str]], int]:
-    """``(line number, text after '#')`` of the header lines, and the index of the first data line."""
+def _split_header(
+    lines: Iterator[tuple[int, str]],
+) -> tuple[list[tuple[int, str]], Iterator[tuple[int, str]]]:
+    """``(line number, text after '#')`` of the header lines (the ``#`` lines before the first data line),
+    and the lines from the first data line on."""
     header: list[tuple[int, str]] = []
-    for index, line in enumerate(lines):
-        if line.startswith("#"):
-            header.append((index + 1, line[1:].strip(" ")))
-        elif line.strip():
-            if not header:
-                raise InputError(
-                    "no column header: expected '#' lines ending with '# time<TAB>...' before the data",
-                    path,
-                    index + 1,
-                )
-            return header, index
-    return header, len(lines)
+    for number, text in lines:
+        if text.startswith("#"):
+            header.append((number, text[1:].strip(" ")))
+        elif text.strip():
+            return header, itertools.chain([(number, text)], lines)
+    return header, lines
+
+
+def _take_rows(lines: Iterator[tuple[int, str]], n_rows: int) -> tuple[list[str], np.ndarray]:
+    """The next ``n_rows`` data rows (the non-empty lines; fewer at the end) and their line numbers."""
+    rows: list[str] = []
+    numbers: list[int] = []
+    for number, text in lines:
+        if text:
+            rows.append(text)
+            numbers.append(number)
+            if len(rows) == n_rows:
+                break
+    return rows, np.array(numbers, dtype=np.int64)
 
 
 def _parse_metadata(header: list[tuple[int, str]], path: str | Path) -> tuple[dict[str, str], int | None]:
@@ -359,27 +467,15 @@ def _check_field_counts(rows: list[str], line_numbers: np.ndarray, n_columns: in
         )
 
 
-#: Rows parsed per ``np.loadtxt`` call: the text of one chunk is copied while empty fields become ``nan``,
-#: so a long recording never holds more than one chunk's worth of such copies.
-PARSE_CHUNK_ROWS = 20_000
-
-
 def _parse_numbers(
     rows: list[str], line_numbers: np.ndarray, columns: list[int], titles: list[str], path: str | Path
 ) -> np.ndarray:
-    """``[T, len(columns)]`` floats (``NaN`` for empty fields); fast C parse chunk by chunk, cell by cell
-    only to report the offending line."""
-    values = np.empty((len(rows), len(columns)))
-    for start in range(0, len(rows), PARSE_CHUNK_ROWS):
-        chunk = rows[start : start + PARSE_CHUNK_ROWS]
-        try:
-            parsed = np.loadtxt(
-                _fill_empty_fields(chunk), delimiter="\t", usecols=columns, comments=None, ndmin=2
-            )
-        except ValueError:
-            parsed = _parse_numbers_by_cell(chunk, line_numbers[start:], columns, titles, path)
-        values[start : start + len(chunk)] = parsed
-    return values
+    """``[T, len(columns)]`` floats (``NaN`` for empty fields) of one chunk's rows; fast C parse, cell by
+    cell only to report the offending line."""
+    try:
+        return np.loadtxt(_fill_empty_fields(rows), delimiter="\t", usecols=columns, comments=None, ndmin=2)
+    except ValueError:
+        return _parse_numbers_by_cell(rows, line_numbers, columns, titles, path)
 
 
 def _fill_empty_fields(rows: list[str]) -> list[str]:
@@ -407,10 +503,13 @@ def _parse_numbers_by_cell(
     return values
 
 
-def _check_time(time_s: np.ndarray, line_numbers: np.ndarray, path: str | Path) -> None:
-    """Times in seconds, strictly increasing, at a rate OpenGo records: the time stamps are what the
+def _check_time(
+    time_s: np.ndarray, line_numbers: np.ndarray, path: str | Path, previous_s: float | None
+) -> None:
+    """Times in seconds, strictly increasing (also from ``previous_s``, the chunk before's last; None for
+    the first chunk), at a rate OpenGo records, judged on the first chunk: the time stamps are what the
     recording's duration and every frame time come from, so a wrong unit must not pass."""
-    if time_s.size < 2:
+    if previous_s is None and time_s.size < 2:  # chunks hold >= 2 rows: a first of one is the whole file
         raise InputError(
             "only one data row: expected at least two samples (the rate comes from the time steps)",
             path,
@@ -423,15 +522,19 @@ def _check_time(time_s: np.ndarray, line_numbers: np.ndarray, path: str | Path) 
             path,
             int(line_numbers[bad[0]]),
         )
-    bad = np.flatnonzero(np.diff(time_s) <= 0)
+    # each row's previous time, the chunk before's last for the first row
+    before = np.concatenate([[-np.inf if previous_s is None else previous_s], time_s[:-1]])
+    bad = np.flatnonzero(time_s <= before)
     if bad.size:
-        i = bad[0] + 1
+        i = bad[0]
         raise InputError(
-            f"time {time_s[i]:g} s is not after the previous row's {time_s[i - 1]:g} s: "
+            f"time {time_s[i]:g} s is not after the previous row's {before[i]:g} s: "
             "expected strictly increasing times",
             path,
             int(line_numbers[i]),
         )
+    if previous_s is not None:
+        return
     step = float(np.median(np.diff(time_s)))
     if opengo_rate(1.0 / step) is None:
         rates = ", ".join(f"{r:g}" for r in OPENGO_RATES_HZ)

@@ -37,7 +37,7 @@ denoiser part linearly.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -52,7 +52,7 @@ from step2motion.reconstruction.foot_contacts import FootPinner
 from step2motion.reconstruction.pipeline import RootState, place_in_world, skeleton_motion
 from step2motion.reconstruction.skeleton_fit import rest_offsets_m
 from step2motion.reconstruction.windowed_sampling import Condition, WindowModel
-from step2motion.recording import SIDES, FootSignals, InsoleRecording
+from step2motion.recording import FOOT_FIELDS, SIDES, FootSignals, InsoleRecording
 
 #: Frames generated beyond the newest committed one and regenerated on the next push.
 LOOKAHEAD_FRAMES = 3
@@ -98,9 +98,6 @@ class StreamChunk:
             np.zeros((0, 2), dtype=bool),
             compute_s,
         )
-
-
-_FOOT_FIELDS = tuple(f.name for f in fields(FootSignals))
 
 
 class StreamingReconstructor:
@@ -149,6 +146,16 @@ class StreamingReconstructor:
         self._last_chunk: StreamChunk | None = None
 
     @property
+    def steps(self) -> int:
+        """DDIM steps per window (0 for a regression model)."""
+        return self._window_model.steps
+
+    @property
+    def guidance(self) -> float:
+        """Classifier-free guidance weight of the sampler."""
+        return self._window_model.guidance
+
+    @property
     def lookahead_s(self) -> float:
         """Algorithmic latency: how long a frame waits for the input that follows it."""
         return self.lookahead_frames / self.frame_rate_hz
@@ -164,7 +171,7 @@ class StreamingReconstructor:
         for side, new in zip(SIDES, (left, right), strict=True):
             old = self._buffer[side]
             self._buffer[side] = FootSignals(
-                *(np.concatenate([getattr(old, name), getattr(new, name)]) for name in _FOOT_FIELDS)
+                *(np.concatenate([getattr(old, name), getattr(new, name)]) for name in FOOT_FIELDS)
             )
         self._n_received += left.pressure_ncm2.shape[0]
         target = self._available_frames() - self.lookahead_frames
@@ -207,10 +214,7 @@ class StreamingReconstructor:
     def _buffer_recording(self, first_sample: int | None = None) -> InsoleRecording:
         """The buffered samples (from sample index ``first_sample`` on) as a recording."""
         skip = 0 if first_sample is None else first_sample - self._buffer_start
-        feet = {
-            side: FootSignals(*(getattr(self._buffer[side], n)[skip:] for n in _FOOT_FIELDS))
-            for side in SIDES
-        }
+        feet = {side: self._buffer[side].take(slice(skip, None)) for side in SIDES}
         return InsoleRecording(
             time_s=(self._buffer_start + skip + np.arange(feet["left"].total_force_n.size)) / self.rate_hz,
             left=feet["left"],
@@ -328,8 +332,7 @@ class StreamingReconstructor:
         cut = max(0, keep_from - self._buffer_start)
         if cut:
             for side in SIDES:
-                foot = self._buffer[side]
-                self._buffer[side] = FootSignals(*(getattr(foot, name)[cut:] for name in _FOOT_FIELDS))
+                self._buffer[side] = self._buffer[side].take(slice(cut, None))
             self._buffer_start += cut
         drop = max(0, oldest_frame - self._condition_start)
         if drop and self._condition is not None:

@@ -1,0 +1,157 @@
+"""A recording file reconstructed in bounded memory (``step2motion reconstruct --stream``).
+
+Why: the offline pipeline (:mod:`~step2motion.reconstruction.pipeline`) holds the whole recording, its
+streams and its motion, so its memory grows with the recording's length. Here the export is read chunk by
+chunk (:func:`~step2motion.io.moticon.iter_moticon`), pushed through the
+:class:`~step2motion.reconstruction.streaming.StreamingReconstructor` (one window plus a margin of samples
+in memory) and every committed frame goes straight to the BVH and NPZ writers
+(:class:`~step2motion.io.bvh.BvhWriter`, :class:`~step2motion.io.npz_writer.NpzWriter`): memory is flat
+in the length. What it gives up (the streaming reconstructor's own limits): the root is the root
+network's (the foot odometry needs the whole recording), one sample, output at the model's rate, and
+the body weight is estimated from the recent samples unless given.
+
+The time column is obeyed as offline: samples go onto the regular grid of the rate of the first chunk's
+median time step by their time stamps (``round((t − t₀) × rate)``), a stretch without rows becomes missing
+samples (never closed up) and is counted, and a row falling on a grid slot already taken is dropped (an
+irregular export; counted too).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from step2motion import skeleton
+from step2motion.errors import InputError
+from step2motion.io.bvh import BvhWriter
+from step2motion.io.moticon import MoticonStream
+from step2motion.io.npz_writer import NpzWriter
+from step2motion.model.checkpoint import Checkpoint
+from step2motion.motion import Motion
+from step2motion.reconstruction.streaming import StreamChunk, StreamingReconstructor
+from step2motion.recording import FOOT_FIELDS, SIDES, FootSignals, InsoleRecording
+
+
+@dataclass(frozen=True)
+class StreamedReconstruction:
+    """What a streamed reconstruction wrote: ``n_frames`` at ``fps`` covering ``duration_s`` of the
+    recording; ``missing_samples`` grid slots without a row (gaps), ``dropped_rows`` rows on a taken slot;
+    ``steps``/``guidance`` of the sampler and the ``wall_s`` it took."""
+
+    n_frames: int
+    fps: float
+    duration_s: float
+    missing_samples: int
+    dropped_rows: int
+    steps: int
+    guidance: float
+    wall_s: float
+
+
+class _RegularGrid:
+    """Rows of successive chunks → samples on one regular grid (module docstring)."""
+
+    def __init__(self) -> None:
+        self.start_s: float | None = None
+        self.rate_hz = float("nan")
+        self.next_index = 0  # grid slot of the next sample to emit
+        self.missing_samples = 0
+        self.dropped_rows = 0
+
+    def place(self, chunk: InsoleRecording) -> tuple[FootSignals, FootSignals]:
+        """Both feet's samples from the next free slot to the chunk's last row (NaN where no row)."""
+        if self.start_s is None:
+            if chunk.n_samples < 2:
+                raise InputError("fewer than 2 rows to tell the sample rate from", chunk.source or None)
+            self.start_s, self.rate_hz = float(chunk.time_s[0]), chunk.rate_hz
+        slots = np.rint((chunk.time_s - self.start_s) * self.rate_hz).astype(np.int64)
+        keep = slots >= self.next_index
+        keep[1:] &= slots[1:] != slots[:-1]  # one row a slot: the first
+        self.dropped_rows += int(chunk.n_samples - keep.sum())
+        if not keep.any():
+            return FootSignals.missing(0), FootSignals.missing(0)
+        slots = slots[keep]
+        n = int(slots[-1]) + 1 - self.next_index
+        self.missing_samples += n - slots.size
+        feet = []
+        for side in SIDES:
+            foot, placed = chunk.foot(side).take(keep), FootSignals.missing(n)
+            for name in FOOT_FIELDS:
+                getattr(placed, name)[slots - self.next_index] = getattr(foot, name)
+            feet.append(placed)
+        self.next_index += n
+        return feet[0], feet[1]
+
+
+def reconstruct_file_streaming(
+    stream: MoticonStream,
+    checkpoint: Checkpoint,
+    bvh_path: str | Path,
+    npz_path: str | Path,
+    *,
+    steps: int | None = None,
+    guidance: float | None = None,
+    seed: int = 0,
+    body_weight_n: float | None = None,
+    progress: bool = False,
+) -> StreamedReconstruction:
+    """Reconstruct ``stream``'s recording chunk by chunk into ``bvh_path`` and ``npz_path`` (the NPZ has
+    the keys of :func:`~step2motion.reconstruction.pipeline.write_npz` with one sample); both files appear
+    only when complete."""
+    from tqdm import tqdm
+
+    started_s = time.perf_counter()
+    grid = _RegularGrid()
+    reconstructor: StreamingReconstructor | None = None
+    fps = checkpoint.config.frame_rate_hz
+    fixed = {"fps": np.float64(fps), "joint_names": np.array(skeleton.JOINT_NAMES)}
+    with (
+        BvhWriter(bvh_path) as bvh,
+        NpzWriter(npz_path, fixed) as npz,
+        tqdm(
+            desc="reconstructing", unit="s", disable=not progress, bar_format="{desc}: {n:.0f} s [{elapsed}]"
+        ) as bar,
+    ):
+
+        def write(chunk: StreamChunk) -> None:
+            if not chunk.n_frames:
+                return
+            assert reconstructor is not None and reconstructor.offsets_m is not None
+            bvh.append(Motion(chunk.local_rotations, chunk.root_position_m, reconstructor.offsets_m, fps))
+            npz.append(
+                time_s=grid.start_s + chunk.time_s,
+                joint_positions_m=chunk.joint_positions_m,
+                **{f"contact_{side}": chunk.contacts[:, i] for i, side in enumerate(SIDES)},
+            )
+            bar.update(chunk.n_frames / fps)
+
+        for recording_chunk in stream:
+            left, right = grid.place(recording_chunk)
+            if reconstructor is None:
+                reconstructor = StreamingReconstructor(
+                    checkpoint,
+                    grid.rate_hz,
+                    steps=steps,
+                    guidance=guidance,
+                    seed=seed,
+                    body_weight_n=body_weight_n,
+                    insole_size=stream.insole_size,
+                )
+            write(reconstructor.push(left, right))
+        if reconstructor is None:
+            raise InputError("no data rows", stream.source or None)
+        write(reconstructor.finish())
+        n_frames = bvh.written
+    return StreamedReconstruction(
+        n_frames=n_frames,
+        fps=fps,
+        duration_s=grid.next_index / grid.rate_hz,
+        missing_samples=grid.missing_samples,
+        dropped_rows=grid.dropped_rows,
+        steps=reconstructor.steps,
+        guidance=reconstructor.guidance,
+        wall_s=time.perf_counter() - started_s,
+    )
