@@ -35,11 +35,12 @@ def _command(name: str, recording: Path, out: Path) -> list[str]:
         "plot": ["plot", rec, "-o", str(out / "plot.png")],
         "gait": ["gait", rec, "--json", str(out / "gait.json")],
         "reconstruct": ["reconstruct", rec, "-o", str(out / "motion.bvh")],
+        "reconstruct --stream": ["reconstruct", rec, "-o", str(out / "streamed.bvh"), "--stream"],
         "view": ["view", rec, "--motion", str(out / "motion.bvh"), "-o", str(out / "view.html")],
     }[name]
 
 
-COMMANDS = ("info", "compare-recordings", "plot", "gait", "reconstruct", "view")
+COMMANDS = ("info", "compare-recordings", "plot", "gait", "reconstruct", "reconstruct --stream", "view")
 
 
 def run_measured(arguments: list[str], log: Path) -> tuple[float, float, int]:

@@ -199,7 +199,7 @@ def test_ctrl_c_is_one_line_and_exit_130(
     def interrupted(path: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("step2motion.io.moticon.read_moticon", interrupted)
+    monkeypatch.setattr("step2motion.io.moticon.iter_moticon", interrupted)
     assert _one_line_error(["info", str(files["recording"])], capsys, 130) == "step2motion info: interrupted"
 
 

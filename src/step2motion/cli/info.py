@@ -14,6 +14,7 @@ from step2motion.errors import InputError
 
 if TYPE_CHECKING:
     from step2motion.io.bvh import SkeletonTable
+    from step2motion.recording import InsoleRecording
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -81,29 +82,62 @@ def describe_bvh(path: Path, table: SkeletonTable | None = None) -> list[str]:
     return lines
 
 
-def describe_recording(path: Path) -> list[str]:
-    """Lines describing a Moticon export: timing, sides, channels and gaps."""
-    from step2motion.cli._recording_notes import recording_notes
-    from step2motion.io.moticon import read_moticon
+#: Data rows ``info`` reads from an export at a time (None: :func:`step2motion.io.moticon.iter_moticon`'s
+#: default, 20,000): what it holds of the samples beyond their time stamps.
+CHUNK_ROWS: int | None = None
 
-    rec = read_moticon(path)
+
+def describe_recording(path: Path) -> list[str]:
+    """Lines describing a Moticon export: timing, sides, channels and gaps.
+
+    The export is read chunk by chunk and only what the lines need is kept: the time stamps (8 bytes a
+    sample: the rate, duration and gaps come from them), each insole's count of missing samples and the
+    extra columns' names; so memory does not grow with the recording but for its time column."""
+    from step2motion.cli._recording_notes import notes
+    from step2motion.io.moticon import iter_moticon
+    from step2motion.recording import SIDES
+
+    stream = iter_moticon(path) if CHUNK_ROWS is None else iter_moticon(path, CHUNK_ROWS)
+    times: list[np.ndarray] = []
+    missing = dict.fromkeys(SIDES, 0)
+    extra_columns: list[str] = []
+    for chunk in stream:
+        times.append(chunk.time_s)
+        for side in SIDES:
+            missing[side] += int(chunk.foot(side).missing_mask().sum())
+        extra_columns = list(chunk.extra_columns)  # the column header's: the same in every chunk
+    axis = _time_axis(np.concatenate(times))
+    del times
     lines = [
         f"Insole recording: {path}",
-        f"  samples:       {rec.n_samples} at {rec.rate_hz:g} Hz = {rec.duration_s:.2f} s",
-        f"  insole size:   {rec.insole_size if rec.insole_size is not None else 'not given'}",
+        f"  samples:       {axis.n_samples} at {axis.rate_hz:g} Hz = {axis.duration_s:.2f} s",
+        f"  insole size:   {stream.insole_size if stream.insole_size is not None else 'not given'}",
     ]
-    for side in ("left", "right"):
-        missing = int(rec.foot(side).missing_mask().sum())
-        lines.append(f"  {side:5s} foot:    {missing} of {rec.n_samples} samples missing")
-    lines += [f"  note:          {note}" for note in recording_notes(rec)]
-    if rec.missing_channels:
-        lines.append(
-            f"  absent columns: {len(rec.missing_channels)} ({', '.join(rec.missing_channels[:4])}, ...)"
-        )
-    if rec.extra_columns:
-        lines.append(f"  extra columns: {', '.join(rec.extra_columns)}")
-    lines += [f"  {key}: {value}" for key, value in rec.metadata.items()]
+    for side in SIDES:
+        lines.append(f"  {side:5s} foot:    {missing[side]} of {axis.n_samples} samples missing")
+    empty_sides = [side for side in SIDES if missing[side] == axis.n_samples]
+    lines += [f"  note:          {note}" for note in notes(axis.time_gaps(), empty_sides)]
+    absent = stream.missing_channels
+    if absent:
+        lines.append(f"  absent columns: {len(absent)} ({', '.join(absent[:4])}, ...)")
+    if extra_columns:
+        lines.append(f"  extra columns: {', '.join(extra_columns)}")
+    lines += [f"  {key}: {value}" for key, value in stream.metadata.items()]
     return lines
+
+
+def _time_axis(time_s: np.ndarray) -> InsoleRecording:
+    """A recording of the time stamps ``time_s`` alone, for what comes from them (``rate_hz``,
+    ``duration_s``, ``time_gaps``): its feet are all missing, as read-only views of one NaN that hold
+    no memory, whatever the file's insoles measured."""
+    from step2motion.recording import FOOT_FIELDS, FootSignals, InsoleRecording
+
+    none = FootSignals.missing(0)
+    n = time_s.shape[0]
+    absent = FootSignals(
+        **{name: np.broadcast_to(np.nan, (n, *getattr(none, name).shape[1:])) for name in FOOT_FIELDS}
+    )
+    return InsoleRecording(time_s, absent, absent)
 
 
 def describe_model(path: Path) -> list[str]:
