@@ -2,8 +2,8 @@
 
 For each length in ``--minutes`` (default 10 and 60), a Moticon export is made by repeating the bundled
 5.4-s demo walk with its time stamps carried on (:func:`startup.long_recording`), and each command runs in
-a fresh process. The table gives wall time and the process's peak resident set size (``wait4``'s
-``ru_maxrss``: the interpreter, torch and the data together). A command whose memory grows with the
+a fresh process. The table gives wall time and the process's peak resident set size (Linux ``VmHWM``:
+the interpreter, torch and the data together). A command whose memory grows with the
 recording shows it as the ratio of the last length's peak to the first's; a flat one stays near 1.
 
     .venv/bin/python benchmarks/long_recordings.py [--minutes 10 60] [--commands info reconstruct ...]
@@ -43,13 +43,33 @@ def _command(name: str, recording: Path, out: Path) -> list[str]:
 COMMANDS = ("info", "compare-recordings", "plot", "gait", "reconstruct", "reconstruct --stream", "view")
 
 
+#: ``python -c`` program: the command line, and on exit the process's own peak resident memory (Linux
+#: ``VmHWM``, kB) written to ``argv[1]``. Why not ``wait4``'s ``ru_maxrss``: on Linux a child's counts the
+#: parent's peak too (inherited at fork), and this script's own peak holds a whole long export's text.
+_MEASURED_MAIN = """
+import atexit, sys
+def _peak(path=sys.argv[1]):
+    with open("/proc/self/status") as status, open(path, "w") as out:
+        out.write(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
+atexit.register(_peak)
+sys.argv = ["step2motion", *sys.argv[2:]]
+from step2motion.cli import main
+sys.exit(main())
+"""
+
+
 def run_measured(arguments: list[str], log: Path) -> tuple[float, float, int]:
     """``(wall s, peak RSS MiB, exit status)`` of ``step2motion ARGUMENTS`` in a fresh interpreter;
-    its stderr goes to ``log`` (a pipe could fill up and block it)."""
+    its stderr goes to ``log`` (a pipe could fill up and block it). The peak is the program's own
+    (``VmHWM``) where ``/proc`` has it, else ``ru_maxrss`` (an upper bound)."""
+    peak_file = log.with_suffix(".peak")
+    peak_file.unlink(missing_ok=True)
     start = time.perf_counter()
     with log.open("wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "step2motion", *arguments], stdout=subprocess.DEVNULL, stderr=stderr
+            [sys.executable, "-c", _MEASURED_MAIN, str(peak_file), *arguments],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
         )
         _, status, usage = os.wait4(process.pid, 0)
     wall_s = time.perf_counter() - start
@@ -57,7 +77,8 @@ def run_measured(arguments: list[str], log: Path) -> tuple[float, float, int]:
     if process.returncode != 0:
         tail = log.read_text(errors="replace")[-2000:]
         print(f"step2motion {' '.join(arguments)}: exit {process.returncode}\n{tail}", file=sys.stderr)
-    return wall_s, usage.ru_maxrss / 1024, process.returncode
+    peak_kib = int(peak_file.read_text()) if peak_file.exists() else usage.ru_maxrss
+    return wall_s, peak_kib / 1024, process.returncode
 
 
 def main(argv: list[str] | None = None) -> int:
