@@ -196,3 +196,68 @@ def test_reconstruction_root_follows_the_feet() -> None:
     assert reliable_feet(simulate_recording(standing_motion(3.0), noise="none")) is None
     with pytest.raises(InputError, match="root source"):
         ReconstructionOptions(root="gps")
+
+
+def _fast_strides(stance_min_dps: list[float]) -> tuple[InsoleRecording, np.ndarray]:
+    """A foot taking one fast stride per entry of ``stance_min_dps``: 0.3 s loaded, 0.4 s in the air
+    (running cadence). It rolls through every stance (pitch rate never below ``stance_min_dps``, least at
+    mid-stance) while the accelerometer reads 1 g, so only the rotation tells stance from rest. Returns
+    the recording and each stance's ``[first, stop)`` samples ``[n, 2]``."""
+    stance_n, swing_n = round(0.3 * RATE_HZ), round(0.4 * RATE_HZ)
+    u = (np.arange(stance_n) + 0.5) / stance_n - 0.5  # -0.5 .. 0.5 over a stance
+    pitch = np.concatenate(
+        [np.full(swing_n, 250.0)]
+        + [np.r_[rate + 800.0 * u**2, np.full(swing_n, 250.0)] for rate in stance_min_dps]
+    )
+    first = swing_n + (stance_n + swing_n) * np.arange(len(stance_min_dps))
+    stances = np.column_stack([first, first + stance_n])
+    loaded = np.zeros(pitch.size, dtype=bool)
+    for a, b in stances:
+        loaded[a:b] = True
+    gyro = np.column_stack([np.zeros_like(pitch), pitch, np.zeros_like(pitch)])
+    acc = np.tile([0.0, 0.0, 1.0], (pitch.size, 1))
+    return _imu_recording(gyro, acc, np.where(loaded, 800.0, 0.0)), stances
+
+
+def test_every_loaded_stance_of_a_fast_stride_gets_its_zero_velocity_moment(monkeypatch) -> None:
+    """The three-signal test alone finds no still sample when a foot rolls through a short stance; the
+    stance's quietest sample is still, one short run centred on it, unless even that turns fast."""
+    from step2motion.odometry import stillness
+
+    rates_dps = [45.0, 60.0, 50.0, 450.0, 45.0]
+    rec, stances = _fast_strides(rates_dps)
+    foot = rec.right
+    still = stillness.detect_still(foot.acc_g, foot.gyro_dps, foot.total_force_n, RATE_HZ)
+    in_stance = np.zeros(rec.n_samples, dtype=bool)
+    for (first, stop), rate_dps in zip(stances, rates_dps, strict=True):
+        in_stance[first:stop] = True
+        marked = np.flatnonzero(still[first:stop]) + first
+        if (rate_dps / stillness.STILL_GYRO_DPS) ** 2 > stillness.STANCE_MAX_SCORE:  # spinning: not at rest
+            assert marked.size == 0
+            continue
+        assert marked.size == round(stillness.STANCE_MINIMUM_S * RATE_HZ)
+        assert np.all(np.diff(marked) == 1) and abs(marked.mean() - (first + stop - 1) / 2) <= 1.0
+    assert not still[~in_stance].any()
+    # the strides between the four quiet stances are tracked ...
+    assert len(foot_strides(track_foot(rec, "right"))) == 3
+    # ... where the three-signal test alone leaves the foot untracked
+    monkeypatch.setattr(stillness, "STANCE_MAX_SCORE", -1.0)
+    assert not stillness.detect_still(foot.acc_g, foot.gyro_dps, foot.total_force_n, RATE_HZ).any()
+    assert foot_strides(track_foot(rec, "right")) == []
+
+
+def test_stances_that_hold_still_keep_what_the_three_signal_test_found(monkeypatch) -> None:
+    """Walking with a foot-flat (and a foot without pressure data): nothing is added."""
+    from step2motion.odometry import stillness
+
+    rec = simulate_recording(walking_motion(n_cycles=4), noise="realistic", seed=1)
+    no_force = dataclasses.replace(
+        rec, left=dataclasses.replace(rec.left, total_force_n=np.full(rec.n_samples, np.nan))
+    )
+    found = {}
+    for max_score in (stillness.STANCE_MAX_SCORE, -1.0):
+        monkeypatch.setattr(stillness, "STANCE_MAX_SCORE", max_score)
+        found[max_score] = [track_foot(r, side).still for r in (rec, no_force) for side in ("left", "right")]
+    for new, old in zip(*found.values(), strict=True):
+        assert old.any()
+        np.testing.assert_array_equal(new, old)

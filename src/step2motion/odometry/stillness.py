@@ -13,13 +13,30 @@ of every stride. A sample is *still* when
 Flicker is removed afterwards: moving runs shorter than ``MIN_MOVING_S`` inside a still stretch are taken
 as still (an impact spike at heel strike is not a stride), then still runs shorter than ``MIN_STILL_S``
 are dropped (one quiet sample mid-swing is not foot-flat).
+
+Fast walking and running: the foot-flat of a fast stance is short and the foot rolls through it, so the
+three-signal test may find no still run in a whole stance, and the track then integrates open loop over
+two strides or more (the reconstruction stops trusting it). Yet a foot that carries weight comes to rest
+once in every stance; stride-event zero-velocity detectors take each stride's minimum of rotation as its
+zero-velocity instant. So every stance of the pressure (:func:`step2motion.gait_events.detect_stance`)
+that holds no still sample gets one still run of ``STANCE_MINIMUM_S`` centred on its *quietest* sample:
+the minimum of the stillness score ``(|ω| / STILL_GYRO_DPS)² + ((|a| − 1 g) / STILL_ACC_DEVIATION_G)²``
+averaged over ``SCORE_WINDOW_S`` (the three-signal test's thresholds as units: below 1-2 where that test
+holds). Relaxed thresholds: the minimum must lie inside the stance (not at heel strike or toe-off) and
+score at most ``STANCE_MAX_SCORE`` (a running mid-stance scores ~10-100: 100-150 deg/s, 0.3-1 g off;
+what spins faster or shakes harder on a loaded foot is not at rest). A stance cut by the edge of the
+recording counts only when ``MIN_CUT_STANCE_S`` of it were recorded (a shorter piece may be nothing but
+a heel strike, the foot still moving fast). Stances with a still run keep exactly what the three-signal
+test found, so slow walking is unchanged and heel-strike and heel-rise samples are still never taken as
+still; without force data there are no stances and nothing is added.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.ndimage import uniform_filter1d
 
-from step2motion.gait_events import set_short_runs
+from step2motion.gait_events import detect_stance, runs, set_short_runs
 
 #: A foot is loaded above this fraction of its loaded level (95th percentile of its total force).
 STILL_FORCE_FRACTION = 0.05
@@ -31,13 +48,48 @@ STILL_ACC_DEVIATION_G = 0.15
 #: Shorter moving runs inside stillness are still; shorter still runs are moving.
 MIN_MOVING_S = 0.08
 MIN_STILL_S = 0.03
+#: A stance without a still run: the stillness score is averaged over this window, s ...
+SCORE_WINDOW_S = 0.05
+#: ... its minimum may score at most this (1: on both thresholds of the three-signal test) ...
+STANCE_MAX_SCORE = 100.0
+#: ... and a still run this long is centred on it, s (an odd number of samples, at least 3).
+STANCE_MINIMUM_S = 0.05
+#: A stance cut by the edge of the recording counts when at least this much of it was recorded, s.
+MIN_CUT_STANCE_S = 0.15
+
+
+def stillness_score(acc_g: np.ndarray, gyro_dps: np.ndarray, rate_hz: float) -> np.ndarray:
+    """``[T]`` how far each sample is from rest, in units of the still thresholds (module docstring),
+    averaged over ``SCORE_WINDOW_S``."""
+    score = (np.linalg.norm(gyro_dps, axis=1) / STILL_GYRO_DPS) ** 2 + (
+        (np.linalg.norm(acc_g, axis=1) - 1.0) / STILL_ACC_DEVIATION_G
+    ) ** 2
+    window = max(1, 2 * round(SCORE_WINDOW_S * rate_hz / 2) + 1)  # odd: centred
+    return uniform_filter1d(score, window, mode="nearest")
+
+
+def stance_minima(score: np.ndarray, stance: np.ndarray, still: np.ndarray, rate_hz: float) -> np.ndarray:
+    """``[T]`` bool: a still run of ``STANCE_MINIMUM_S`` around the minimum of ``score`` in every run of
+    ``stance`` without a ``still`` sample (a run cut by an edge: if ``MIN_CUT_STANCE_S`` long), where that
+    minimum lies inside the run and is at most ``STANCE_MAX_SCORE``."""
+    out = np.zeros(score.size, dtype=bool)
+    half = max(1, int(STANCE_MINIMUM_S * rate_hz) // 2)
+    for start, stop, loaded in zip(*runs(stance), strict=True):
+        cut = start == 0 or stop == stance.size
+        if not loaded or still[start:stop].any() or (cut and stop - start < MIN_CUT_STANCE_S * rate_hz):
+            continue
+        k = start + int(np.argmin(score[start:stop]))
+        if start < k < stop - 1 and score[k] <= STANCE_MAX_SCORE:
+            out[max(k - half, start) : min(k + half + 1, stop)] = True
+    return out
 
 
 def detect_still(acc_g: np.ndarray, gyro_dps: np.ndarray, force_n: np.ndarray, rate_hz: float) -> np.ndarray:
     """``[T]`` bool: True where the insole is still on the floor.
 
     ``acc_g`` ``[T, 3]`` (g), ``gyro_dps`` ``[T, 3]`` (deg/s), ``force_n`` ``[T]`` (N), all finite except
-    ``force_n``, which may be all ``NaN`` (no pressure data: the load test is skipped).
+    ``force_n``, which may be all ``NaN`` (no pressure data: the load test is skipped, and so are the
+    stance minima).
     """
     quiet = (np.linalg.norm(gyro_dps, axis=1) < STILL_GYRO_DPS) & (
         np.abs(np.linalg.norm(acc_g, axis=1) - 1.0) < STILL_ACC_DEVIATION_G
@@ -47,4 +99,8 @@ def detect_still(acc_g: np.ndarray, gyro_dps: np.ndarray, force_n: np.ndarray, r
         loaded_level = np.percentile(finite_force, STILL_FORCE_PERCENTILE)
         quiet &= np.nan_to_num(force_n, nan=0.0) > STILL_FORCE_FRACTION * loaded_level
     still = set_short_runs(quiet, False, round(MIN_MOVING_S * rate_hz))
-    return set_short_runs(still, True, round(MIN_STILL_S * rate_hz))
+    still = set_short_runs(still, True, round(MIN_STILL_S * rate_hz))
+    if finite_force.size:
+        stance = detect_stance(force_n, rate_hz)
+        still |= stance_minima(stillness_score(acc_g, gyro_dps, rate_hz), stance, still, rate_hz)
+    return still
