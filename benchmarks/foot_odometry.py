@@ -7,7 +7,7 @@ capture's own chip (:func:`step2motion.simulation.imu.chip_world_poses`) between
 
 * stride length: horizontal distance; relative error (strides with a true length under 0.2 m, turning on
   the spot, are left out of the relative error);
-* heading change: change of the chip's toe-axis yaw, degrees;
+* heading change: change of the chip's toe-axis yaw, degrees (the error taken modulo a turn);
 * clearance: highest rise of the chip above its height at the stride's start ("vs start", the
   definition of the ``gait`` report), and above the straight line between the chip's heights at the two
   still moments ("vs floor line"; CMU capture floors are not level: stance heights drift by centimetres
@@ -77,7 +77,9 @@ def stride_errors(strides: list[Stride], motion_at_samples: Motion, side: str) -
         length.append(
             (s.length_m - true_length) / true_length if true_length >= MIN_TRUE_LENGTH_M else np.nan
         )
-        heading.append(s.heading_change_deg - np.degrees(yaw[b] - yaw[a]))
+        # modulo a turn: the capture's toe yaw is undefined, and unwrapping jumps by 360°, while the toe
+        # points straight down at a fast toe-off; no stride turns half a turn
+        heading.append((s.heading_change_deg - np.degrees(yaw[b] - yaw[a]) + 180.0) % 360.0 - 180.0)
         vs_start.append(s.clearance_m - (height.max() - height[0]))
         vs_line.append(s.clearance_m - (height - floor_line).max())
     return StrideErrors(*(np.array(values, dtype=float) for values in (length, heading, vs_start, vs_line)))
