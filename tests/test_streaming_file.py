@@ -13,13 +13,14 @@ from test_reconstruction import _one_torch_thread, simulated_walk, tiny_checkpoi
 
 from step2motion import skeleton
 from step2motion.cli import main
+from step2motion.cli._recording_notes import recording_notes
 from step2motion.io.bvh import BvhWriter, read_bvh, write_bvh
 from step2motion.io.moticon import iter_moticon, write_moticon
 from step2motion.io.npz_writer import NpzWriter
 from step2motion.model.checkpoint import Checkpoint, load_checkpoint
 from step2motion.reconstruction import StreamingReconstructor
 from step2motion.reconstruction.streaming_file import _RegularGrid, reconstruct_file_streaming
-from step2motion.recording import SIDES, InsoleRecording
+from step2motion.recording import SIDES, FootSignals, InsoleRecording
 
 CHUNK_ROWS = 37  # several chunks of the 3.3-s fixture walk, none a multiple of a window
 
@@ -92,6 +93,8 @@ def test_a_gap_in_the_time_column_stays_missing_on_the_grid(walk: InsoleRecordin
     assert np.isnan(left[100:150]).all() and np.isfinite(left[:100]).all() and np.isfinite(left[150:]).all()
     np.testing.assert_array_equal(left[keep], walk.left.total_force_n[keep])
     assert (grid.missing_samples, grid.dropped_rows) == (50, 1)
+    np.testing.assert_allclose(np.array(grid.gaps), cut.time_gaps())  # the offline notes' facts
+    assert len(grid.gaps) == 1 and all(grid.has_data.values())
 
 
 def test_stream_command_writes_both_files_and_refuses_what_it_cannot_honour(
@@ -107,6 +110,23 @@ def test_stream_command_writes_both_files_and_refuses_what_it_cannot_honour(
         3,
     )
     assert "streamed" in capsys.readouterr().out
+    one_sided = dataclasses.replace(walk, right=FootSignals.missing(walk.n_samples))
+    one_path = _export(one_sided, tmp_path / "left_only.txt")
+    assert (
+        main(
+            [
+                "reconstruct",
+                str(one_path),
+                "-o",
+                str(tmp_path / "l.bvh"),
+                "--model",
+                str(model_path),
+                "--stream",
+            ]
+        )
+        == 0
+    )
+    assert f"note: {one_path}: {recording_notes(one_sided)[0]}" in capsys.readouterr().err
     for extra in (["--samples", "2"], ["--view"], ["--fps", "60"]):
         other = tmp_path / "refused.bvh"
         assert main([*args[:3], str(other), *args[4:], *extra]) == 2

@@ -199,6 +199,7 @@ def _run_streaming(
     options the stream cannot honour are refused before any work."""
     import sys
 
+    from step2motion.cli._recording_notes import notes
     from step2motion.errors import InputError
     from step2motion.io.moticon import iter_moticon
     from step2motion.model.checkpoint import load_checkpoint
@@ -234,10 +235,12 @@ def _run_streaming(
         body_weight_n=body_weight_n,
         progress=True,
     )
-    if result.missing_samples or result.dropped_rows:
+    for note in notes(result.gaps, result.empty_sides):
+        print(f"note: {args.recording}: {note}", file=sys.stderr)
+    if result.dropped_rows:
         print(
-            f"note: {args.recording}: {result.missing_samples} sample(s) without a row kept as missing, "
-            f"{result.dropped_rows} row(s) on an already filled sample dropped",
+            f"note: {args.recording}: {result.dropped_rows} row(s) on a sample time already taken "
+            "(irregular time steps) dropped",
             file=sys.stderr,
         )
     motion_s = result.n_frames / result.fps

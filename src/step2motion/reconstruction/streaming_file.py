@@ -32,13 +32,15 @@ from step2motion.io.npz_writer import NpzWriter
 from step2motion.model.checkpoint import Checkpoint
 from step2motion.motion import Motion
 from step2motion.reconstruction.streaming import StreamChunk, StreamingReconstructor
-from step2motion.recording import FOOT_FIELDS, SIDES, FootSignals, InsoleRecording
+from step2motion.recording import FOOT_FIELDS, REPORTED_GAP_S, SIDES, FootSignals, InsoleRecording
 
 
 @dataclass(frozen=True)
 class StreamedReconstruction:
     """What a streamed reconstruction wrote: ``n_frames`` at ``fps`` covering ``duration_s`` of the
-    recording; ``missing_samples`` grid slots without a row (gaps), ``dropped_rows`` rows on a taken slot;
+    recording; ``missing_samples`` grid slots without a row, ``dropped_rows`` rows on a taken slot, the
+    time ``gaps`` as :meth:`~step2motion.recording.InsoleRecording.time_gaps` gives them and the
+    ``empty_sides`` (insoles without a single sample), the facts the recording notes are worded from;
     ``steps``/``guidance`` of the sampler and the ``wall_s`` it took."""
 
     n_frames: int
@@ -46,6 +48,8 @@ class StreamedReconstruction:
     duration_s: float
     missing_samples: int
     dropped_rows: int
+    gaps: np.ndarray
+    empty_sides: tuple[str, ...]
     steps: int
     guidance: float
     wall_s: float
@@ -60,6 +64,9 @@ class _RegularGrid:
         self.next_index = 0  # grid slot of the next sample to emit
         self.missing_samples = 0
         self.dropped_rows = 0
+        self.gaps: list[tuple[float, float]] = []  # (start, length) s, as InsoleRecording.time_gaps
+        self.has_data = dict.fromkeys(SIDES, False)
+        self._last_row_s: float | None = None
 
     def place(self, chunk: InsoleRecording) -> tuple[FootSignals, FootSignals]:
         """Both feet's samples from the next free slot to the chunk's last row (NaN where no row)."""
@@ -73,17 +80,29 @@ class _RegularGrid:
         self.dropped_rows += int(chunk.n_samples - keep.sum())
         if not keep.any():
             return FootSignals.missing(0), FootSignals.missing(0)
+        self._note_gaps(chunk.time_s[keep])
         slots = slots[keep]
         n = int(slots[-1]) + 1 - self.next_index
         self.missing_samples += n - slots.size
         feet = []
         for side in SIDES:
             foot, placed = chunk.foot(side).take(keep), FootSignals.missing(n)
+            self.has_data[side] |= not foot.missing_mask().all()
             for name in FOOT_FIELDS:
                 getattr(placed, name)[slots - self.next_index] = getattr(foot, name)
             feet.append(placed)
         self.next_index += n
         return feet[0], feet[1]
+
+    def _note_gaps(self, row_s: np.ndarray) -> None:
+        """Record the stretches without a row longer than the reported gap, on :meth:`InsoleRecording.
+        time_gaps`' terms (from one period after a row to the next row)."""
+        period_s = 1.0 / self.rate_hz
+        times = row_s if self._last_row_s is None else np.concatenate([[self._last_row_s], row_s])
+        missing_s = np.diff(times) - period_s
+        for index in np.flatnonzero(missing_s > REPORTED_GAP_S + 1e-9):
+            self.gaps.append((float(times[index]) + period_s, float(missing_s[index])))
+        self._last_row_s = float(row_s[-1])
 
 
 def reconstruct_file_streaming(
@@ -151,6 +170,8 @@ def reconstruct_file_streaming(
         duration_s=grid.next_index / grid.rate_hz,
         missing_samples=grid.missing_samples,
         dropped_rows=grid.dropped_rows,
+        gaps=np.array(grid.gaps).reshape(-1, 2),
+        empty_sides=tuple(side for side in SIDES if not grid.has_data[side]),
         steps=reconstructor.steps,
         guidance=reconstructor.guidance,
         wall_s=time.perf_counter() - started_s,
