@@ -106,15 +106,15 @@ def _write_json(path: Path, names: list[str], rows: list[ComparisonRow]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    from step2motion.evaluation.recording_stats import compare_statistics, recording_statistics
-    from step2motion.io.moticon import read_moticon
+    from step2motion.evaluation.recording_stats import compare_statistics, file_statistics
 
     names = [path.name for path in args.recordings]
     if len(set(names)) < len(names):
         names = [str(path) for path in args.recordings]
     inputs = {f"the input recording {name}": path for name, path in zip(names, args.recordings, strict=True)}
     check_outputs(inputs, {"--json": args.json})
-    rows = compare_statistics([recording_statistics(read_moticon(path)) for path in args.recordings])
+    # each export reduced chunk by chunk as it is read: memory grows by a few columns per sample, not the file
+    rows = compare_statistics([file_statistics(path) for path in args.recordings])
     Console(width=80 + 28 * len(names)).print(_table(names, rows))
     if args.json:
         _write_json(args.json, names, rows)

@@ -22,6 +22,14 @@ Conventions:
   statistics treat that as "undefined", and ``cop_placeholder_max_force_n`` reports the level.
 * Rest samples (for the accelerometer's gravity reading) are stance samples with |gyro| < 10 deg/s
   and | |acc| − 1 g | < 0.05 g.
+
+Memory: every statistic is computed from :class:`RecordingColumns`, the recording reduced to the
+per-sample columns the statistics need (time; per foot force, CoP X, acc, gyro, a missing flag, and of
+the 16 pressure cells only each region's maximum and sum) plus counts. :func:`recording_statistics`
+reduces a recording in memory; :func:`file_statistics` reduces an export chunk by chunk as it is read
+(:func:`~step2motion.io.moticon.iter_moticon`), so the cells of the whole file are never held. Both give
+the same statistics (the impulse shares to the last bits: their sums are taken in another order).
+Stance detection, the body-weight estimate and exact percentiles need whole columns, hence the columns.
 """
 
 from __future__ import annotations
@@ -29,7 +37,8 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 
 import numpy as np
 from scipy import ndimage, signal
@@ -146,9 +155,124 @@ def _longest_run(mask: np.ndarray) -> int:
     return int(np.bincount(labels)[1:].max()) if n_labels else 0
 
 
-def walking_steps(foot: FootSignals, stance: np.ndarray, rate_hz: float) -> np.ndarray:
-    """``[n, 2]`` sample intervals of the foot's walking steps (see module conventions)."""
-    missing = foot.missing_mask()
+@dataclass
+class FootColumns:
+    """What the statistics need of one foot's ``T`` samples (see :class:`RecordingColumns`).
+
+    Attributes:
+        total_force_n: ``[T]`` total force (N, NaN = missing).
+        cop_x: ``[T]`` CoP X (normalised), NaN where missing or at the exporter's "unloaded" (0, 0).
+        acc_g, gyro_dps: ``[T, 3]`` as in :class:`~step2motion.recording.FootSignals`.
+        missing: ``[T]`` True where any channel of the foot is missing.
+        region_peak_ncm2: ``[T, R]`` highest pressure of each region of ``REGIONS`` (NaN: all missing).
+        region_sum_ncm2: ``[T, R]`` sum of each region's pressures (missing cells left out).
+        cop_placeholder_max_force_n: largest finite force with CoP = (0, 0); NaN when there is none.
+        pressure_values, quantised_values: non-zero finite pressures, and those on the 0.25 N/cm² grid.
+    """
+
+    total_force_n: np.ndarray
+    cop_x: np.ndarray
+    acc_g: np.ndarray
+    gyro_dps: np.ndarray
+    missing: np.ndarray
+    region_peak_ncm2: np.ndarray
+    region_sum_ncm2: np.ndarray
+    cop_placeholder_max_force_n: float
+    pressure_values: int
+    quantised_values: int
+
+    @classmethod
+    def of(cls, foot: FootSignals) -> FootColumns:
+        """The columns of a foot's signals (each sample reduced on its own: chunks reduce alike)."""
+        pressure = foot.pressure_ncm2
+        regions = [region_indices(region) for region in REGIONS]
+        placeholder = np.all(foot.cop_norm == 0.0, axis=1)  # the exporter's "unloaded" CoP
+        placeholder_force = foot.total_force_n[placeholder & np.isfinite(foot.total_force_n)]
+        values = pressure[np.isfinite(pressure) & (pressure != 0.0)]  # zeros lie on every grid
+        steps = values / PRESSURE_QUANTUM_NCM2
+        return cls(
+            total_force_n=foot.total_force_n,
+            cop_x=np.where(placeholder, np.nan, foot.cop_norm[:, 0]),
+            acc_g=foot.acc_g,
+            gyro_dps=foot.gyro_dps,
+            missing=foot.missing_mask(),
+            region_peak_ncm2=np.stack([np.fmax.reduce(pressure[:, c], axis=1) for c in regions], axis=1),
+            region_sum_ncm2=np.stack([np.nansum(pressure[:, c], axis=1) for c in regions], axis=1),
+            cop_placeholder_max_force_n=float(placeholder_force.max())
+            if placeholder_force.size
+            else math.nan,
+            pressure_values=int(values.size),
+            quantised_values=int(np.count_nonzero(np.abs(steps - np.round(steps)) < 1e-6)),
+        )
+
+    @classmethod
+    def concatenate(cls, parts: list[FootColumns]) -> FootColumns:
+        """The columns of consecutive stretches of samples joined; ``parts`` is emptied as they are."""
+        joined: dict[str, object] = {
+            "cop_placeholder_max_force_n": float(
+                np.fmax.reduce([p.cop_placeholder_max_force_n for p in parts])
+            ),
+            "pressure_values": sum(p.pressure_values for p in parts),
+            "quantised_values": sum(p.quantised_values for p in parts),
+        }
+        names = [f.name for f in fields(cls) if f.name not in joined]
+        for name in names:
+            joined[name] = np.concatenate([getattr(p, name) for p in parts])
+            for part in parts:  # each column's chunks freed once joined, not all held twice
+                setattr(part, name, None)
+        parts.clear()
+        return cls(**joined)
+
+
+@dataclass
+class RecordingColumns:
+    """A recording reduced to what :data:`STATISTICS` need: ``time_s`` ``[T]``, per-foot
+    :class:`FootColumns`, and the header fields (insole size, metadata)."""
+
+    time_s: np.ndarray
+    left: FootColumns
+    right: FootColumns
+    insole_size: int | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, rec: InsoleRecording) -> RecordingColumns:
+        return cls(
+            rec.time_s, FootColumns.of(rec.left), FootColumns.of(rec.right), rec.insole_size, rec.metadata
+        )
+
+    @classmethod
+    def concatenate(cls, parts: list[RecordingColumns]) -> RecordingColumns:
+        """Consecutive chunks' columns joined (header fields from the first); ``parts`` is emptied."""
+        first = parts[0]
+        time_s = np.concatenate([p.time_s for p in parts])
+        feet = {}
+        for side in SIDES:
+            feet[side] = FootColumns.concatenate([p.foot(side) for p in parts])
+            for part in parts:
+                setattr(part, side, None)
+        parts.clear()
+        return cls(time_s, feet["left"], feet["right"], first.insole_size, first.metadata)
+
+    def foot(self, side: str) -> FootColumns:
+        return {"left": self.left, "right": self.right}[side]
+
+    def _time_axis(self) -> InsoleRecording:
+        """A recording of these times alone (feet of no samples): rate and duration as it defines them."""
+        return InsoleRecording(self.time_s, FootSignals.missing(0), FootSignals.missing(0))
+
+    @property
+    def rate_hz(self) -> float:
+        return self._time_axis().rate_hz
+
+    @property
+    def duration_s(self) -> float:
+        return self._time_axis().duration_s
+
+
+def walking_steps(missing: np.ndarray, stance: np.ndarray, rate_hz: float) -> np.ndarray:
+    """``[n, 2]`` sample intervals of a foot's walking steps (see module conventions), from its missing
+    samples (``[T]`` bool, :meth:`~step2motion.recording.FootSignals.missing_mask`) and stance ``[T]``."""
     steps = [
         (start, stop)
         for start, stop in gait_events.stance_intervals(stance)
@@ -187,20 +311,8 @@ def _force_shape(force_n: np.ndarray, body_weight_n: float, rate_hz: float) -> d
     return shape
 
 
-def _defined_cop(foot: FootSignals) -> np.ndarray:
-    """``[T, 2]`` CoP with the exporter's "unloaded" placeholder (exactly 0, 0) set to NaN."""
-    placeholder = np.all(foot.cop_norm == 0.0, axis=1)
-    return np.where(placeholder[:, None], np.nan, foot.cop_norm)
-
-
-def _cop_placeholder_max_force_n(foot: FootSignals) -> float:
-    """Largest total force (N) at which the CoP reads exactly (0, 0); NaN when it never does."""
-    placeholder = np.all(foot.cop_norm == 0.0, axis=1) & np.isfinite(foot.total_force_n)
-    return float(foot.total_force_n[placeholder].max()) if placeholder.any() else math.nan
-
-
 def _step_statistics(
-    foot: FootSignals, steps: np.ndarray, body_weight_n: float, rate_hz: float
+    foot: FootColumns, steps: np.ndarray, body_weight_n: float, rate_hz: float
 ) -> dict[str, Value]:
     """Force-curve shape, regional peak pressures and CoP per step, summarised over steps."""
     shapes = [_force_shape(foot.total_force_n[a:b], body_weight_n, rate_hz) for a, b in steps]
@@ -220,13 +332,11 @@ def _step_statistics(
     ):
         stats[key] = _median([s[key] for s in shapes])
     stats["double_hump_share"] = float(np.mean([s["double_hump"] for s in shapes])) if shapes else math.nan
-    for region in REGIONS:
-        cells = region_indices(region)
-        peaks = np.array([np.nanmax(foot.pressure_ncm2[a:b, cells]) for a, b in steps])
+    for r, region in enumerate(REGIONS):
+        peaks = np.array([np.nanmax(foot.region_peak_ncm2[a:b, r]) for a, b in steps])
         stats[f"peak_{region}_p50_ncm2"] = float(np.nanpercentile(peaks, 50))
         stats[f"peak_{region}_p95_ncm2"] = float(np.nanpercentile(peaks, 95))
-    defined_cop_x = _defined_cop(foot)[:, 0]  # once: a per-step copy would hold the whole track per step
-    cop_x = [defined_cop_x[a:b] for a, b in steps]
+    cop_x = [foot.cop_x[a:b] for a, b in steps]
     cop_x = [x[np.isfinite(x)] for x in cop_x if np.isfinite(x).any()]
     stats["cop_x_range"] = _median([x.max() - x.min() for x in cop_x])
     stats["cop_x_heel_strike"] = _median([x[0] for x in cop_x])
@@ -243,19 +353,20 @@ def _swing_s(stance: np.ndarray, time_s: np.ndarray) -> float:
     return _median(swings[swings <= MAX_STRIDE_S])
 
 
-def _impulse_shares(foot: FootSignals, stance: np.ndarray) -> dict[str, float]:
-    """Share of the stance pressure impulse (Σ p over samples and cells) carried by each region."""
-    impulse = np.nansum(foot.pressure_ncm2[stance], axis=0)
+def _impulse_shares(foot: FootColumns, stance: np.ndarray) -> dict[str, float]:
+    """Share of the stance pressure impulse (Σ p over samples and cells) carried by each region.
+
+    The total is the regions' sum: ``REGIONS`` split the 16 cells between them, each cell in one region.
+    """
+    impulse = np.sum(foot.region_sum_ncm2[stance], axis=0)  # [R]
     total = impulse.sum()
     return {
-        f"impulse_share_{region}": float(impulse[region_indices(region)].sum() / total)
-        if total > 0
-        else math.nan
-        for region in REGIONS
+        f"impulse_share_{region}": float(impulse[r] / total) if total > 0 else math.nan
+        for r, region in enumerate(REGIONS)
     }
 
 
-def _imu_statistics(foot: FootSignals, stance: np.ndarray) -> dict[str, Value]:
+def _imu_statistics(foot: FootColumns, stance: np.ndarray) -> dict[str, Value]:
     """Gravity reading at rest, per-axis percentiles and the dominant rotation axis."""
     gyro_norm = np.linalg.norm(foot.gyro_dps, axis=1)
     acc_norm = np.linalg.norm(foot.acc_g, axis=1)
@@ -277,16 +388,16 @@ def _imu_statistics(foot: FootSignals, stance: np.ndarray) -> dict[str, Value]:
 
 
 def _foot_statistics(
-    foot: FootSignals, stance: np.ndarray, time_s: np.ndarray, rate_hz: float, body_weight_n: float
+    foot: FootColumns, stance: np.ndarray, time_s: np.ndarray, rate_hz: float, body_weight_n: float
 ) -> dict[str, Value]:
     """Every per-foot statistic of :data:`STATISTICS`."""
-    missing = foot.missing_mask()
-    steps = walking_steps(foot, stance, rate_hz)
+    missing = foot.missing
+    steps = walking_steps(missing, stance, rate_hz)
     stats = _step_statistics(foot, steps, body_weight_n, rate_hz)
     stats["swing_s"] = _swing_s(stance, time_s)
     stats.update(_impulse_shares(foot, stance))
     stats.update(_imu_statistics(foot, stance))
-    stats["cop_placeholder_max_force_n"] = _cop_placeholder_max_force_n(foot)
+    stats["cop_placeholder_max_force_n"] = foot.cop_placeholder_max_force_n
     stats["missing_samples"] = int(missing.sum())
     stats["missing_share"] = float(missing.mean()) if missing.size else math.nan
     stats["longest_gap_s"] = _longest_run(missing) / rate_hz
@@ -311,17 +422,14 @@ def gait_cycle_statistics(stances: dict[str, np.ndarray], time_s: np.ndarray) ->
     }
 
 
-def _quantised_share(rec: InsoleRecording) -> float:
+def _quantised_share(rec: RecordingColumns) -> float:
     """Share of the non-zero pressure values (both feet) that are multiples of 0.25 N/cm².
 
     Zeros are left out: they lie on every grid, and unloaded cells would swamp the answer.
     """
-    values = np.concatenate([rec.foot(side).pressure_ncm2.ravel() for side in SIDES])
-    values = values[np.isfinite(values) & (values != 0.0)]
-    if not values.size:
-        return math.nan
-    steps = values / PRESSURE_QUANTUM_NCM2
-    return float(np.mean(np.abs(steps - np.round(steps)) < 1e-6))
+    n_values = sum(rec.foot(side).pressure_values for side in SIDES)
+    n_quantised = sum(rec.foot(side).quantised_values for side in SIDES)
+    return n_quantised / n_values if n_values else math.nan
 
 
 def recording_statistics(
@@ -333,6 +441,27 @@ def recording_statistics(
     ``NaN`` where a statistic is undefined (e.g. no double-hump step, a side with no data).
     ``body_weight_n`` overrides the metadata / estimated body weight.
     """
+    return columns_statistics(RecordingColumns.of(rec), body_weight_n)
+
+
+def file_statistics(
+    path: str | Path, body_weight_n: float | None = None, chunk_rows: int | None = None
+) -> dict[str, dict[str, Value]]:
+    """:func:`recording_statistics` of a Moticon OpenGo export, read chunk by chunk (``chunk_rows`` rows,
+    default :data:`~step2motion.io.moticon.PARSE_CHUNK_ROWS`) and reduced as read: the pressure cells of
+    only one chunk are held. Raises what :func:`~step2motion.io.moticon.read_moticon` raises."""
+    from step2motion.io.moticon import PARSE_CHUNK_ROWS, iter_moticon
+
+    stream = iter_moticon(path, PARSE_CHUNK_ROWS if chunk_rows is None else chunk_rows)
+    return columns_statistics(
+        RecordingColumns.concatenate([RecordingColumns.of(chunk) for chunk in stream]), body_weight_n
+    )
+
+
+def columns_statistics(
+    rec: RecordingColumns, body_weight_n: float | None = None
+) -> dict[str, dict[str, Value]]:
+    """:func:`recording_statistics` of a recording already reduced to its :class:`RecordingColumns`."""
     source = "given"
     if body_weight_n is None:
         body_weight_n = gait_events.body_weight_from_metadata(rec.metadata)
@@ -347,8 +476,8 @@ def recording_statistics(
         return _statistics(rec, body_weight_n, source)
 
 
-def _statistics(rec: InsoleRecording, body_weight_n: float, source: str) -> dict[str, dict[str, Value]]:
-    """:func:`recording_statistics` once the body weight is settled."""
+def _statistics(rec: RecordingColumns, body_weight_n: float, source: str) -> dict[str, dict[str, Value]]:
+    """:func:`columns_statistics` once the body weight is settled."""
     rate_hz = rec.rate_hz
     threshold_n = gait_events.stance_threshold_n(body_weight_n) if np.isfinite(body_weight_n) else None
     stances = {
