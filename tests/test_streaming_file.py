@@ -15,7 +15,7 @@ from step2motion import skeleton
 from step2motion.cli import main
 from step2motion.cli._recording_notes import recording_notes
 from step2motion.io.bvh import BvhWriter, read_bvh, write_bvh
-from step2motion.io.moticon import iter_moticon, write_moticon
+from step2motion.io.moticon import header_duration_s, iter_moticon, write_moticon
 from step2motion.io.npz_writer import NpzWriter
 from step2motion.model.checkpoint import Checkpoint, load_checkpoint
 from step2motion.reconstruction import StreamingReconstructor
@@ -177,3 +177,9 @@ def test_npz_writer_joins_the_rows_of_every_chunk(tmp_path: Path) -> None:
     np.testing.assert_array_equal(loaded["flag"], rows[:, 0] > 10)
     assert float(loaded["fps"]) == 30 and list(loaded["names"]) == ["a", "b"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.npz"]  # no temporary left
+
+
+def test_the_header_duration_sizes_the_progress_bar_only_when_it_reads() -> None:
+    assert header_duration_s({"Duration": "10:02.730"}) == pytest.approx(602.73)
+    assert header_duration_s({"Duration": "75:00"}) == 4500.0  # an hour and more, as exports write it
+    assert header_duration_s({}) is None and header_duration_s({"Duration": "about 5 min"}) is None

@@ -655,6 +655,17 @@ def _format_duration(duration_s: float) -> str:
     return f"{minutes:02d}:{ms / 1000:06.3f}"
 
 
+_DURATION = re.compile(r"\s*(?P<minutes>\d+):(?P<seconds>\d\d(?:\.\d+)?)\s*")
+
+
+def header_duration_s(metadata: dict[str, str]) -> float | None:
+    """The ``Duration`` header field (``MM:SS.fff``, minutes beyond 59 as they come) in seconds; None when
+    absent or not in that form. What the export says of itself, for progress bars: the time column is
+    what counts."""
+    match = _DURATION.fullmatch(metadata.get("Duration", ""))
+    return None if match is None else 60.0 * int(match["minutes"]) + float(match["seconds"])
+
+
 def _output_columns(rec: InsoleRecording) -> list[tuple[str, list[str]]]:
     """``(title, field texts)`` per written column: time, present schema channels, extras."""
     columns = [("time", _format_numbers(rec.time_s, _TIME_DECIMALS))]

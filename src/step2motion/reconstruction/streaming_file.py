@@ -27,7 +27,7 @@ import numpy as np
 from step2motion import skeleton
 from step2motion.errors import InputError
 from step2motion.io.bvh import BvhWriter
-from step2motion.io.moticon import MoticonStream
+from step2motion.io.moticon import MoticonStream, header_duration_s
 from step2motion.io.npz_writer import NpzWriter
 from step2motion.model.checkpoint import Checkpoint
 from step2motion.motion import Motion
@@ -127,11 +127,17 @@ def reconstruct_file_streaming(
     reconstructor: StreamingReconstructor | None = None
     fps = checkpoint.config.frame_rate_hz
     fixed = {"fps": np.float64(fps), "joint_names": np.array(skeleton.JOINT_NAMES)}
+    expected_s = header_duration_s(stream.metadata)  # for the progress bar (None: a count without a bar)
     with (
         BvhWriter(bvh_path) as bvh,
         NpzWriter(npz_path, fixed) as npz,
         tqdm(
-            desc="reconstructing", unit="s", disable=not progress, bar_format="{desc}: {n:.0f} s [{elapsed}]"
+            desc="reconstructing",
+            total=expected_s,
+            disable=not progress,
+            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s [{elapsed}<{remaining}]"
+            if expected_s
+            else "{desc}: {n:.0f} s [{elapsed}]",
         ) as bar,
     ):
 
