@@ -151,7 +151,10 @@ def reconstruct_file_streaming(
                 joint_positions_m=chunk.joint_positions_m,
                 **{f"contact_{side}": chunk.contacts[:, i] for i, side in enumerate(SIDES)},
             )
-            bar.update(chunk.n_frames / fps)
+            done_s = chunk.n_frames / fps
+            if bar.total is not None and bar.n + done_s > bar.total:  # the header said a little less
+                bar.total = bar.n + done_s
+            bar.update(done_s)
 
         for recording_chunk in stream:
             left, right = grid.place(recording_chunk)
