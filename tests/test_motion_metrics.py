@@ -125,6 +125,24 @@ def test_drift_per_metre_of_a_known_end_offset() -> None:
     assert math.isnan(mm.root_drift_m_per_m(standing, standing))
 
 
+def test_travel_aligned_drift_forgives_the_hips_facing_off_the_walking_direction() -> None:
+    """A straight 10-m walk predicted exactly but with the hips turned 5° off the path at frame 0 (the
+    whole body: as if the prediction faced where the capture's hips did not): the frame-0 hip alignment
+    turns the whole path by 5° (drift sin 5°), the travel alignment does not; a path that bends is
+    still charged."""
+    n = 101
+    root = np.outer(np.linspace(0.0, 10.0, n), [0.0, 0.0, 1.0])
+    true = _translated(np.tile(_rest_pose_m(), (n, 1, 1)), root)
+    hips_off = true.copy()
+    hips_off[:, 1:] = rotate_about_y(true[:, 1:] - true[:, :1], np.full(n, np.radians(5.0))) + true[:, :1]
+    assert mm.root_drift_m_per_m(hips_off, true) == pytest.approx(2 * np.sin(np.radians(2.5)), rel=1e-6)
+    assert mm.root_drift_travel_aligned_m_per_m(hips_off, true) == pytest.approx(0.0, abs=1e-9)
+    bent = _translated(true, np.outer(np.linspace(0.0, 1.0, n) ** 2, [0.5, 0.0, 0.0]))  # veers 0.5 m late
+    assert 0.03 < mm.root_drift_travel_aligned_m_per_m(bent, true) < 0.05
+    standing = np.tile(_rest_pose_m(), (n, 1, 1))
+    assert math.isnan(mm.root_drift_travel_aligned_m_per_m(standing, standing))
+
+
 def test_path_ratio_of_a_walk_that_shuffles_at_two_thirds_of_the_stride() -> None:
     n = 101
     root = np.outer(np.linspace(0.0, 6.0, n), [0.0, 0.0, 1.0])
@@ -201,7 +219,8 @@ def test_summarise_keys_and_a_perfect_prediction(walk_m: np.ndarray, walk_stance
     assert set(metrics) == {
         "mpjpe_cm", "mpjpe_legs_cm", "mpjpe_upper_cm", "mpjpe_heading_aligned_cm", "pa_mpjpe_cm",
         "mpjve_cm_s", "mpjve_legs_cm_s", "jitter_m_s3", "jitter_true_m_s3", "root_error_window_m",
-        "root_drift_m_per_m", "root_path_ratio", "foot_skate_cm_s", "foot_skate_true_cm_s", "contact_f1",
+        "root_drift_m_per_m", "root_drift_travel_aligned_m_per_m", "root_path_ratio", "foot_skate_cm_s",
+        "foot_skate_true_cm_s", "contact_f1",
         "contact_f1_true",
     }  # fmt: skip
     assert metrics["root_path_ratio"] == pytest.approx(1.0)

@@ -52,6 +52,8 @@ _HORIZONTAL = [0, 2]
 ROOT_WINDOW_S = 100 / 30
 #: Drift per metre is undefined for clips whose true root travels less than this (standing, balancing).
 MIN_DRIFT_PATH_M = 1.0
+#: The initial direction of travel: from frame 0 to the first frame where the true root is this far away.
+INITIAL_TRAVEL_M = 0.5
 #: Motion contacts: a foot joint is planted when within this height of its floor level and this slow.
 #: Pressure contacts include heel strike and push-off, when the slower foot joint still moves: on true
 #: CMU motion at 30 Hz against stance from its simulated insoles (noise off), F1 is 0.81–0.97 on six
@@ -203,6 +205,29 @@ def root_drift_m_per_m(pred_m: np.ndarray, true_m: np.ndarray) -> float:
     return float(_aligned_root_path(pred_m, true_m, 0, pred_m.shape[0])[-1] / path_m)
 
 
+def root_drift_travel_aligned_m_per_m(pred_m: np.ndarray, true_m: np.ndarray) -> float:
+    """:func:`root_drift_m_per_m` with the predicted path turned so that its initial direction of travel
+    matches the truth's, instead of its frame-0 hip heading: both directions run from frame 0 to the first
+    frame where the true root is :data:`INITIAL_TRAVEL_M` away. Why: the hips face a few degrees off the
+    walking direction and swing within a stride, which insoles cannot see, so the frame-0 alignment charges
+    the whole clip with that angle; this one measures the drift of the path itself. NaN where
+    :func:`root_drift_m_per_m` is, or where the prediction has not moved by that frame."""
+    pred_m, true_m = _check_pair(pred_m, true_m)
+    true_root, pred_root = true_m[:, ROOT, _HORIZONTAL], pred_m[:, ROOT, _HORIZONTAL]
+    path_m = float(np.linalg.norm(np.diff(true_root, axis=0), axis=-1).sum())
+    away = np.flatnonzero(np.linalg.norm(true_root - true_root[0], axis=-1) >= INITIAL_TRAVEL_M)
+    if path_m < MIN_DRIFT_PATH_M or not away.size:
+        return math.nan
+    true_step, pred_step = true_root[away[0]] - true_root[0], pred_root[away[0]] - pred_root[0]
+    if np.linalg.norm(pred_step) < 1e-6:
+        return math.nan
+    # a turn by θ about +Y adds θ to the yaw atan2(x, z) of a horizontal (x, z) direction
+    turn = np.arctan2(true_step[0], true_step[1]) - np.arctan2(pred_step[0], pred_step[1])
+    path = rotate_about_y(pred_m[:, ROOT] - pred_m[0, ROOT], np.full(len(pred_m), turn))
+    end_error = (path[-1] + true_m[0, ROOT] - true_m[-1, ROOT])[_HORIZONTAL]
+    return float(np.linalg.norm(end_error) / path_m)
+
+
 def root_path_ratio(pred_m: np.ndarray, true_m: np.ndarray) -> float:
     """Horizontal root path length of the prediction over the truth's (1 = walks as far; below 1 the
     motion shuffles); NaN when the true path is shorter than :data:`MIN_DRIFT_PATH_M` (standing)."""
@@ -351,6 +376,7 @@ def summarise(
         "jitter_true_m_s3": jitter_m_s3(true_m, fps),
         "root_error_window_m": root_window_error_m(pred_m, true_m, max(1, round(root_window_s * fps))),
         "root_drift_m_per_m": root_drift_m_per_m(pred_m, true_m),
+        "root_drift_travel_aligned_m_per_m": root_drift_travel_aligned_m_per_m(pred_m, true_m),
         "root_path_ratio": root_path_ratio(pred_m, true_m),
     }
     for suffix, motion_m in (("", pred_m), ("_true", true_m)):
