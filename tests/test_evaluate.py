@@ -243,8 +243,10 @@ def test_baselines_run_beside_the_model_on_the_same_clips(
         "step2motion_pressure_only",
         "step2motion_imu_only",
         "step2motion_left_foot_only",
+        "step2motion_streamed",
         "meta",
     ]
+    assert results["step2motion_streamed"]["settings"]["streamed"] is True
     assert results["step2motion_imu_only"]["settings"]["streams"] == ["left_imu", "right_imu"]
     assert len(results["step2motion"]["settings"]["streams"]) == CONDITION_SCHEMA.n_streams
     names = [[c["name"] for c in results[m]["per_clip"]] for m in ("step2motion", "mean_pose", "regression")]
@@ -258,4 +260,4 @@ def test_baselines_run_beside_the_model_on_the_same_clips(
     assert "methods compared on test" in captured.out and "| nearest_neighbour |" in captured.out
     assert "## Methods compared" in (tmp_path / "e.md").read_text(encoding="utf-8")
     assert (tmp_path / "plots" / "methods_styles.png").stat().st_size > 10_000
-    assert len(list((tmp_path / "plots").glob("*.png"))) == 3 * 7 + 1
+    assert len(list((tmp_path / "plots").glob("*.png"))) == 3 * 8 + 1

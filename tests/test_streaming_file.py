@@ -14,6 +14,7 @@ from test_reconstruction import _one_torch_thread, simulated_walk, tiny_checkpoi
 from step2motion import skeleton
 from step2motion.cli import main
 from step2motion.cli._recording_notes import recording_notes
+from step2motion.evaluation.evaluate import MethodSettings, StreamedMethod
 from step2motion.io.bvh import BvhWriter, read_bvh, write_bvh
 from step2motion.io.moticon import header_duration_s, iter_moticon, write_moticon
 from step2motion.io.npz_writer import NpzWriter
@@ -183,3 +184,19 @@ def test_the_header_duration_sizes_the_progress_bar_only_when_it_reads() -> None
     assert header_duration_s({"Duration": "10:02.730"}) == pytest.approx(602.73)
     assert header_duration_s({"Duration": "75:00"}) == 4500.0  # an hour and more, as exports write it
     assert header_duration_s({}) is None and header_duration_s({"Duration": "about 5 min"}) is None
+
+
+def test_evaluate_scores_what_the_stream_command_writes(
+    walk: InsoleRecording, model_path: Path, tmp_path: Path
+) -> None:
+    """``evaluate --baselines step2motion_streamed`` runs the same chunks through the same code as
+    ``reconstruct --stream`` (one chunk here), so it scores exactly the file's joint positions."""
+    path = _export(walk, tmp_path / "walk.txt")
+    reconstruct_file_streaming(
+        iter_moticon(path), load_checkpoint(model_path), tmp_path / "s.bvh", tmp_path / "s.npz", steps=3
+    )
+    output = StreamedMethod(MethodSettings(model_path, steps=3))(walk)
+    written = np.load(tmp_path / "s.npz")
+    np.testing.assert_array_equal(output.positions_m, written["joint_positions_m"])
+    np.testing.assert_allclose(output.time_s, written["time_s"])
+    assert output.fps == 30.0 and output.samples_m is None

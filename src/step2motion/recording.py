@@ -74,7 +74,7 @@ class FootSignals:
             cop_norm=nan((n_samples, 2), np.nan),
         )
 
-    def take(self, index: np.ndarray) -> FootSignals:
+    def take(self, index: np.ndarray | slice) -> FootSignals:
         """The samples ``index`` picks (a boolean mask or indices along time) of every channel."""
         return FootSignals(**{name: getattr(self, name)[index] for name in FOOT_FIELDS})
 
@@ -163,9 +163,13 @@ class InsoleRecording:
                 f"{self.time_s[0]:g}-{self.time_s[-1]:g} s",
                 self.source or None,
             )
+        return self.take(keep)
+
+    def take(self, index: np.ndarray | slice) -> InsoleRecording:
+        """The samples ``index`` picks (a boolean mask, indices or a slice along time), all channels alike."""
         return dataclasses.replace(
             self,
-            time_s=self.time_s[keep],
-            **{side: self.foot(side).take(keep) for side in SIDES},
-            extra_columns={name: column[keep] for name, column in self.extra_columns.items()},
+            time_s=self.time_s[index],
+            **{side: self.foot(side).take(index) for side in SIDES},
+            extra_columns={name: column[index] for name, column in self.extra_columns.items()},
         )

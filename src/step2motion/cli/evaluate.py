@@ -40,7 +40,8 @@ baselines and ablations regression, no_cross_attention, pressure_only, imu_only 
 (checkpoints RUNS/train_<name>/best.safetensors, trained by
 'step2motion train --config configs/ablations/<name>.json'; one not trained yet is skipped with a note),
 and the model itself with fewer sensors at inference (step2motion_pressure_only, step2motion_imu_only,
-step2motion_left_foot_only). Name some to run only those. A comparison table (methods × metrics, and
+step2motion_left_foot_only), and the model streamed as 'reconstruct --stream' runs it (step2motion_streamed:
+root network, bounded memory). Name some to run only those. A comparison table (methods × metrics, and
 MPJPE per style) ends the output.
 
 Only reads models. Test numbers are for reporting: select checkpoints with --split validation. A model
@@ -150,14 +151,16 @@ def _baseline_methods(
     from step2motion.evaluation.evaluate import (
         FITTED_BASELINES,
         SENSOR_SUBSETS,
+        STREAMED,
         TRAINED_BASELINES,
         CheckpointMethod,
         MethodSettings,
+        StreamedMethod,
         fit_baselines,
         trained_baseline_path,
     )
 
-    known = (*FITTED_BASELINES, *TRAINED_BASELINES, *SENSOR_SUBSETS)
+    known = (*FITTED_BASELINES, *TRAINED_BASELINES, *SENSOR_SUBSETS, STREAMED)
     named = list(dict.fromkeys(args.baselines)) or list(known)
     unknown = [name for name in named if name not in known]
     if unknown:
@@ -184,6 +187,9 @@ def _baseline_methods(
             model_path, 1, args.steps, args.seed, args.guidance, SENSOR_SUBSETS[name], args.root
         )
         methods[name] = CheckpointMethod(settings)
+    if STREAMED in named:
+        settings = MethodSettings(model_path, 1, args.steps, args.seed, args.guidance)
+        methods[STREAMED] = StreamedMethod(settings)
     return methods
 
 

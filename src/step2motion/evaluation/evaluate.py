@@ -223,8 +223,49 @@ class PredictorMethod:
 
 #: The default model's name in reports.
 MODEL_METHOD = "step2motion"
+
+
 #: Baselines and ablations that are trained models: ``configs/ablations/<name>.json`` trains each into
 #: ``out/train_<name>`` (:func:`trained_baseline_path`).
+class StreamedMethod(CheckpointMethod):
+    """The model as ``reconstruct --stream`` runs it: the recording pushed through the
+    :class:`~step2motion.reconstruction.streaming_file.ChunkedReconstruction` in chunks of the export
+    reader's size (:data:`~step2motion.io.moticon.PARSE_CHUNK_ROWS`); root from the root network, one
+    sample, the model's frame rate. What bounded memory costs in accuracy."""
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return {**super().settings, "streamed": True, "root": "network"}
+
+    def __call__(self, rec: InsoleRecording) -> MethodOutput:
+        from step2motion.io.moticon import PARSE_CHUNK_ROWS
+        from step2motion.reconstruction.streaming_file import ChunkedReconstruction
+
+        started_s = time.perf_counter()
+        run = ChunkedReconstruction(
+            self.checkpoint,
+            rec.insole_size,
+            steps=self.options.steps,
+            guidance=self.options.guidance,
+            seed=self.options.seed,
+        )
+        rows = (
+            rec.take(slice(start, start + PARSE_CHUNK_ROWS))
+            for start in range(0, rec.n_samples, PARSE_CHUNK_ROWS)
+        )
+        chunks = list(run.frames(rows))
+        return MethodOutput(
+            time_s=run.grid.start_s + np.concatenate([chunk.time_s for chunk in chunks]),
+            fps=self.checkpoint.config.frame_rate_hz,
+            positions_m=np.concatenate([chunk.joint_positions_m for chunk in chunks]),
+            samples_m=None,
+            wall_s=time.perf_counter() - started_s,
+        )
+
+
+#: The bundled model streamed (:class:`StreamedMethod`), a baseline name of ``evaluate``.
+STREAMED = "step2motion_streamed"
+
 TRAINED_BASELINES: tuple[str, ...] = (
     "regression",
     "no_cross_attention",

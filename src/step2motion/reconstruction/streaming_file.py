@@ -19,6 +19,7 @@ irregular export; counted too).
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,6 +106,45 @@ class _RegularGrid:
         self._last_row_s = float(row_s[-1])
 
 
+class ChunkedReconstruction:
+    """Chunks of one recording (consecutive rows, its own clock) → the frames they commit: the samples
+    placed on the stream's grid (:class:`_RegularGrid`), then the
+    :class:`~step2motion.reconstruction.streaming.StreamingReconstructor`. One object per recording; what
+    ``reconstruct --stream`` runs, and what ``evaluate`` scores as ``step2motion_streamed``."""
+
+    def __init__(
+        self,
+        checkpoint: Checkpoint,
+        insole_size: int | None = None,
+        *,
+        steps: int | None = None,
+        guidance: float | None = None,
+        seed: int = 0,
+        body_weight_n: float | None = None,
+    ) -> None:
+        self.checkpoint = checkpoint
+        self.insole_size = insole_size
+        self._settings = {"steps": steps, "guidance": guidance, "seed": seed, "body_weight_n": body_weight_n}
+        self.grid = _RegularGrid()
+        self.reconstructor: StreamingReconstructor | None = None
+
+    def frames(self, chunks: Iterable[InsoleRecording]) -> Iterator[StreamChunk]:
+        """The non-empty committed chunks, the last one after the input ends (frame times from the first
+        sample: add ``grid.start_s`` for the recording's clock)."""
+        for chunk in chunks:
+            left, right = self.grid.place(chunk)
+            if self.reconstructor is None:
+                self.reconstructor = StreamingReconstructor(
+                    self.checkpoint, self.grid.rate_hz, insole_size=self.insole_size, **self._settings
+                )
+            committed = self.reconstructor.push(left, right)
+            if committed.n_frames:
+                yield committed
+        if self.reconstructor is None:
+            raise InputError("no data rows")
+        yield self.reconstructor.finish()
+
+
 def reconstruct_file_streaming(
     stream: MoticonStream,
     checkpoint: Checkpoint,
@@ -123,8 +163,9 @@ def reconstruct_file_streaming(
     from tqdm import tqdm
 
     started_s = time.perf_counter()
-    grid = _RegularGrid()
-    reconstructor: StreamingReconstructor | None = None
+    run = ChunkedReconstruction(
+        checkpoint, stream.insole_size, steps=steps, guidance=guidance, seed=seed, body_weight_n=body_weight_n
+    )
     fps = checkpoint.config.frame_rate_hz
     fixed = {"fps": np.float64(fps), "joint_names": np.array(skeleton.JOINT_NAMES)}
     expected_s = header_duration_s(stream.metadata)  # for the progress bar (None: a count without a bar)
@@ -140,14 +181,11 @@ def reconstruct_file_streaming(
             else "{desc}: {n:.0f} s [{elapsed}]",
         ) as bar,
     ):
-
-        def write(chunk: StreamChunk) -> None:
-            if not chunk.n_frames:
-                return
-            assert reconstructor is not None and reconstructor.offsets_m is not None
-            bvh.append(Motion(chunk.local_rotations, chunk.root_position_m, reconstructor.offsets_m, fps))
+        for chunk in run.frames(stream):
+            assert run.reconstructor is not None and run.reconstructor.offsets_m is not None
+            bvh.append(Motion(chunk.local_rotations, chunk.root_position_m, run.reconstructor.offsets_m, fps))
             npz.append(
-                time_s=grid.start_s + chunk.time_s,
+                time_s=run.grid.start_s + chunk.time_s,
                 joint_positions_m=chunk.joint_positions_m,
                 **{f"contact_{side}": chunk.contacts[:, i] for i, side in enumerate(SIDES)},
             )
@@ -155,24 +193,8 @@ def reconstruct_file_streaming(
             if bar.total is not None and bar.n + done_s > bar.total:  # the header said a little less
                 bar.total = bar.n + done_s
             bar.update(done_s)
-
-        for recording_chunk in stream:
-            left, right = grid.place(recording_chunk)
-            if reconstructor is None:
-                reconstructor = StreamingReconstructor(
-                    checkpoint,
-                    grid.rate_hz,
-                    steps=steps,
-                    guidance=guidance,
-                    seed=seed,
-                    body_weight_n=body_weight_n,
-                    insole_size=stream.insole_size,
-                )
-            write(reconstructor.push(left, right))
-        if reconstructor is None:
-            raise InputError("no data rows", stream.source or None)
-        write(reconstructor.finish())
         n_frames = bvh.written
+    grid, reconstructor = run.grid, run.reconstructor
     return StreamedReconstruction(
         n_frames=n_frames,
         fps=fps,
