@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from motion_fixtures import Gait, standing_motion, walking_motion
 
+from step2motion.insole_layout import REPORTED_ACC_SIGNS
 from step2motion.odometry.both_feet import combine_feet, track_feet
-from step2motion.odometry.strapdown import FootTrack, segment_spans, track_foot
+from step2motion.odometry.strapdown import FootTrack, acc_up_bias_g, segment_spans, track_foot
 from step2motion.odometry.strides import foot_strides
 from step2motion.recording import FootSignals, InsoleRecording
 from step2motion.simulation.imu import chip_world_poses
@@ -48,6 +49,59 @@ def test_simulated_walk_strides_match_the_motion(noise: str) -> None:
         assert np.all(np.abs(turns) < (0.5 if noise == "none" else 5.0)), side
         durations = np.array([s.duration_s for s in strides])
         np.testing.assert_allclose(durations, gait.cycle_s, atol=0.03)
+
+
+def _standing_first(rec: InsoleRecording, seconds: float) -> InsoleRecording:
+    """``rec`` with ``seconds`` of quiet standing before it: each foot's first still sample, repeated."""
+    n = round(seconds * RATE_HZ)
+    feet = {}
+    for side in ("left", "right"):
+        foot = rec.foot(side)
+        k = int(np.argmax(track_foot(rec, side).still))
+        feet[side] = FootSignals(
+            *(np.concatenate([np.repeat(v[k : k + 1], n, axis=0), v]) for v in dataclasses.astuple(foot))
+        )
+    time_s = np.concatenate([rec.time_s[0] + (np.arange(n) - n) / RATE_HZ, rec.time_s])
+    return dataclasses.replace(rec, time_s=time_s, left=feet["left"], right=feet["right"])
+
+
+@pytest.mark.parametrize("bias_g", [-0.015, 0.015])
+def test_an_accelerometer_bias_along_the_up_axis_does_not_scale_the_strides(bias_g: float) -> None:
+    # the real left unit reads |a| = 0.985-0.990 g standing and on every foot-flat (the right one 1.00 g);
+    # the bias along the resting up axis turns with the foot through the swing and scaled every stride
+    # (-0.4 % here for -0.015 g, +1.1 % on the real slow walk when removed)
+    gait = Gait(stride_m=1.3, swing_lift_m=0.1)
+    rec = _standing_first(simulate_recording(walking_motion(n_cycles=6, gait=gait), noise="none"), 0.6)
+    up = np.array([0.0, 0.0, 1.0])
+    rec = dataclasses.replace(
+        rec,
+        **{
+            side: dataclasses.replace(
+                rec.foot(side), acc_g=rec.foot(side).acc_g + bias_g * up * REPORTED_ACC_SIGNS[side]
+            )
+            for side in ("left", "right")
+        },
+    )
+    for side in ("left", "right"):
+        lengths = [s.length_m for s in foot_strides(track_foot(rec, side)) if s.steady]
+        assert len(lengths) >= 4, side
+        assert np.median(lengths) == pytest.approx(gait.stride_m, rel=0.001), side
+
+
+@pytest.mark.parametrize(("spread_g", "estimated"), [(0.004, True), (0.02, False)])
+def test_the_up_axis_bias_is_only_taken_from_genuinely_still_standing(
+    spread_g: float, estimated: bool
+) -> None:
+    # a still sensor's |a| spreads by its white noise (0.003-0.004 g on the real exports); motion-capture
+    # "standing" jitters by 0.014 g and more, and its median |a| is off 1 g without any sensor bias
+    rng = np.random.default_rng(0)
+    up = np.array([0.1, -0.2, 1.0]) / np.linalg.norm([0.1, -0.2, 1.0])
+    acc = (0.985 + spread_g * rng.standard_normal(200))[:, None] * up
+    bias = acc_up_bias_g(acc, np.ones(200, dtype=bool))
+    if estimated:
+        np.testing.assert_allclose(bias, -0.015 * up, atol=0.001)
+    else:
+        np.testing.assert_array_equal(bias, 0.0)
 
 
 def test_both_feet_travel_the_same_path_side_by_side() -> None:

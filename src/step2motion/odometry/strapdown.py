@@ -12,18 +12,28 @@ The classic foot-mounted-IMU technique (zero-velocity updates, "ZUPT"), written 
    before anything is integrated (a constant 2 deg/s bias, typical of these chips, turns a foot by 2° per
    stride). Roll and pitch bias are also held in check by the tilt correction; heading bias is not
    observable without a quiet moment.
-4. **Orientation** (sensor → navigation frame): starts at the first still moment, tilt from the
+4. **Accelerometer bias along the up axis** (:func:`acc_up_bias_g`): a still foot's specific force is
+   exactly 1 g, so the median of ``|a|`` over the quiet runs of step 3 minus 1 g is the bias along the resting
+   up direction, removed from every sample (a real unit can read a percent low at rest). Left in, it
+   rotates with the foot through the swing (toes down at toe-off, up at heel strike) into a forward
+   acceleration error that the per-swing velocity ramp does not remove, shortening (or lengthening) every
+   stride. The bias across the up axis is not observable from one
+   resting attitude (it reads as tilt) and is left to the tilt correction. Only estimated when the foot is
+   genuinely still: ``|a|`` over the quiet runs must spread no more than the sensor's noise allows
+   (``ACC_QUIET_SPREAD_G``), else a shuffling foot's (or motion capture's) own acceleration would be taken
+   for bias.
+5. **Orientation** (sensor → navigation frame): starts at the first still moment, tilt from the
    accelerometer, heading 0 along the insole's toe axis; integrated from the bias-free gyro (mid-point
    rate over each step, exact quaternion exponential) forward to the end and backward to the start; while
    still, the tilt is pulled toward the accelerometer's gravity direction by ``TILT_GAIN`` of the error per
    sample, about a horizontal axis only, so the heading is left to the gyro. Hand-written rather than an
    ``ahrs`` filter because those correct the tilt from the accelerometer on every sample, and during a
    swing the accelerometer reads the foot's own acceleration, not gravity.
-5. **Velocity**: the gravity-free acceleration is integrated (trapezoid) from zero at the end of each
+6. **Velocity**: the gravity-free acceleration is integrated (trapezoid) from zero at the end of each
    still run; the velocity left at the next still run (which must be zero) is removed as a linear ramp over
    that swing (a constant acceleration error per swing). Swings at a segment's ends, with a still run on
    one side only, are integrated from that side without the ramp.
-6. **Position**: the integral of the velocity, held while still. With ``flat_floor`` (default) every
+7. **Position**: the integral of the velocity, held while still. With ``flat_floor`` (default) every
    still run is put back at floor height 0 and the height error is ramped out over each swing the same way,
    so walking on level ground never drifts up or down (stairs and slopes need ``flat_floor=False``).
 
@@ -58,6 +68,13 @@ TILT_GAIN = 0.1
 #: through stance), and its stance rates would be taken for bias; without a quiet run none is removed.
 BIAS_QUIET_DPS = 10.0
 BIAS_MIN_QUIET_S = 0.3
+#: The accelerometer bias along the up axis is only estimated when ``|a|`` over the quiet runs spreads by at
+#: most ``ACC_QUIET_SPREAD_G`` (1.4826 × median absolute deviation): a still sensor's spread is its white
+#: noise, 0.003 g per axis (quantisation, 1/2048 g / √12 = 0.00014 g, is negligible), measured 0.0034-0.0041
+#: g on the real exports' standing; 0.008 g is twice that. Motion-capture "standing" (simulated clips of the
+#: training and validation subjects) jitters by 0.014-0.21 g, its median |a| off 1 g by up to 0.025 g
+#: without any sensor bias, which would be taken for one.
+ACC_QUIET_SPREAD_G = 0.008
 
 _UP = np.array([0.0, 0.0, 1.0])
 _GRAVITY_NAV = np.array([0.0, 0.0, -GRAVITY_MS2])
@@ -244,14 +261,36 @@ def _floor_levelled(position_m: np.ndarray, time_s: np.ndarray, still: np.ndarra
     return height
 
 
-def gyro_bias_dps(time_s: np.ndarray, gyro_dps: np.ndarray, still: np.ndarray) -> np.ndarray:
-    """``[3]`` gyro bias (deg/s): mean rate over the quiet runs of a segment (``BIAS_QUIET_DPS``), else 0."""
+def quiet_standing(time_s: np.ndarray, gyro_dps: np.ndarray, still: np.ndarray) -> np.ndarray:
+    """``[T]`` bool: the quiet runs of a segment: still, every gyro axis below ``BIAS_QUIET_DPS``, lasting
+    at least ``BIAS_MIN_QUIET_S`` (standing, not a walking foot-flat)."""
     quiet = still & (np.abs(gyro_dps) < BIAS_QUIET_DPS).all(axis=1)
     long_enough = np.zeros_like(quiet)
     for start, stop, value in zip(*runs(quiet), strict=True):
         if value and time_s[stop - 1] - time_s[start] >= BIAS_MIN_QUIET_S:
             long_enough[start:stop] = True
-    return gyro_dps[long_enough].mean(axis=0) if long_enough.any() else np.zeros(3)
+    return long_enough
+
+
+def gyro_bias_dps(time_s: np.ndarray, gyro_dps: np.ndarray, still: np.ndarray) -> np.ndarray:
+    """``[3]`` gyro bias (deg/s): mean rate over the quiet runs of a segment (``BIAS_QUIET_DPS``), else 0."""
+    quiet = quiet_standing(time_s, gyro_dps, still)
+    return gyro_dps[quiet].mean(axis=0) if quiet.any() else np.zeros(3)
+
+
+def acc_up_bias_g(acc_g: np.ndarray, quiet: np.ndarray) -> np.ndarray:
+    """``[3]`` accelerometer bias (g) along the resting up direction: ``(median |a| - 1 g)`` over the
+    ``quiet`` samples (:func:`quiet_standing`) times their mean unit reading; zeros without one, or when
+    ``|a|`` there spreads by more than ``ACC_QUIET_SPREAD_G`` (not genuinely still)."""
+    if not quiet.any():
+        return np.zeros(3)
+    at_rest = acc_g[quiet]
+    magnitude = np.linalg.norm(at_rest, axis=1)
+    median = float(np.median(magnitude))
+    if 1.4826 * float(np.median(np.abs(magnitude - median))) > ACC_QUIET_SPREAD_G:
+        return np.zeros(3)
+    up = at_rest.mean(axis=0)
+    return (median - 1.0) * up / np.linalg.norm(up)
 
 
 def _integrate_segment(
@@ -259,6 +298,7 @@ def _integrate_segment(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Position ``[N, 3]``, velocity ``[N, 3]`` and heading ``[N]`` of one segment with a still sample."""
     bias_dps = gyro_bias_dps(time_s, gyro_dps, still)
+    acc_g = acc_g - acc_up_bias_g(acc_g, quiet_standing(time_s, gyro_dps, still))
     anchor = int(np.argmax(still))
     orientation = _orientations(time_s, acc_g, np.radians(gyro_dps - bias_dps), still, anchor)
     free_acc_m_s2 = orientation.apply(acc_g * GRAVITY_MS2) + _GRAVITY_NAV
