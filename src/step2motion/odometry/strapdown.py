@@ -272,9 +272,8 @@ def quiet_standing(time_s: np.ndarray, gyro_dps: np.ndarray, still: np.ndarray) 
     return long_enough
 
 
-def gyro_bias_dps(time_s: np.ndarray, gyro_dps: np.ndarray, still: np.ndarray) -> np.ndarray:
-    """``[3]`` gyro bias (deg/s): mean rate over the quiet runs of a segment (``BIAS_QUIET_DPS``), else 0."""
-    quiet = quiet_standing(time_s, gyro_dps, still)
+def gyro_bias_dps(gyro_dps: np.ndarray, quiet: np.ndarray) -> np.ndarray:
+    """``[3]`` gyro bias (deg/s): mean rate over the ``quiet`` samples (:func:`quiet_standing`), else 0."""
     return gyro_dps[quiet].mean(axis=0) if quiet.any() else np.zeros(3)
 
 
@@ -297,8 +296,9 @@ def _integrate_segment(
     time_s: np.ndarray, acc_g: np.ndarray, gyro_dps: np.ndarray, still: np.ndarray, flat_floor: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Position ``[N, 3]``, velocity ``[N, 3]`` and heading ``[N]`` of one segment with a still sample."""
-    bias_dps = gyro_bias_dps(time_s, gyro_dps, still)
-    acc_g = acc_g - acc_up_bias_g(acc_g, quiet_standing(time_s, gyro_dps, still))
+    quiet = quiet_standing(time_s, gyro_dps, still)
+    bias_dps = gyro_bias_dps(gyro_dps, quiet)
+    acc_g = acc_g - acc_up_bias_g(acc_g, quiet)
     anchor = int(np.argmax(still))
     orientation = _orientations(time_s, acc_g, np.radians(gyro_dps - bias_dps), still, anchor)
     free_acc_m_s2 = orientation.apply(acc_g * GRAVITY_MS2) + _GRAVITY_NAV
