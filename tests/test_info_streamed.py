@@ -15,7 +15,7 @@ from step2motion.cli import info, main
 from step2motion.cli._recording_notes import recording_notes
 from step2motion.io import moticon
 from step2motion.io.moticon import SCHEMA, read_moticon, write_moticon
-from step2motion.recording import FootSignals, InsoleRecording
+from step2motion.recording import FootSignals, InsoleRecording, covered_duration_s, median_rate_hz, time_gaps
 
 CHUNK = 7  # rows: the 60-row files below cross 8 chunk boundaries
 N = 60
@@ -176,15 +176,14 @@ def test_a_problem_in_a_later_chunk_is_the_readers_one_line_error(
     assert small_chunks == [CHUNK] * 5  # the chunks before the bad row's were read
 
 
-def test_the_time_only_recording_holds_no_foot_samples() -> None:
-    time_s = np.arange(360_000) / 100.0
-    axis = info._time_axis(time_s)
-    assert isinstance(axis, InsoleRecording) and axis.n_samples == 360_000
-    for side in ("left", "right"):
-        for name in ("pressure_ncm2", "acc_g", "gyro_dps", "total_force_n", "cop_norm"):
-            values = getattr(axis.foot(side), name)
-            assert values.shape[0] == 360_000 and values.strides[0] == 0  # one NaN, seen at every sample
-    assert (axis.rate_hz, axis.duration_s) == pytest.approx((100.0, 3600.0))
+def test_the_time_column_alone_gives_what_the_recording_gives() -> None:
+    """``info`` keeps only the time stamps: rate, duration and gaps from them equal the recording's."""
+    time_s = np.delete(np.arange(360_000) / 100.0, np.s_[1000:1050])
+    rec = InsoleRecording(time_s, FootSignals.missing(time_s.size), FootSignals.missing(time_s.size))
+    assert median_rate_hz(time_s) == rec.rate_hz == pytest.approx(100.0)
+    assert covered_duration_s(time_s) == rec.duration_s == pytest.approx(3600.0)
+    np.testing.assert_array_equal(time_gaps(time_s), rec.time_gaps())
+    assert time_gaps(time_s) == pytest.approx(np.array([[10.0, 0.5]]))
 
 
 def test_ctrl_c_while_reading_chunks_is_one_line_and_exit_130(

@@ -123,29 +123,17 @@ class InsoleRecording:
 
     @property
     def rate_hz(self) -> float:
-        """Nominal sample rate from the median time step."""
-        if self.n_samples < 2:
-            return float("nan")
-        return float(1.0 / np.median(np.diff(self.time_s)))
+        """Nominal sample rate from the median time step (:func:`median_rate_hz`)."""
+        return median_rate_hz(self.time_s)
 
     @property
     def duration_s(self) -> float:
-        """Time the time stamps cover: first sample to the end of the last one's period (= samples ×
-        period when no row is missing; rows dropped from the export must not shorten it), 0 for fewer
-        than two samples."""
-        if self.n_samples < 2:
-            return 0.0
-        return float(self.time_s[-1] - self.time_s[0]) + 1.0 / self.rate_hz
+        """Time the time stamps cover (:func:`covered_duration_s`)."""
+        return covered_duration_s(self.time_s)
 
     def time_gaps(self, longer_than_s: float = REPORTED_GAP_S) -> np.ndarray:
-        """``[n, 2]`` (start, length) in seconds of every stretch of more than ``longer_than_s`` without a
-        time stamp (rows missing from the export): from one sample period after a sample to the next."""
-        if self.n_samples < 2:
-            return np.zeros((0, 2))
-        period_s = 1.0 / self.rate_hz
-        missing_s = np.diff(self.time_s) - period_s
-        before = np.flatnonzero(missing_s > longer_than_s + 1e-9)
-        return np.column_stack([self.time_s[before] + period_s, missing_s[before]])
+        """Stretches without a time stamp (:func:`time_gaps`)."""
+        return time_gaps(self.time_s, longer_than_s=longer_than_s)
 
     def between(self, start_s: float | None, end_s: float | None) -> InsoleRecording:
         """The samples with ``start_s ≤ t ≤ end_s`` (s on this clock; None: that end of the recording), every
@@ -173,3 +161,36 @@ class InsoleRecording:
             **{side: self.foot(side).take(index) for side in SIDES},
             extra_columns={name: column[index] for name, column in self.extra_columns.items()},
         )
+
+
+# What the time stamps alone tell; functions of the time column, so that a reader that keeps only the time
+# stamps of a long export (``info``, chunked statistics, a stream) computes them as a whole recording does.
+
+
+def median_rate_hz(time_s: np.ndarray) -> float:
+    """Nominal sample rate from the median time step; NaN for fewer than two samples."""
+    if time_s.shape[0] < 2:
+        return float("nan")
+    return float(1.0 / np.median(np.diff(time_s)))
+
+
+def covered_duration_s(time_s: np.ndarray) -> float:
+    """Time the time stamps cover: first sample to the end of the last one's period (= samples × period
+    when no row is missing; rows dropped from the export must not shorten it), 0 for fewer than two."""
+    if time_s.shape[0] < 2:
+        return 0.0
+    return float(time_s[-1] - time_s[0]) + 1.0 / median_rate_hz(time_s)
+
+
+def time_gaps(
+    time_s: np.ndarray, period_s: float | None = None, longer_than_s: float = REPORTED_GAP_S
+) -> np.ndarray:
+    """``[n, 2]`` (start, length) in seconds of every stretch of more than ``longer_than_s`` without a time
+    stamp (rows missing from the export): from one sample ``period_s`` (default: the median step's) after a
+    sample to the next."""
+    if time_s.shape[0] < 2:
+        return np.zeros((0, 2))
+    period_s = 1.0 / median_rate_hz(time_s) if period_s is None else period_s
+    missing_s = np.diff(time_s) - period_s
+    before = np.flatnonzero(missing_s > longer_than_s + 1e-9)
+    return np.column_stack([time_s[before] + period_s, missing_s[before]])

@@ -14,7 +14,6 @@ from step2motion.errors import InputError
 
 if TYPE_CHECKING:
     from step2motion.io.bvh import SkeletonTable
-    from step2motion.recording import InsoleRecording
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -95,7 +94,7 @@ def describe_recording(path: Path) -> list[str]:
     extra columns' names; so memory does not grow with the recording but for its time column."""
     from step2motion.cli._recording_notes import notes
     from step2motion.io.moticon import iter_moticon
-    from step2motion.recording import SIDES
+    from step2motion.recording import SIDES, covered_duration_s, median_rate_hz, time_gaps
 
     stream = iter_moticon(path) if CHUNK_ROWS is None else iter_moticon(path, CHUNK_ROWS)
     times: list[np.ndarray] = []
@@ -106,17 +105,18 @@ def describe_recording(path: Path) -> list[str]:
         for side in SIDES:
             missing[side] += int(chunk.foot(side).missing_mask().sum())
         extra_columns = list(chunk.extra_columns)  # the column header's: the same in every chunk
-    axis = _time_axis(np.concatenate(times))
+    time_s = np.concatenate(times)
     del times
+    n_samples = time_s.shape[0]
     lines = [
         f"Insole recording: {path}",
-        f"  samples:       {axis.n_samples} at {axis.rate_hz:g} Hz = {axis.duration_s:.2f} s",
+        f"  samples:       {n_samples} at {median_rate_hz(time_s):g} Hz = {covered_duration_s(time_s):.2f} s",
         f"  insole size:   {stream.insole_size if stream.insole_size is not None else 'not given'}",
     ]
     for side in SIDES:
-        lines.append(f"  {side:5s} foot:    {missing[side]} of {axis.n_samples} samples missing")
-    empty_sides = [side for side in SIDES if missing[side] == axis.n_samples]
-    lines += [f"  note:          {note}" for note in notes(axis.time_gaps(), empty_sides)]
+        lines.append(f"  {side:5s} foot:    {missing[side]} of {n_samples} samples missing")
+    empty_sides = [side for side in SIDES if missing[side] == n_samples]
+    lines += [f"  note:          {note}" for note in notes(time_gaps(time_s), empty_sides)]
     absent = stream.missing_channels
     if absent:
         lines.append(f"  absent columns: {len(absent)} ({', '.join(absent[:4])}, ...)")
@@ -124,20 +124,6 @@ def describe_recording(path: Path) -> list[str]:
         lines.append(f"  extra columns: {', '.join(extra_columns)}")
     lines += [f"  {key}: {value}" for key, value in stream.metadata.items()]
     return lines
-
-
-def _time_axis(time_s: np.ndarray) -> InsoleRecording:
-    """A recording of the time stamps ``time_s`` alone, for what comes from them (``rate_hz``,
-    ``duration_s``, ``time_gaps``): its feet are all missing, as read-only views of one NaN that hold
-    no memory, whatever the file's insoles measured."""
-    from step2motion.recording import FOOT_FIELDS, FootSignals, InsoleRecording
-
-    none = FootSignals.missing(0)
-    n = time_s.shape[0]
-    absent = FootSignals(
-        **{name: np.broadcast_to(np.nan, (n, *getattr(none, name).shape[1:])) for name in FOOT_FIELDS}
-    )
-    return InsoleRecording(time_s, absent, absent)
 
 
 def describe_model(path: Path) -> list[str]:

@@ -45,7 +45,7 @@ from scipy import ndimage, signal
 
 from step2motion import gait_events
 from step2motion.insole_layout import REGIONS, region_indices
-from step2motion.recording import SIDES, FootSignals, InsoleRecording
+from step2motion.recording import SIDES, FootSignals, InsoleRecording, covered_duration_s, median_rate_hz
 
 MAX_STEP_STANCE_S = 1.5
 MAX_GAP_IN_STEP_S = 0.05
@@ -257,17 +257,13 @@ class RecordingColumns:
     def foot(self, side: str) -> FootColumns:
         return {"left": self.left, "right": self.right}[side]
 
-    def _time_axis(self) -> InsoleRecording:
-        """A recording of these times alone (feet of no samples): rate and duration as it defines them."""
-        return InsoleRecording(self.time_s, FootSignals.missing(0), FootSignals.missing(0))
-
     @property
     def rate_hz(self) -> float:
-        return self._time_axis().rate_hz
+        return median_rate_hz(self.time_s)
 
     @property
     def duration_s(self) -> float:
-        return self._time_axis().duration_s
+        return covered_duration_s(self.time_s)
 
 
 def walking_steps(missing: np.ndarray, stance: np.ndarray, rate_hz: float) -> np.ndarray:

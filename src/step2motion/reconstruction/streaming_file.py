@@ -33,7 +33,7 @@ from step2motion.io.npz_writer import NpzWriter
 from step2motion.model.checkpoint import Checkpoint
 from step2motion.motion import Motion
 from step2motion.reconstruction.streaming import StreamChunk, StreamingReconstructor
-from step2motion.recording import FOOT_FIELDS, REPORTED_GAP_S, SIDES, FootSignals, InsoleRecording
+from step2motion.recording import FOOT_FIELDS, SIDES, FootSignals, InsoleRecording, time_gaps
 
 
 @dataclass(frozen=True)
@@ -96,13 +96,12 @@ class _RegularGrid:
         return feet[0], feet[1]
 
     def _note_gaps(self, row_s: np.ndarray) -> None:
-        """Record the stretches without a row longer than the reported gap, on :meth:`InsoleRecording.
-        time_gaps`' terms (from one period after a row to the next row)."""
-        period_s = 1.0 / self.rate_hz
+        """Record the stretches without a row (:func:`~step2motion.recording.time_gaps` at the grid's
+        period), across chunk boundaries too."""
         times = row_s if self._last_row_s is None else np.concatenate([[self._last_row_s], row_s])
-        missing_s = np.diff(times) - period_s
-        for index in np.flatnonzero(missing_s > REPORTED_GAP_S + 1e-9):
-            self.gaps.append((float(times[index]) + period_s, float(missing_s[index])))
+        self.gaps.extend(
+            (float(start), float(length)) for start, length in time_gaps(times, 1.0 / self.rate_hz)
+        )
         self._last_row_s = float(row_s[-1])
 
 
