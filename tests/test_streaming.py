@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import fields
 
 import numpy as np
 import pytest
@@ -30,10 +29,6 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Checkpoint:
     )
 
 
-def _samples(foot: FootSignals, rows: slice) -> FootSignals:
-    return FootSignals(*(getattr(foot, f.name)[rows] for f in fields(FootSignals)))
-
-
 def test_stream_commits_after_the_lookahead_and_ends_with_the_offline_frames(
     walk: InsoleRecording, checkpoint: Checkpoint
 ) -> None:
@@ -43,7 +38,7 @@ def test_stream_commits_after_the_lookahead_and_ends_with_the_offline_frames(
     for first in range(0, walk.n_samples, PUSH_SAMPLES):
         rows = slice(first, first + PUSH_SAMPLES)
         started = time.perf_counter()
-        chunk = stream.push(_samples(walk.left, rows), _samples(walk.right, rows))
+        chunk = stream.push(walk.left.take(rows), walk.right.take(rows))
         compute_s.append(time.perf_counter() - started)
         committed += chunk.n_frames
         newest_s = (min(first + PUSH_SAMPLES, walk.n_samples) - 1) / walk.rate_hz
@@ -87,19 +82,19 @@ def test_one_big_push_with_a_missing_foot(walk: InsoleRecording, checkpoint: Che
 
 def test_the_stream_waits_for_loaded_samples(walk: InsoleRecording, checkpoint: Checkpoint) -> None:
     stream = StreamingReconstructor(checkpoint, walk.rate_hz, steps=2)
-    unloaded = _samples(walk.left, slice(0, 30))
+    unloaded = walk.left.take(slice(0, 30))
     for name in ("pressure_ncm2", "total_force_n"):
         getattr(unloaded, name)[:] = 0.0
     assert stream.push(unloaded, unloaded).n_frames == 0  # insole size not inferable yet: nothing committed
     rows = slice(30, walk.n_samples)
-    assert stream.push(_samples(walk.left, rows), _samples(walk.right, rows)).n_frames > 0
+    assert stream.push(walk.left.take(rows), walk.right.take(rows)).n_frames > 0
 
 
 def test_bad_pushes_are_input_errors(walk: InsoleRecording, checkpoint: Checkpoint) -> None:
     stream = StreamingReconstructor(checkpoint, walk.rate_hz)
     with pytest.raises(InputError, match="same number of samples"):
-        stream.push(_samples(walk.left, slice(0, 5)), _samples(walk.right, slice(0, 4)))
-    stream.push(_samples(walk.left, slice(0, 1)), _samples(walk.right, slice(0, 1)))
+        stream.push(walk.left.take(slice(0, 5)), walk.right.take(slice(0, 4)))
+    stream.push(walk.left.take(slice(0, 1)), walk.right.take(slice(0, 1)))
     with pytest.raises(InputError, match="need at least 2"):
         stream.finish()
     with pytest.raises(InputError, match="rate"):

@@ -70,10 +70,9 @@ BIAS_QUIET_DPS = 10.0
 BIAS_MIN_QUIET_S = 0.3
 #: The accelerometer bias along the up axis is only estimated when ``|a|`` over the quiet runs spreads by at
 #: most ``ACC_QUIET_SPREAD_G`` (1.4826 × median absolute deviation): a still sensor's spread is its white
-#: noise, 0.003 g per axis (quantisation, 1/2048 g / √12 = 0.00014 g, is negligible), measured 0.0034-0.0041
-#: g on the real exports' standing; 0.008 g is twice that. Motion-capture "standing" (simulated clips of the
-#: training and validation subjects) jitters by 0.014-0.21 g, its median |a| off 1 g by up to 0.025 g
-#: without any sensor bias, which would be taken for one.
+#: noise (:data:`~step2motion.simulation.sensor_model.ACC_WHITE_NOISE_G` per axis; quantisation, 1/2048 g /
+#: √12, is negligible), and this allows a little over twice that. A foot that is not truly at rest (motion
+#: capture's "standing" jitters far more) would otherwise have its own acceleration taken for a bias.
 ACC_QUIET_SPREAD_G = 0.008
 
 _UP = np.array([0.0, 0.0, 1.0])
