@@ -170,10 +170,16 @@ def jitter_m_s3(positions_m: np.ndarray, fps: float) -> float:
     return float(np.linalg.norm(np.diff(positions_m, n=3, axis=0), axis=-1).mean() * fps**3)
 
 
-def _aligned_root_path(pred_m: np.ndarray, true_m: np.ndarray, start: int, stop: int) -> np.ndarray:
-    """Horizontal root error ``[stop − start]`` (m) after moving and turning the predicted root path so
-    that, at frame ``start``, its position and hip heading equal the truth's."""
-    turn = heading_rad(true_m[start : start + 1]) - heading_rad(pred_m[start : start + 1])
+def _aligned_root_path(
+    pred_m: np.ndarray, true_m: np.ndarray, start: int, stop: int, turn_rad: float | None = None
+) -> np.ndarray:
+    """Horizontal root error ``[stop − start]`` (m) after moving the predicted root path so that, at frame
+    ``start``, its position equals the truth's, and turning it by ``turn_rad`` about the vertical (None: so
+    that its hip heading there equals the truth's)."""
+    if turn_rad is None:
+        turn = heading_rad(true_m[start : start + 1]) - heading_rad(pred_m[start : start + 1])
+    else:
+        turn = np.array([turn_rad])
     path = pred_m[start:stop, ROOT] - pred_m[start, ROOT]
     path = rotate_about_y(path[None], turn)[0] + true_m[start, ROOT]
     return np.linalg.norm((path - true_m[start:stop, ROOT])[:, _HORIZONTAL], axis=-1)
@@ -199,7 +205,7 @@ def root_drift_m_per_m(pred_m: np.ndarray, true_m: np.ndarray) -> float:
     root's horizontal path length ``Σ_t ‖Δg_t‖``; NaN when that path is shorter than
     :data:`MIN_DRIFT_PATH_M` (standing)."""
     pred_m, true_m = _check_pair(pred_m, true_m)
-    path_m = float(np.linalg.norm(np.diff(true_m[:, ROOT, _HORIZONTAL], axis=0), axis=-1).sum())
+    path_m = _root_path_length_m(true_m)
     if path_m < MIN_DRIFT_PATH_M:
         return math.nan
     return float(_aligned_root_path(pred_m, true_m, 0, pred_m.shape[0])[-1] / path_m)
@@ -214,7 +220,7 @@ def root_drift_travel_aligned_m_per_m(pred_m: np.ndarray, true_m: np.ndarray) ->
     :func:`root_drift_m_per_m` is, or where the prediction has not moved by that frame."""
     pred_m, true_m = _check_pair(pred_m, true_m)
     true_root, pred_root = true_m[:, ROOT, _HORIZONTAL], pred_m[:, ROOT, _HORIZONTAL]
-    path_m = float(np.linalg.norm(np.diff(true_root, axis=0), axis=-1).sum())
+    path_m = _root_path_length_m(true_m)
     away = np.flatnonzero(np.linalg.norm(true_root - true_root[0], axis=-1) >= INITIAL_TRAVEL_M)
     if path_m < MIN_DRIFT_PATH_M or not away.size:
         return math.nan
@@ -222,21 +228,21 @@ def root_drift_travel_aligned_m_per_m(pred_m: np.ndarray, true_m: np.ndarray) ->
     if np.linalg.norm(pred_step) < 1e-6:
         return math.nan
     # a turn by θ about +Y adds θ to the yaw atan2(x, z) of a horizontal (x, z) direction
-    turn = np.arctan2(true_step[0], true_step[1]) - np.arctan2(pred_step[0], pred_step[1])
-    path = rotate_about_y(pred_m[:, ROOT] - pred_m[0, ROOT], np.full(len(pred_m), turn))
-    end_error = (path[-1] + true_m[0, ROOT] - true_m[-1, ROOT])[_HORIZONTAL]
-    return float(np.linalg.norm(end_error) / path_m)
+    turn = float(np.arctan2(true_step[0], true_step[1]) - np.arctan2(pred_step[0], pred_step[1]))
+    return float(_aligned_root_path(pred_m, true_m, 0, pred_m.shape[0], turn)[-1] / path_m)
 
 
 def root_path_ratio(pred_m: np.ndarray, true_m: np.ndarray) -> float:
     """Horizontal root path length of the prediction over the truth's (1 = walks as far; below 1 the
     motion shuffles); NaN when the true path is shorter than :data:`MIN_DRIFT_PATH_M` (standing)."""
     pred_m, true_m = _check_pair(pred_m, true_m)
-    path_m = [
-        float(np.linalg.norm(np.diff(m[:, ROOT, _HORIZONTAL], axis=0), axis=-1).sum())
-        for m in (pred_m, true_m)
-    ]
-    return math.nan if path_m[1] < MIN_DRIFT_PATH_M else path_m[0] / path_m[1]
+    true_path_m = _root_path_length_m(true_m)
+    return math.nan if true_path_m < MIN_DRIFT_PATH_M else _root_path_length_m(pred_m) / true_path_m
+
+
+def _root_path_length_m(positions_m: np.ndarray) -> float:
+    """Horizontal length (m) of the root's path ``Σ_t ‖Δroot_t‖`` of positions ``[T, 22, 3]``."""
+    return float(np.linalg.norm(np.diff(positions_m[:, ROOT, _HORIZONTAL], axis=0), axis=-1).sum())
 
 
 def _check_contacts(contacts: np.ndarray, n_frames: int) -> np.ndarray:
