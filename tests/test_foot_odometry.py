@@ -121,16 +121,25 @@ def test_both_feet_travel_the_same_path_side_by_side() -> None:
         assert sign * np.nanmedian(offset) > 0.03, side
 
 
-def _stepping_track(side: str, swing_yaw_deg: float, first_swing_s: float, turns: int = 0) -> FootTrack:
-    """A foot walking along +X (1 s strides: 0.6 s swing, 0.4 s still), heading 0 while still; its toe
-    yaws by up to ``swing_yaw_deg`` in each swing (``turns`` full turns gained in the first one)."""
-    time_s = np.arange(0.0, 5.0, 0.01)
+def _stepping_track(
+    side: str,
+    swing_yaw_deg: float,
+    first_swing_s: float,
+    turns: int = 0,
+    toe_out_deg: float = 0.0,
+    duration_s: float = 5.0,
+) -> FootTrack:
+    """A foot standing until ``first_swing_s``, then walking along +X (1 s strides: 0.6 s swing, 0.4 s
+    still), heading ``toe_out_deg`` while still; its toe yaws by up to ``swing_yaw_deg`` more in each swing
+    (``turns`` full turns gained in the first one)."""
+    time_s = np.arange(0.0, duration_s, 0.01)
     phase = (time_s - first_swing_s) % 1.0
     swinging = (time_s >= first_swing_s) & (phase < 0.6)
     stride = np.floor((time_s - first_swing_s) / 1.0) + np.where(swinging, phase / 0.6, 1.0)
     x = 1.2 * np.clip(stride, 0.0, None)
     heading = np.where(swinging, np.radians(swing_yaw_deg) * np.sin(np.pi * phase / 0.6), 0.0)
     heading += 2 * np.pi * turns * (time_s > first_swing_s + 0.3)
+    heading += np.radians(toe_out_deg)
     position = np.column_stack([x, np.zeros_like(x), np.zeros_like(x)])
     return FootTrack(
         side, time_s, position, np.zeros_like(position), heading, ~swinging, np.zeros(time_s.size, dtype=int)
@@ -145,6 +154,24 @@ def test_walking_heading_reads_the_planted_feet_not_the_swings() -> None:
     feet = combine_feet(left, right)
     assert feet.reconciled
     assert np.all(np.abs(np.angle(np.exp(1j * feet.heading_rad))) < np.radians(1.0))
+
+
+def test_a_foot_turned_out_more_than_the_other_does_not_turn_the_walking_heading() -> None:
+    # the right toe points 12° off the walking line, the left one straight: the toes' mean is 6° off
+    left = _stepping_track("left", 0.0, first_swing_s=0.0)
+    right = _stepping_track("right", 0.0, first_swing_s=0.5, toe_out_deg=12.0)
+    heading = combine_feet(left, right).heading_rad
+    assert np.all(np.abs(np.angle(np.exp(1j * heading))) < np.radians(1.0))
+    # standing before walking off: the feet point where they like, the heading stays theirs there
+    left = _stepping_track("left", 0.0, first_swing_s=3.0, duration_s=10.0)
+    right = _stepping_track("right", 0.0, first_swing_s=3.5, toe_out_deg=12.0, duration_s=10.0)
+    heading = np.degrees(combine_feet(left, right).heading_rad)
+    assert heading[:150] == pytest.approx(6.0, abs=0.5)
+    assert np.abs(heading[500:]).max() < 1.0
+    # walking straight for less than half the recording: nothing to read the asymmetry from
+    left = _stepping_track("left", 0.0, first_swing_s=6.0, duration_s=10.0)
+    right = _stepping_track("right", 0.0, first_swing_s=6.5, toe_out_deg=12.0, duration_s=10.0)
+    assert np.degrees(combine_feet(left, right).heading_rad) == pytest.approx(6.0, abs=0.5)
 
 
 def test_standing_is_still_with_no_strides_and_no_drift() -> None:
@@ -246,6 +273,16 @@ def test_reconstruction_root_follows_the_feet() -> None:
     true_m = np.linalg.norm(motion.root_position_m[-1, [0, 2]] - motion.root_position_m[0, [0, 2]])
     assert travelled_m == pytest.approx(true_m, rel=0.03)
     assert np.all(position[:, 1] == 0.0) and abs(yaw[-1] - yaw[0]) < np.radians(3)
+    # the pelvis' swing within each stride comes from the network's yaw; its slow turning does not
+    swing_rad = np.radians(5.0) * np.sin(2 * np.pi * frame_time_s)  # one gait cycle a second
+    turning_rad = 0.3 * frame_time_s
+    network = np.zeros((len(frame_time_s), 4))
+    network[1:, 3] = np.diff(swing_rad + turning_rad)
+    swung = odometry_root_path(feet, frame_time_s, network)
+    assert swung is not None
+    np.testing.assert_array_equal(swung[0], position)
+    inner = slice(30, -30)  # a cycle away from the ends, where the moving average is one-sided
+    np.testing.assert_allclose(swung[1][inner] - yaw[inner], swing_rad[inner], atol=np.radians(0.5))
     # standing: nothing to reconcile, so no odometry root (the network's moves are kept)
     assert reliable_feet(simulate_recording(standing_motion(3.0), noise="none")) is None
     with pytest.raises(InputError, match="root source"):

@@ -19,7 +19,11 @@ turns out at toe-off, and its toe axis swings tens of degrees about the walking 
 one-stride average does not cancel, least at a recording's ends. There the average is held at the mean
 of the first (last) window rather than the fitted line: the planted headings step once per stride, and a
 line through the first steps, extrapolated to the edge, would carry one step's error onto the body's
-initial heading. Frame: the left foot's navigation frame (Z up, :mod:`step2motion.odometry.strapdown`).
+initial heading. One foot often turns out more than the other, and then the mean toe heading is off the
+walking direction by half the difference: where the recording walks straight ahead most of the time, the
+heading is turned by the median angle between it and the pelvis' direction of travel there, in full while
+the pelvis moves and faded out where it stands. Frame: the left foot's navigation frame (Z up,
+:mod:`step2motion.odometry.strapdown`).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import uniform_filter1d
 from scipy.signal import savgol_filter
 
 from step2motion.gait_events import runs
@@ -40,6 +45,18 @@ AVERAGE_WINDOW_S = 1.0
 MIN_TRAVEL_M = 1.0
 #: Nominal distance between the two feet's mid-foot lines, m.
 STANCE_WIDTH_M = 0.15
+#: Walking forward: the pelvis path faster than this, m/s, ...
+FORWARD_MIN_SPEED_M_S = 0.3
+#: ... and its direction within this of the toes' mean heading, rad; over at least ``FORWARD_MIN_S``, s.
+FORWARD_MAX_RAD = np.radians(30.0)
+FORWARD_MIN_S = 1.0
+#: ... and at least this fraction of the recording: where walking straight is the lesser part (turning,
+#: stepping about), the straight stretches are entries into and exits from turns, and the toes' heading
+#: there was seen to lie several degrees off the one of steady walking.
+FORWARD_MIN_FRACTION = 0.5
+#: Walking straight: the heading turns slower than this, rad/s (on a curve the smoothed path and the
+#: planted toes do not point the same way).
+STRAIGHT_MAX_RAD_S = np.radians(10.0)
 
 
 @dataclass(frozen=True)
@@ -156,7 +173,35 @@ def combine_feet(left: FootTrack, right: FootTrack) -> FeetOdometry:
         pelvis,
     )
     heading_xy = _nan_average(np.stack([np.cos(heading), np.sin(heading)], axis=1), window, end_order=0)
-    return FeetOdometry(left, right, pelvis, np.arctan2(heading_xy[:, 1], heading_xy[:, 0]), reconciled)
+    heading = np.arctan2(heading_xy[:, 1], heading_xy[:, 0])
+    heading += _toe_out_correction_rad(left.time_s, pelvis, heading, window)
+    return FeetOdometry(left, right, pelvis, heading, reconciled)
+
+
+def _toe_out_correction_rad(
+    time_s: np.ndarray, pelvis_xy_m: np.ndarray, heading_rad: np.ndarray, window: int
+) -> np.ndarray:
+    """``[T]`` what to add to the toes' mean heading (rad) so that, while walking, it points where the pelvis
+    goes (module docstring): the median of the direction of travel minus the heading over the samples where
+    the pelvis walks straight ahead (faster than :data:`FORWARD_MIN_SPEED_M_S`, within
+    :data:`FORWARD_MAX_RAD` of the heading, turning slower than :data:`STRAIGHT_MAX_RAD_S`; at least
+    :data:`FORWARD_MIN_S` and :data:`FORWARD_MIN_FRACTION` of the recording, else no correction), faded in
+    and out over ``window`` samples with the pelvis' moving (standing feet point where they like)."""
+    if time_s.size < 2:
+        return np.zeros(time_s.size)
+    velocity = np.gradient(pelvis_xy_m, time_s, axis=0)
+    with np.errstate(invalid="ignore"):
+        moving = np.linalg.norm(velocity, axis=1) > FORWARD_MIN_SPEED_M_S
+        off = np.angle(np.exp(1j * (np.arctan2(velocity[:, 1], velocity[:, 0]) - heading_rad)))
+        cos, sin = np.cos(heading_rad), np.sin(heading_rad)
+        turn_rate = cos * np.gradient(sin, time_s) - sin * np.gradient(cos, time_s)  # rad/s, NaN stays local
+        straight = np.abs(turn_rate) < STRAIGHT_MAX_RAD_S
+        forward = moving & straight & (np.abs(off) < FORWARD_MAX_RAD)
+    if forward.sum() < max(
+        FORWARD_MIN_S / float(np.median(np.diff(time_s))), FORWARD_MIN_FRACTION * time_s.size
+    ):
+        return np.zeros(time_s.size)
+    return float(np.median(off[forward])) * uniform_filter1d(moving.astype(float), window, mode="nearest")
 
 
 def _planted_heading(track: FootTrack) -> np.ndarray:

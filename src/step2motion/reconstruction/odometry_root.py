@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from scipy.ndimage import uniform_filter1d
 
 from step2motion.dataset.pose_features import integrate_root
 from step2motion.gait_events import runs
@@ -45,6 +46,10 @@ from step2motion.recording import SIDES, InsoleRecording
 MAX_MOVING_S = 2.0
 #: ... and before its first or after its last still moment, integrated from one side only, s.
 MAX_OPEN_END_S = 1.5
+#: The odometry's walking heading is smooth; the pelvis turns to and fro within every stride, which the
+#: network's yaw follows. Its part faster than a moving average over this window (about a gait cycle), s,
+#: is added to the odometry's heading.
+PELVIS_SWING_WINDOW_S = 1.0
 
 
 def _without_open_ends(track: FootTrack) -> tuple[FootTrack, bool]:
@@ -132,6 +137,14 @@ def odometry_pelvis(
     return position, yaw, known
 
 
+def pelvis_swing_rad(yaw_rad: np.ndarray, time_s: np.ndarray) -> np.ndarray:
+    """The part of yaws ``[n]`` (rad, unwrapped) that swings within a stride: ``yaw_rad`` minus its centred
+    moving average over :data:`PELVIS_SWING_WINDOW_S` (about one gait cycle)."""
+    rate_hz = 1.0 / float(np.median(np.diff(time_s))) if time_s.size > 1 else 1.0
+    window = max(1, round(PELVIS_SWING_WINDOW_S * rate_hz))
+    return yaw_rad - uniform_filter1d(yaw_rad, window, mode="nearest")
+
+
 def odometry_root_path(
     feet: FeetOdometry, frame_time_s: np.ndarray, network_root_motion: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray] | None:
@@ -142,6 +155,7 @@ def odometry_root_path(
     if known.sum() < 2:
         return None
     network_m, network_yaw = integrate_root(network_root_motion, np.zeros(3), 0.0)
+    yaw[known] += pelvis_swing_rad(network_yaw, frame_time_s)[known]
     network_m[:, 1] = 0.0
     first_known = int(np.argmax(known))
     for start, stop, is_known in zip(*runs(known), strict=True):
