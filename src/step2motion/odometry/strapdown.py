@@ -11,7 +11,8 @@ The classic foot-mounted-IMU technique (zero-velocity updates, "ZUPT"), written 
 3. **Gyro bias**: the mean angular rate while the foot stands quiet (:func:`gyro_bias_dps`), removed
    before anything is integrated (a constant 2 deg/s bias, typical of these chips, turns a foot by 2° per
    stride). Roll and pitch bias are also held in check by the tilt correction; heading bias is not
-   observable without a quiet moment.
+   observable without a quiet moment. Without one, the bias across the resting up axis is estimated from
+   the tilt each swing gathers (:func:`tilt_gyro_bias_dps`), kept only when the swings agree.
 4. **Accelerometer bias along the up axis** (:func:`acc_up_bias_g`): a still foot's specific force is
    exactly 1 g, so the median of ``|a|`` over the quiet runs of step 3 minus 1 g is the bias along the resting
    up direction, removed from every sample (a real unit can read a percent low at rest). Left in, it
@@ -74,6 +75,17 @@ BIAS_MIN_QUIET_S = 0.3
 #: √12, is negligible), and this allows a little over twice that. A foot that is not truly at rest (motion
 #: capture's "standing" jitters far more) would otherwise have its own acceleration taken for a bias.
 ACC_QUIET_SPREAD_G = 0.008
+#: Without a quiet run, the gyro bias across the resting up axis is estimated from the tilt each swing
+#: gathers (:func:`swing_tilt_bias_dps`), compared with the accelerometer over the first
+#: ``TILT_BIAS_COMPARE_S`` of the next still run, and removed only when the per-swing estimates agree:
+#: at least ``TILT_BIAS_MIN_SWINGS`` swings, their median at most ``TILT_BIAS_MAX_DPS`` (a few times the
+#: simulated sensor's :data:`~step2motion.simulation.sensor_model.GYRO_BIAS_DPS`, 1 σ per axis), and their
+#: robust spread (1.4826 × median absolute deviation, per axis, the larger) at most ``TILT_BIAS_MAX_SPREAD``
+#: times the median's size (thresholds chosen on the training and validation subjects' walks).
+TILT_BIAS_COMPARE_S = 1.0
+TILT_BIAS_MIN_SWINGS = 2
+TILT_BIAS_MAX_DPS = 8.0
+TILT_BIAS_MAX_SPREAD = 0.6
 
 _UP = np.array([0.0, 0.0, 1.0])
 _GRAVITY_NAV = np.array([0.0, 0.0, -GRAVITY_MS2])
@@ -291,6 +303,82 @@ def acc_up_bias_g(acc_g: np.ndarray, quiet: np.ndarray) -> np.ndarray:
     return (median - 1.0) * up / np.linalg.norm(up)
 
 
+def _across_up_basis(acc_g: np.ndarray, still: np.ndarray) -> np.ndarray:
+    """``[3, 2]`` orthonormal sensor-frame axes across the mean resting up direction of the still samples."""
+    up = acc_g[still].mean(axis=0)
+    up /= np.linalg.norm(up)
+    across = np.array([1.0, 0.0, 0.0]) - up[0] * up
+    across /= np.linalg.norm(across)
+    return np.stack([across, np.cross(up, across)], axis=1)
+
+
+def swing_tilt_bias_dps(
+    time_s: np.ndarray, acc_g: np.ndarray, gyro_dps: np.ndarray, still: np.ndarray
+) -> np.ndarray:
+    """``[S, 3]`` gyro bias (deg/s) across the resting up axis, one estimate per swing between two still runs.
+
+    Each swing is integrated from the gyro alone, from the accelerometer's tilt at the last still sample
+    before it through the first ``TILT_BIAS_COMPARE_S`` of the next still run; there, the tilt error
+    ``phi`` (navigation frame, horizontal) against the accelerometer is ``M b`` with ``M`` the time integral
+    of the orientation since the start. Only the two horizontal rows are observed, so ``b`` is solved on
+    the two sensor axes across the resting up direction; the bias along it (heading, at rest) is not
+    observable from the tilt and is left at 0.
+    """
+    if still.all() or not still.any():
+        return np.zeros((0, 3))
+    basis = _across_up_basis(acc_g, still)
+    gyro_rad_s = np.radians(gyro_dps)
+    n = len(time_s)
+    window = max(1, round(TILT_BIAS_COMPARE_S / float(np.median(np.diff(time_s)))))
+    starts, stops, values = runs(still)
+    estimates = []
+    for k, (start, stop, is_still) in enumerate(zip(starts, stops, values, strict=True)):
+        if is_still or start == 0 or stop >= n:
+            continue
+        first = max(int(starts[k - 1]), start - window)  # the still run before, up to ``window`` of it
+        end = min(int(stops[k + 1]), stop + window)  # the still run after
+        t = time_s[first:end]
+        mid_rates = 0.5 * (gyro_rad_s[first + 1 : end] + gyro_rad_s[first : end - 1])
+        reference = acc_g[first:start].mean(axis=0)
+        q = _propagate(
+            list(_initial_quaternion(reference)),
+            mid_rates,
+            np.diff(t),
+            np.zeros((len(t) - 1, 3)),
+            np.zeros(len(t) - 1, dtype=bool),
+        )
+        rotation = Rotation.from_quat(q[:, [1, 2, 3, 0]]).as_matrix()
+        integral = cumulative_trapezoid(rotation, t, axis=0, initial=0.0)
+        force = np.einsum("lij,lj->li", rotation, acc_g[first:end])  # specific force, navigation frame, g
+        before, after = slice(0, start - first), slice(stop - first, end - first)
+        # mean horizontal specific force over a still run: (phi_y, -phi_x), the foot's own acceleration
+        # averaging out; its change across the swing is the tilt the bias gathered
+        change = force[after, :2].mean(axis=0) - force[before, :2].mean(axis=0)
+        phi = np.array([-change[1], change[0]])
+        system = (integral[after, :2, :].mean(axis=0) - integral[before, :2, :].mean(axis=0)) @ basis
+        try:
+            estimates.append(np.degrees(basis @ np.linalg.solve(system, phi)))
+        except np.linalg.LinAlgError:
+            continue
+    return np.array(estimates).reshape(-1, 3)
+
+
+def tilt_gyro_bias_dps(
+    time_s: np.ndarray, acc_g: np.ndarray, gyro_dps: np.ndarray, still: np.ndarray
+) -> np.ndarray:
+    """``[3]`` gyro bias (deg/s) across the resting up axis: the median of :func:`swing_tilt_bias_dps`
+    when the swings agree (``TILT_BIAS_*``), else 0."""
+    estimates = swing_tilt_bias_dps(time_s, acc_g, gyro_dps, still)
+    if len(estimates) < TILT_BIAS_MIN_SWINGS:
+        return np.zeros(3)
+    median = np.median(estimates, axis=0)
+    size = float(np.linalg.norm(median))
+    spread = float((1.4826 * np.median(np.abs(estimates - median), axis=0)).max())
+    if size > TILT_BIAS_MAX_DPS or spread > TILT_BIAS_MAX_SPREAD * size:
+        return np.zeros(3)
+    return median
+
+
 def _integrate_segment(
     time_s: np.ndarray, acc_g: np.ndarray, gyro_dps: np.ndarray, still: np.ndarray, flat_floor: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -298,6 +386,8 @@ def _integrate_segment(
     quiet = quiet_standing(time_s, gyro_dps, still)
     bias_dps = gyro_bias_dps(gyro_dps, quiet)
     acc_g = acc_g - acc_up_bias_g(acc_g, quiet)
+    if not quiet.any():
+        bias_dps = tilt_gyro_bias_dps(time_s, acc_g, gyro_dps, still)
     anchor = int(np.argmax(still))
     orientation = _orientations(time_s, acc_g, np.radians(gyro_dps - bias_dps), still, anchor)
     free_acc_m_s2 = orientation.apply(acc_g * GRAVITY_MS2) + _GRAVITY_NAV
