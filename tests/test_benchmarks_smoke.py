@@ -94,6 +94,7 @@ def test_event_timing_takes_the_nearest_edge() -> None:
     )
     assert (timing.n_events, timing.n_edges) == (4, 3)
     assert timing.matched_share == pytest.approx(0.5)  # 1.05 and 3.98 are within 150 ms; 2.3 is not
+    assert timing.target_share == pytest.approx(0.5)  # and within 50 ms
     assert timing.edge_precision == pytest.approx(2 / 3)
     # nearest edges: 1.05, 2.3, 2.3 (for 3.0: 0.7 away, 3.98 is 0.98 away), 3.98
     assert timing.median_abs_s == pytest.approx(np.median([0.05, 0.3, 0.7, 0.02]))
@@ -101,6 +102,9 @@ def test_event_timing_takes_the_nearest_edge() -> None:
     assert timing.median_signed_s == pytest.approx(np.median([0.05, 0.3, -0.7, -0.02]))
     empty = _script("real_recordings").event_timing(np.array([1.0]), np.array([]))
     assert empty.matched_share == 0.0 and np.isnan(empty.median_abs_s)
+    # the target window is narrower: 100 ms off is matched but not within 50 ms
+    late = _script("real_recordings").event_timing(np.array([1.0, 2.0]), np.array([1.1, 2.04]))
+    assert (late.matched_share, late.target_share) == (1.0, 0.5)
 
 
 def test_debouncing_drops_flicker_and_keeps_steps() -> None:

@@ -19,7 +19,7 @@ from step2motion import skeleton
 from step2motion.dataset.insole_features import InsoleFeatures, insole_streams
 from step2motion.dataset.pose_features import PoseTargets, integrate_root, pose_targets, to_world
 from step2motion.gait_events import nearest_samples, runs, stance_at_times
-from step2motion.motion import Motion
+from step2motion.motion import Motion, forward_kinematics
 from step2motion.reconstruction.foot_contacts import FootPinner, pelvis_height_m
 from step2motion.reconstruction.odometry_feet import CHIP_FRACTION, feet_above_floor, foot_targets
 from step2motion.reconstruction.odometry_root import (
@@ -173,6 +173,37 @@ def test_swing_follows_the_odometry_track(
         assert swinging.sum() > 10, side
         assert np.median(np.abs(height[swinging] - true_height[swinging])) < 0.015, side
         assert height.max() == pytest.approx(true_height.max(), abs=0.02)
+
+
+def test_from_heel_strike_to_foot_flat_the_heel_holds_on_the_floor(
+    walk: tuple[Motion, InsoleRecording], followed: Reconstruction
+) -> None:
+    """Loaded from the force onset on, the heel (the point on the floor under the flat foot's ankle) must
+    neither float nor slide while the foot rolls down onto its sole, toes first up, flat at foot-flat."""
+    _, rec = walk
+    motion = followed.motion
+    rotations_q, root_m, offsets_m = motion.local_rotations, motion.root_position_m, motion.offsets_m
+    positions, rotations = forward_kinematics(rotations_q, root_m, offsets_m)
+    time_s = followed.time_s - rec.time_s[0]
+    feet = reliable_feet(from_first_sample(rec))
+    rolls = 0
+    for index, side in enumerate(SIDES):
+        ankle_j = skeleton.joint_index(f"{side.title()}Foot")
+        ankle_to_heel = np.array([0.0, offsets_m[_TOES[side], 1], 0.0])  # rest foot: flat
+        heel = positions[:, ankle_j] + rotations[:, ankle_j] @ ankle_to_heel
+        track = feet.foot(side)
+        still = track.still[nearest_samples(track.time_s, time_s)]
+        for start, stop, in_stance in zip(*runs(followed.contacts[:, index]), strict=True):
+            stills = np.flatnonzero(still[start:stop])
+            if not in_stance or start == 0 or stills.size == 0 or stills[0] < 2:
+                continue
+            frames = np.arange(start, start + stills[0] + 1)  # force onset .. first still frame
+            np.testing.assert_allclose(heel[frames, 1], 0.0, atol=1e-3)
+            assert np.ptp(heel[frames][:, [0, 2]], axis=0).max() < 2e-3, (side, start)
+            toe_height = positions[frames, _TOES[side], 1]
+            assert toe_height[0] > 0.01 and np.all(np.diff(toe_height) <= 1e-6), (side, start)
+            rolls += 1
+    assert rolls >= 8
 
 
 def test_no_foot_under_the_floor_and_constant_bones(followed: Reconstruction) -> None:

@@ -16,26 +16,33 @@ chip lies on its centre line, level with the toe joint when the foot stands flat
 :data:`CHIP_FRACTION` of the horizontal ankle → toe-joint distance ahead of the ankle (midfoot, where
 the simulator puts it, :data:`~step2motion.simulation.imu.CHIP_X_NORM`); the skeleton's rest ankle → toe
 offset is the foot standing flat. So a flat foot is the rest foot turned to the odometry's heading, its
-toe joint (ball of the foot) ``(1 − CHIP_FRACTION)`` of that distance ahead of the chip.
+toe joint (ball of the foot) ``(1 − CHIP_FRACTION)`` of that distance ahead of the chip; its heel (the
+pivot of heel strike) is the point on the floor under the ankle, ``CHIP_FRACTION`` of it behind the chip.
 
 **Toe-joint targets**, per foot and output frame:
 
+* *on the heel*, from a force stance's first frame (heel strike) to its first still frame (foot flat):
+  the heel held where the flat foot will put it, on the floor, and the toe joint on the foot rolled about
+  it toes-up by the angle at which the chip stands as high as the odometry measures it. Why: the insole
+  is loaded from heel strike on, but the chip still moves (the foot rolls down onto its sole) until the
+  odometry's first still moment; a foot following the chip there would slide its loaded heel;
 * *planted*, from the first frame of a still run to its end and, when it is the last still run of a
   force stance, on to toe-off (the ball is the pivot of the heel rise): held at the still position, on
   the floor;
-* *free* (swing, and heel strike before foot-flat): the chip's path (horizontal and height) carried to
+* *free* (swing): the chip's path (horizontal and height) carried to
   the toe with the foot's orientation, plus a correction ramping linearly in time from the gap at the
-  last planted frame to the gap at the next one, so that the path leaves and lands exactly on the planted
-  positions; never below the floor;
+  last held (on the heel or planted) frame to the gap at the next one, so that the path leaves and lands
+  exactly on the held positions; never below the floor;
 * *untracked* (the foot's odometry has no position there): as :class:`~step2motion.reconstruction.
   foot_contacts.FootPinner` does, the toe held where the pose put it at the first frame of each force
   stance (keeping the pose's toe height, not below the floor), free otherwise.
 
 **Foot orientation**: the pose's, turned about the vertical to the odometry's heading, blended over
-:data:`GROUNDED_BLEND_S` next to a planted run into the *grounded* orientation: flat while still, and in
-the heel rise pitched toes-down about the ball by the angle at which the chip stands as high as the
-odometry measures it (up to :data:`MAX_HEEL_RISE_RAD`). The ankle target is the toe target minus the
-oriented toe offset, lifted (with the toe) where it would dip under the floor.
+:data:`GROUNDED_BLEND_S` next to a frame on the heel or planted into the *grounded* orientation: flat
+while still, on the heel pitched toes-up (above), and in the heel rise pitched toes-down about the ball by
+the angle at which the chip stands as high as the odometry measures it (either pitch up to
+:data:`MAX_FOOT_PITCH_RAD`). So the foot rolls heel → flat → ball through each stance. The ankle target is
+the toe target minus the oriented toe offset, lifted (with the toe) where it would dip under the floor.
 
 **Reach**: the body moves toward ankle targets out of the leg's reach (the mean of the feet's excess, a
 few passes, as the pinner does), for that frame only, so the root stays on the odometry's path wherever
@@ -81,10 +88,10 @@ from step2motion.recording import SIDES
 
 #: The chip lies this fraction of the horizontal ankle → toe-joint distance ahead of the ankle.
 CHIP_FRACTION = 0.5
-#: A foot turns between its pose's orientation and the grounded one over this time next to a planted run.
+#: A foot turns between its pose's orientation and the grounded one over this time next to a grounded run.
 GROUNDED_BLEND_S = 0.1
-#: Largest heel rise (toes-down pitch about the ball) read from the chip's height.
-MAX_HEEL_RISE_RAD = np.radians(60.0)
+#: Largest foot pitch (toes down about the ball, or up about the heel) read from the chip's height.
+MAX_FOOT_PITCH_RAD = np.radians(60.0)
 
 _LEGS = {side: skeleton.joint_indices(skeleton.BODY_PARTS[f"{side}_leg"]) for side in SIDES}
 _FOOT_JOINTS = np.concatenate([_LEGS[side][2:] for side in SIDES])  # ankles and toe joints
@@ -96,18 +103,20 @@ class FootTargets:
     """Where one foot should be on each output frame (module docstring), motion frame.
 
     Attributes:
-        toe_m: ``[T, 3]`` where the toe joint is held (planted, or untracked in stance); ``NaN`` elsewhere.
+        toe_m: ``[T, 3]`` where the toe joint is held (on the heel, planted, or untracked in stance);
+            ``NaN`` elsewhere.
         chip_m: ``[T, 3]`` the odometry's chip position, ``NaN`` where untracked.
         yaw_rad: ``[T]`` yaw of the foot's toe axis (motion convention), ``NaN`` where untracked.
         grounded: ``[T]`` weight (0 to 1) of the grounded orientation against the pose's.
-        heel_rise_rad: ``[T]`` pitch of the grounded orientation, toes down about the ball (0: flat).
+        toes_down_rad: ``[T]`` pitch of the grounded orientation: toes down (> 0, heel rise), up (< 0, on
+            the heel), 0 flat.
     """
 
     toe_m: np.ndarray
     chip_m: np.ndarray
     yaw_rad: np.ndarray
     grounded: np.ndarray
-    heel_rise_rad: np.ndarray
+    toes_down_rad: np.ndarray
 
     def frames(self, chunk: slice) -> FootTargets:
         """The targets of the frames ``chunk``."""
@@ -145,30 +154,45 @@ def foot_targets(
     chip[~tracked] = np.nan
     still = track.still[nearest] & tracked
     planted = still.copy()
+    on_heel = np.zeros(n, dtype=bool)
     for start, stop, in_stance in zip(*runs(stance), strict=True):
         stills = np.flatnonzero(still[start:stop])
         if in_stance and stills.size:
             planted[start + stills[-1] : stop] = True
+            on_heel[start : start + stills[0]] = tracked[start : start + stills[0]].all()
     planted &= tracked
 
+    foot_m = np.hypot(toe_offset_m[0], toe_offset_m[2])
+    ball_to_chip_m = np.linalg.norm(_chip_to_toe_m(toe_offset_m))
+    height_m = np.nan_to_num(chip[:, 1])
+    most = np.sin(MAX_FOOT_PITCH_RAD)
+    toes_down = np.where(planted & ~still, np.arcsin(np.clip(height_m / ball_to_chip_m, 0.0, most)), 0.0)
+    toes_up = np.arcsin(np.clip(height_m / (CHIP_FRACTION * foot_m), 0.0, most))
+    toes_down = np.where(on_heel, -toes_up, toes_down)
+
     toe = np.full((n, 3), np.nan)
-    flat_toe = chip + np.linalg.norm(_chip_to_toe_m(toe_offset_m)) * _horizontal(yaw)
+    flat_toe = chip + ball_to_chip_m * _horizontal(yaw)
     for start, stop, is_planted in zip(*runs(planted), strict=True):
         if is_planted:
             toe[start:stop] = [flat_toe[start, 0], 0.0, flat_toe[start, 2]]
+    for start, stop, is_on_heel in zip(*runs(on_heel), strict=True):
+        if is_on_heel:  # frame ``stop`` is the first still one: the foot lies flat
+            heel = flat_toe[stop] - foot_m * _horizontal(yaw[stop : stop + 1])[0]
+            heel[1] = 0.0
+            up = toes_up[start:stop, None]
+            heel_to_toe = np.cos(up) * _horizontal(yaw[start:stop]) + np.sin(up) * _Y_AXIS
+            toe[start:stop] = heel + foot_m * heel_to_toe
     for start, stop, held in zip(*runs(stance & ~tracked), strict=True):
         if held:
             toe[start:stop, [0, 2]] = pose_toe_m[start, [0, 2]]
             toe[start:stop, 1] = np.maximum(pose_toe_m[start:stop, 1], 0.0)
 
-    ball_to_chip_m = np.linalg.norm(_chip_to_toe_m(toe_offset_m))
-    sine = np.clip(np.nan_to_num(chip[:, 1]) / ball_to_chip_m, 0.0, np.sin(MAX_HEEL_RISE_RAD))
-    heel_rise = np.where(planted & ~still, np.arcsin(sine), 0.0)
-    if not planted.any():
-        return FootTargets(toe, chip, yaw, np.zeros(n), heel_rise)
-    distance, (closest,) = distance_transform_edt(~planted, return_indices=True)
-    grounded = np.clip(1.0 - distance / max(1.0, GROUNDED_BLEND_S * fps), 0.0, 1.0)
-    return FootTargets(toe, chip, yaw, grounded, heel_rise[closest])
+    grounded = planted | on_heel
+    if not grounded.any():
+        return FootTargets(toe, chip, yaw, np.zeros(n), toes_down)
+    distance, (closest,) = distance_transform_edt(~grounded, return_indices=True)
+    weight = np.clip(1.0 - distance / max(1.0, GROUNDED_BLEND_S * fps), 0.0, 1.0)
+    return FootTargets(toe, chip, yaw, weight, toes_down[closest])
 
 
 def _swing_path(held_m: np.ndarray, carried_m: np.ndarray) -> np.ndarray:
@@ -208,7 +232,7 @@ def _toe_yaw_rad(vectors: np.ndarray) -> np.ndarray:
 
 def _foot_orientation(pose_q: np.ndarray, toe_offset_m: np.ndarray, targets: FootTargets) -> np.ndarray:
     """Global foot rotations ``[T, 4]``: the pose's ``[T, 4]`` turned to the odometry heading, blended
-    toward the grounded orientation (the rest foot pitched toes-down by the heel rise, turned to the
+    toward the grounded orientation (the rest foot pitched by ``targets.toes_down_rad``, turned to the
     heading) by ``targets.grounded``; the pose's where the foot is untracked."""
     tracked = np.isfinite(targets.yaw_rad)
     yaw = np.where(tracked, targets.yaw_rad, 0.0)
@@ -217,7 +241,7 @@ def _foot_orientation(pose_q: np.ndarray, toe_offset_m: np.ndarray, targets: Foo
     turned = quat.mul(_yaw_quaternion(yaw - pose_yaw), pose_q)
     forward = np.array([toe_offset_m[0], 0.0, toe_offset_m[2]]) / np.hypot(toe_offset_m[0], toe_offset_m[2])
     toes_down = quat.from_angle_axis(
-        -targets.heel_rise_rad[:, None], np.broadcast_to(np.cross(forward, _Y_AXIS), (n, 3))
+        -targets.toes_down_rad[:, None], np.broadcast_to(np.cross(forward, _Y_AXIS), (n, 3))
     )
     grounded = quat.mul(_yaw_quaternion(yaw - _toe_yaw_rad(toe_offset_m)), toes_down)
     grounded = np.where(np.sum(turned * grounded, axis=-1, keepdims=True) < 0, -grounded, grounded)
@@ -230,7 +254,7 @@ def follow_feet(
     local_rotations: np.ndarray, root_m: np.ndarray, offsets_m: np.ndarray, targets: dict[str, FootTargets]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Local rotations ``[T, 22, 4]`` and root positions ``[T, 3]`` whose feet reach ``targets`` per side
-    (module docstring: orientation, heel rise, reach, IK). Only the swing paths need neighbouring frames;
+    (module docstring: orientation, reach, IK). Only the swing paths need neighbouring frames;
     the rest goes through in chunks of frames (:func:`~step2motion.motion.by_frame_chunks`)."""
     n = len(root_m)
     hips, feet_q, carried = by_frame_chunks(
