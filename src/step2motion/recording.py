@@ -174,6 +174,14 @@ def median_rate_hz(time_s: np.ndarray) -> float:
     return float(1.0 / np.median(np.diff(time_s)))
 
 
+def samples_spanning(duration_s: float, time_s: np.ndarray) -> int:
+    """Whole samples (at least 1) that ``duration_s`` spans at the median rate of ``time_s``: the length of a
+    moving window given in seconds (1 for fewer than two samples)."""
+    if time_s.shape[0] < 2:
+        return 1
+    return max(1, round(duration_s * median_rate_hz(time_s)))
+
+
 def covered_duration_s(time_s: np.ndarray) -> float:
     """Time the time stamps cover: first sample to the end of the last one's period (= samples × period
     when no row is missing; rows dropped from the export must not shorten it), 0 for fewer than two."""

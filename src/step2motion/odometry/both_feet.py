@@ -37,7 +37,7 @@ from scipy.signal import savgol_filter
 
 from step2motion.gait_events import runs
 from step2motion.odometry.strapdown import FootTrack, track_foot
-from step2motion.recording import InsoleRecording
+from step2motion.recording import InsoleRecording, samples_spanning
 
 #: Window of the gait-cycle average (about one stride), s.
 AVERAGE_WINDOW_S = 1.0
@@ -128,8 +128,7 @@ def _travel_m(xy: np.ndarray) -> float:
 
 def combine_feet(left: FootTrack, right: FootTrack) -> FeetOdometry:
     """Both tracks in the left one's frame and the pelvis path (module docstring)."""
-    rate_hz = 1.0 / np.median(np.diff(left.time_s)) if len(left.time_s) > 1 else 1.0
-    window = max(1, round(AVERAGE_WINDOW_S * rate_hz))
+    window = samples_spanning(AVERAGE_WINDOW_S, left.time_s)
     mean_left = _nan_average(left.position_m[:, :2], window)
     mean_right = _nan_average(right.position_m[:, :2], window)
     both = np.isfinite(mean_left).all(axis=1) & np.isfinite(mean_right).all(axis=1)
@@ -197,9 +196,7 @@ def _toe_out_correction_rad(
         turn_rate = cos * np.gradient(sin, time_s) - sin * np.gradient(cos, time_s)  # rad/s, NaN stays local
         straight = np.abs(turn_rate) < STRAIGHT_MAX_RAD_S
         forward = moving & straight & (np.abs(off) < FORWARD_MAX_RAD)
-    if forward.sum() < max(
-        FORWARD_MIN_S / float(np.median(np.diff(time_s))), FORWARD_MIN_FRACTION * time_s.size
-    ):
+    if forward.sum() < max(samples_spanning(FORWARD_MIN_S, time_s), FORWARD_MIN_FRACTION * time_s.size):
         return np.zeros(time_s.size)
     return float(np.median(off[forward])) * uniform_filter1d(moving.astype(float), window, mode="nearest")
 

@@ -58,7 +58,7 @@ from scipy.spatial.transform import Rotation
 from step2motion.gait_events import GRAVITY_MS2, runs
 from step2motion.insole_layout import REPORTED_ACC_SIGNS, REPORTED_GYRO_SIGNS
 from step2motion.odometry.stillness import detect_still
-from step2motion.recording import InsoleRecording
+from step2motion.recording import InsoleRecording, median_rate_hz, samples_spanning
 
 #: Longest stretch of missing samples (or time step) bridged by interpolation inside one track, s.
 MAX_BRIDGED_GAP_S = 0.1
@@ -329,7 +329,7 @@ def swing_tilt_bias_dps(
     basis = _across_up_basis(acc_g, still)
     gyro_rad_s = np.radians(gyro_dps)
     n = len(time_s)
-    window = max(1, round(TILT_BIAS_COMPARE_S / float(np.median(np.diff(time_s)))))
+    window = samples_spanning(TILT_BIAS_COMPARE_S, time_s)
     starts, stops, values = runs(still)
     estimates = []
     for k, (start, stop, is_still) in enumerate(zip(starts, stops, values, strict=True)):
@@ -419,7 +419,7 @@ def track_foot(rec: InsoleRecording, side: str, *, flat_floor: bool = True) -> F
         force = foot.total_force_n[start:stop]
         if np.isfinite(force).any() and not np.isfinite(force).all():
             force = _bridged(force[:, None], t)[:, 0]
-        rate_hz = 1.0 / np.median(np.diff(t)) if len(t) > 1 else 1.0
+        rate_hz = median_rate_hz(t) if len(t) > 1 else 1.0
         seg_still = detect_still(acc, gyro, force, rate_hz)
         still[start:stop] = seg_still
         if not seg_still.any() or len(t) < 2:

@@ -39,7 +39,7 @@ from step2motion.gait_events import runs
 from step2motion.heading import rotate_about_y
 from step2motion.odometry.both_feet import FeetOdometry, combine_feet
 from step2motion.odometry.strapdown import FootTrack, track_foot
-from step2motion.recording import SIDES, InsoleRecording
+from step2motion.recording import SIDES, InsoleRecording, samples_spanning
 
 #: Longest a foot may move between two still moments for its track to be trusted, s (the velocity error
 #: of such a stretch is ramped out, :mod:`~step2motion.odometry.strapdown`) ...
@@ -140,8 +140,7 @@ def odometry_pelvis(
 def pelvis_swing_rad(yaw_rad: np.ndarray, time_s: np.ndarray) -> np.ndarray:
     """The part of yaws ``[n]`` (rad, unwrapped) that swings within a stride: ``yaw_rad`` minus its centred
     moving average over :data:`PELVIS_SWING_WINDOW_S` (about one gait cycle)."""
-    rate_hz = 1.0 / float(np.median(np.diff(time_s))) if time_s.size > 1 else 1.0
-    window = max(1, round(PELVIS_SWING_WINDOW_S * rate_hz))
+    window = samples_spanning(PELVIS_SWING_WINDOW_S, time_s)
     return yaw_rad - uniform_filter1d(yaw_rad, window, mode="nearest")
 
 
