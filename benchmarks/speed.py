@@ -204,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-config", type=Path, default=REPO / "configs" / "default.json")
     parser.add_argument("--train-steps", type=int, default=5, help="timed training steps")
     args = parser.parse_args(argv)
+    for name in ("threads", "repeats", "train_steps"):
+        if min(np.atleast_1d(getattr(args, name))) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
 
     checkpoint = load_model(args.model)
     train_config = load_train_config(args.train_config)

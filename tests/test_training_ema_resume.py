@@ -155,10 +155,10 @@ def test_resume_refuses_changed_training_settings_naming_each(
         "--split",
         corpus["split_file"],
     ]
-    assert main([*args, "--out", str(out), "--batch-size", "4", "--resume"]) == 2
+    assert main([*args, "--out", str(out), "--batch-size", "4", "--seed", "3", "--resume"]) == 2
     error = capsys.readouterr().err.strip()
     assert "\n" not in error and "cannot resume with changed training settings" in error
-    assert "lr 0.001 → 0.002" in error and "batch_size 8 → 4" in error
+    assert "lr 0.001 → 0.002" in error and "batch_size 8 → 4" in error and "seed 0 → 3" in error
     assert "model.diffusion.cond_drop_prob 0.2 → 0.5" in error
     assert "steps" not in error.split("(a resumed run")[0]  # steps may change: not among the refused
     assert (out / "metrics.jsonl").read_text(encoding="utf-8") == before  # the run is left as it was

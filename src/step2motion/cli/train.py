@@ -50,6 +50,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     overrides.add_argument("--steps", type=int, metavar="N", help="optimiser steps (steps)")
     overrides.add_argument("--batch-size", type=int, metavar="N", help="windows per step (batch_size)")
     overrides.add_argument("--device", metavar="D", help="auto, cpu, cuda or cuda:N (device)")
+    overrides.add_argument(
+        "--seed", type=int, metavar="N", help="seed of initialisation, window draws and dropout (seed)"
+    )
     parser.add_argument(
         "--resume",
         action="store_true",
@@ -68,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         "steps": args.steps,
         "batch_size": args.batch_size,
         "device": args.device,
+        "seed": args.seed,
     }
     config = load_train_config(
         args.config, **{k: str(v) if isinstance(v, Path) else v for k, v in overrides.items()}
