@@ -24,6 +24,11 @@ Sampling: every second of every clip is drawn equally often whatever the clip's 
 every offset inside a padded window), times its style's weight (style_weights); losses count real frames
 only. Both networks see the same sensor dropout (sensor_groups, sensor_drop_prob).
 
+Checkpoint selection (select_on): best.safetensors is the checkpoint with the lowest MPJPE on the fixed
+validation windows ("windows", the default), or ("pipeline") on the validation subjects' takes through the
+whole reconstruction, as 'step2motion evaluate --split validation' scores them (odometry root, skeleton
+fit, whole recordings; each validation then also takes one such evaluation, logged as val_pipeline_*).
+
 Writes to OUT: last.safetensors and best.safetensors (self-describing checkpoints: the exponential moving
 average of the weights (ema_decay), model config, normalisation statistics and training facts),
 last.resume.safetensors (optimiser, raw weights and schedule, for --resume), metrics.jsonl and a feature
@@ -76,10 +81,15 @@ def run(args: argparse.Namespace) -> int:
     config = load_train_config(
         args.config, **{k: str(v) if isinstance(v, Path) else v for k, v in overrides.items()}
     )
-    result = train(config, resume=args.resume)
+    scorer = None
+    if config.select_on == "pipeline":
+        from step2motion.evaluation.checkpoint_scoring import pipeline_scorer
+
+        scorer = pipeline_scorer(config.data_dir, config.split_file)
+    result = train(config, resume=args.resume, score_checkpoint=scorer)
     if result.is_main and result.progress.best_step is not None:
         print(
-            f"{config.output_dir}: step {result.progress.step}, best validation MPJPE "
+            f"{config.output_dir}: step {result.progress.step}, best validation MPJPE ({config.select_on}) "
             f"{result.progress.best_mpjpe_cm:.2f} cm at step {result.progress.best_step} "
             f"({result.best_path}); last: {result.last_path}; {result.windows_per_s:.1f} windows/s"
         )

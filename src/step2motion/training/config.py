@@ -35,6 +35,12 @@ changes — objects such as ``model`` merge key by key):
 ``style_weights``           {style: how often its frames are drawn relative to others}; unnamed: 1
 ``validation_windows``      fixed validation windows scored every ``validation_interval`` steps
 ``validation_interval``     (MPJPE with the model's own sampler, and the loss)
+``select_on``               what ``best.safetensors`` is chosen on: ``windows`` (those windows' MPJPE)
+                            or ``pipeline``: the MPJPE of the whole reconstruction pipeline on the
+                            validation subjects' takes, as ``step2motion evaluate --split validation``
+                            gives it (:mod:`step2motion.evaluation.checkpoint_scoring`; the command
+                            line passes it to the loop; slower, and the only one that sees the odometry
+                            root, the skeleton fit and whole recordings)
 ``checkpoint_interval``     steps between ``last`` checkpoints (the last step always saves)
 ``log_interval``            steps between training-loss records in ``metrics.jsonl``
 ``init_from``               a checkpoint whose weights start the run (null = fresh weights): its
@@ -99,7 +105,9 @@ RESUMABLE_SETTINGS: frozenset[str] = frozenset(
 #: Settings added after runs had been saved without them, each with the value that describes what such a
 #: run did (a run saved before ``init_from`` started from fresh weights and froze nothing), so that it can
 #: still be resumed. A setting whose default would change what a run computes (``ema_decay``) is not here.
-SETTINGS_ADDED_SINCE: dict[str, Any] = {"init_from": None, "frozen": []}
+SETTINGS_ADDED_SINCE: dict[str, Any] = {"init_from": None, "frozen": [], "select_on": "windows"}
+#: What ``select_on`` may name.
+SELECTION_SOURCES: tuple[str, ...] = ("windows", "pipeline")
 
 
 def _default_model() -> ModelConfig:
@@ -132,6 +140,7 @@ class TrainConfig:
     validation_interval: int = 250
     checkpoint_interval: int = 250
     log_interval: int = 50
+    select_on: str = "windows"
     init_from: str | None = None
     frozen: tuple[str, ...] = ()
     seed: int = 0
@@ -174,6 +183,8 @@ class TrainConfig:
             raise InputError("style_weights must map styles to weights")
         for style, weight in self.style_weights.items():
             _number(weight, f"style_weights[{style!r}]", 0.0)
+        if self.select_on not in SELECTION_SOURCES:
+            raise InputError(f"select_on must be one of {list(SELECTION_SOURCES)}, got {self.select_on!r}")
         if not isinstance(self.device, str) or not _DEVICE.fullmatch(self.device):
             raise InputError(f"device must be auto, cpu, cuda or cuda:N, got {self.device!r}")
 

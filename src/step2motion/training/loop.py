@@ -7,9 +7,11 @@ as their model, so inference uses it without knowing. The learning rate follows 
 Files in ``output_dir`` (written by rank 0 only):
 
 * ``last.safetensors`` every ``checkpoint_interval`` steps and at the end, ``best.safetensors`` whenever
-  validation MPJPE improves: self-describing checkpoints (:mod:`step2motion.model.checkpoint`) of the
-  EMA weights whose ``info`` holds the whole training config, which weights they are (``weights``,
-  ``ema``), data folder, subjects, steps, learning-rate schedule, wall time and windows/s;
+  the validation MPJPE that ``select_on`` names improves (:data:`SELECTION_METRICS`; ``pipeline`` asks the
+  caller's ``score_checkpoint`` for it, which ``step2motion train`` gives): self-describing checkpoints
+  (:mod:`step2motion.model.checkpoint`) of the EMA weights whose ``info`` holds the whole training config,
+  which weights they are (``weights``, ``ema``), data folder, subjects, steps, learning-rate schedule, wall
+  time and windows/s;
 * ``last.resume.safetensors``: the optimiser's own weights and state, EMA count, learning-rate schedule
   and progress for ``--resume`` (:mod:`.resume_state`). A resumed run must use the same training
   settings but for :data:`~step2motion.training.config.RESUMABLE_SETTINGS` (changes to those are
@@ -25,7 +27,7 @@ import json
 import math
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -67,6 +69,12 @@ from step2motion.training.resume_state import (
     save_resume_state,
 )
 
+#: What a run's best checkpoint is chosen on (lower is better), per ``select_on``.
+SELECTION_METRICS: dict[str, str] = {"windows": "val_mpjpe_cm", "pipeline": "val_pipeline_mpjpe_cm"}
+#: A checkpoint file → validation metrics by something above training (the reconstruction pipeline);
+#: it must return the ``pipeline`` entry of :data:`SELECTION_METRICS`.
+CheckpointScorer = Callable[[Path], dict[str, float]]
+SCORING_NAME = "scoring.safetensors"
 LAST_NAME = "last.safetensors"
 BEST_NAME = "best.safetensors"
 METRICS_NAME = "metrics.jsonl"
@@ -185,14 +193,23 @@ class TrainResult:
     is_main: bool  # this process is rank 0 (the one that writes and reports)
 
 
-def train(config: TrainConfig, resume: bool = False) -> TrainResult:
+def train(
+    config: TrainConfig, resume: bool = False, score_checkpoint: CheckpointScorer | None = None
+) -> TrainResult:
     """Run (or with ``resume`` continue) the training described by ``config``; see the module docstring.
+    ``score_checkpoint`` (needed by ``select_on: pipeline``, called by rank 0 only) scores the checkpoint
+    of each validation.
 
     Works alone or as one process of ``torchrun --nproc_per_node=N`` (DDP).
     """
+    if config.select_on == "pipeline" and score_checkpoint is None:
+        raise InputError(
+            "select_on 'pipeline' needs a checkpoint scorer (step2motion train passes the reconstruction "
+            "pipeline's; from Python: step2motion.evaluation.checkpoint_scoring.pipeline_scorer)"
+        )
     context = start_process(config.device)
     try:
-        return _Run(config, context, resume).execute()
+        return _Run(config, context, resume, score_checkpoint).execute()
     finally:
         context.close()
 
@@ -200,10 +217,18 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
 class _Run:
     """State of one training process; :meth:`execute` does the work."""
 
-    def __init__(self, config: TrainConfig, context: ProcessContext, resume: bool) -> None:
+    def __init__(
+        self,
+        config: TrainConfig,
+        context: ProcessContext,
+        resume: bool,
+        score_checkpoint: CheckpointScorer | None = None,
+    ) -> None:
         self.config = config
         self.context = context
         self.resume = resume
+        self.score_checkpoint = score_checkpoint if config.select_on == "pipeline" else None
+        self.selection_metric = SELECTION_METRICS[config.select_on]
         self.output = Path(config.output_dir)
         self.last_path, self.best_path = self.output / LAST_NAME, self.output / BEST_NAME
         self.started = time.perf_counter()
@@ -498,22 +523,37 @@ class _Run:
     def _validate(self) -> None:
         sums = validation_sums(self.averaged_model, self.validation_batches, self.stats, self.config.seed)
         self.validation = validation_metrics(self.context.sum(sums))
-        mpjpe = self.validation["val_mpjpe_cm"]
-        improved = self.progress.best_mpjpe_cm is None or mpjpe < self.progress.best_mpjpe_cm
+        if self.score_checkpoint is not None:
+            self.validation |= self._pipeline_scores()
+        score = self.validation[self.selection_metric]
+        improved = self.progress.best_mpjpe_cm is None or score < self.progress.best_mpjpe_cm
         if improved:
-            self.progress.best_mpjpe_cm, self.progress.best_step = mpjpe, self.progress.step
+            self.progress.best_mpjpe_cm, self.progress.best_step = score, self.progress.step
         if self.context.is_main:
             self._log(
                 {
                     "event": "validation",
                     "step": self.progress.step,
                     **self.validation,
-                    "best_val_mpjpe_cm": self.progress.best_mpjpe_cm,
+                    f"best_{self.selection_metric}": self.progress.best_mpjpe_cm,
                     "best_step": self.progress.best_step,
                 }
             )
             if improved:
                 save_checkpoint(self.best_path, self.averaged_model, self.stats, self._facts())
+
+    def _pipeline_scores(self) -> dict[str, float]:
+        """Rank 0 saves the averaged weights and has them scored; every process gets the selection metric
+        (the others wait in the sum)."""
+        scores = {self.selection_metric: 0.0}
+        if self.context.is_main:
+            path = self.output / SCORING_NAME
+            save_checkpoint(path, self.averaged_model, self.stats, self._facts())
+            try:
+                scores = self.score_checkpoint(path)
+            finally:
+                path.unlink(missing_ok=True)
+        return scores | self.context.sum({self.selection_metric: scores[self.selection_metric]})
 
     def _save_last(self) -> None:
         if self.context.is_main:
@@ -547,7 +587,7 @@ class _Run:
             "lr_schedule": self.schedule.to_dict(),
             **self.data_summary,
             "validation": dict(self.validation),
-            "best": {"step": self.progress.best_step, "val_mpjpe_cm": self.progress.best_mpjpe_cm},
+            "best": {"step": self.progress.best_step, self.selection_metric: self.progress.best_mpjpe_cm},
             "wall_time_s": round(self.progress.wall_s, 1),
             "train_time_s": round(self.progress.train_s, 1),
             "windows_per_s": round(self._windows_per_s(), 2),

@@ -35,7 +35,7 @@ class RunProgress:
     """Where a run stands after ``step`` optimiser steps."""
 
     step: int = 0
-    best_mpjpe_cm: float | None = None
+    best_mpjpe_cm: float | None = None  # of the config's ``select_on`` metric
     best_step: int | None = None
     wall_s: float = 0.0  # whole run: loading, training, validation, checkpoints
     train_s: float = 0.0  # optimiser steps only (data loading included)
