@@ -11,6 +11,7 @@ The training package does not import this one (it sits above it); it calls what 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,13 +29,15 @@ def pipeline_scorer(
 ) -> Callable[[Path], dict[str, float]]:
     """A function from a checkpoint path to ``{"val_pipeline_<metric>": value}`` over the validation
     subjects' takes of ``data_dir`` (variant 0, the default reconstruction, as ``step2motion evaluate
-    --split validation`` runs them). The takes are found now, so that a folder without validation takes
+    --split validation`` runs them; a metric with nothing to measure, such as drift where nobody walks, is
+    left out rather than logged as NaN). The takes are found now, so that a folder without validation takes
     fails before any training (``InputError``)."""
     clips = select_clips(data_dir, load_split(split_file), "validation")
 
     def score(checkpoint_path: Path) -> dict[str, float]:
         method = CheckpointMethod(MethodSettings(model_path=checkpoint_path))
         overall = evaluate({"step2motion": method}, clips, progress=False).methods["step2motion"].overall()
-        return {f"{PIPELINE_PREFIX}{name}": float(overall[name]) for name in PIPELINE_METRICS}
+        values = {f"{PIPELINE_PREFIX}{name}": float(overall[name]) for name in PIPELINE_METRICS}
+        return {name: value for name, value in values.items() if math.isfinite(value)}
 
     return score
