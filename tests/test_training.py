@@ -248,11 +248,15 @@ def _resume_weights(out: Path) -> dict[str, torch.Tensor]:
 
 
 def test_torchrun_with_two_cpu_processes(corpus: tuple[Path, Path], tmp_path: Path) -> None:
+    """Two processes, one writer; checkpoints chosen on the whole pipeline, which rank 0 alone runs and
+    the other receives (a deadlock or a disagreement on the best step would show here)."""
     data, split = corpus
     out = tmp_path / "ddp"
+    config = tmp_path / "pipeline.json"
+    config.write_text(json.dumps({"extends": str(SMOKE_CONFIG), "select_on": "pipeline"}), encoding="utf-8")
     command = [
         sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-        "-m", "step2motion", "train", "--config", str(SMOKE_CONFIG), "--data", str(data),
+        "-m", "step2motion", "train", "--config", str(config), "--data", str(data),
         "--split", str(split), "--out", str(out), "--device", "cpu",
     ]  # fmt: skip
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
@@ -271,4 +275,6 @@ def test_torchrun_with_two_cpu_processes(corpus: tuple[Path, Path], tmp_path: Pa
     assert [r["step"] for r in records if r["event"] == "train"] == [2, 4, 6]
     info = load_checkpoint(out / "last.safetensors").info
     assert info["world_size"] == 2 and info["step"] == 6
-    assert done.stdout.count("best validation MPJPE") == 1
+    assert done.stdout.count("best validation MPJPE (pipeline)") == 1
+    scores = {r["step"]: r["val_pipeline_mpjpe_cm"] for r in records if r["event"] == "validation"}
+    assert load_checkpoint(out / "best.safetensors").info["best"]["step"] == min(scores, key=scores.get)
