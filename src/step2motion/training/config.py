@@ -106,8 +106,9 @@ RESUMABLE_SETTINGS: frozenset[str] = frozenset(
 #: run did (a run saved before ``init_from`` started from fresh weights and froze nothing), so that it can
 #: still be resumed. A setting whose default would change what a run computes (``ema_decay``) is not here.
 SETTINGS_ADDED_SINCE: dict[str, Any] = {"init_from": None, "frozen": [], "select_on": "windows"}
-#: What ``select_on`` may name.
-SELECTION_SOURCES: tuple[str, ...] = ("windows", "pipeline")
+#: What ``select_on`` may name → the validation metric a run's best checkpoint is chosen on (lower is
+#: better; ``pipeline``'s comes from the scorer the command line passes to the loop).
+SELECTION_METRICS: dict[str, str] = {"windows": "val_mpjpe_cm", "pipeline": "val_pipeline_mpjpe_cm"}
 
 
 def _default_model() -> ModelConfig:
@@ -183,8 +184,8 @@ class TrainConfig:
             raise InputError("style_weights must map styles to weights")
         for style, weight in self.style_weights.items():
             _number(weight, f"style_weights[{style!r}]", 0.0)
-        if self.select_on not in SELECTION_SOURCES:
-            raise InputError(f"select_on must be one of {list(SELECTION_SOURCES)}, got {self.select_on!r}")
+        if self.select_on not in SELECTION_METRICS:
+            raise InputError(f"select_on must be one of {list(SELECTION_METRICS)}, got {self.select_on!r}")
         if not isinstance(self.device, str) or not _DEVICE.fullmatch(self.device):
             raise InputError(f"device must be auto, cpu, cuda or cuda:N, got {self.device!r}")
 

@@ -7,8 +7,8 @@ as their model, so inference uses it without knowing. The learning rate follows 
 Files in ``output_dir`` (written by rank 0 only):
 
 * ``last.safetensors`` every ``checkpoint_interval`` steps and at the end, ``best.safetensors`` whenever
-  the validation MPJPE that ``select_on`` names improves (:data:`SELECTION_METRICS`; ``pipeline`` asks the
-  caller's ``score_checkpoint`` for it, which ``step2motion train`` gives): self-describing checkpoints
+  the validation MPJPE that ``select_on`` names improves (``config.SELECTION_METRICS``; ``pipeline`` asks
+  the caller's ``score_checkpoint`` for it, which ``step2motion train`` gives): self-describing checkpoints
   (:mod:`step2motion.model.checkpoint`) of the EMA weights whose ``info`` holds the whole training config,
   which weights they are (``weights``, ``ema``), data folder, subjects, steps, learning-rate schedule, wall
   time and windows/s;
@@ -46,7 +46,7 @@ from step2motion.errors import InputError
 from step2motion.evaluation.split import default_split_path, load_split
 from step2motion.model.checkpoint import load_checkpoint, save_checkpoint
 from step2motion.model.full_model import Step2MotionModel
-from step2motion.training.config import TrainConfig, format_change, resume_changes
+from step2motion.training.config import SELECTION_METRICS, TrainConfig, format_change, resume_changes
 from step2motion.training.data import (
     Batch,
     WindowBatchSampler,
@@ -69,10 +69,8 @@ from step2motion.training.resume_state import (
     save_resume_state,
 )
 
-#: What a run's best checkpoint is chosen on (lower is better), per ``select_on``.
-SELECTION_METRICS: dict[str, str] = {"windows": "val_mpjpe_cm", "pipeline": "val_pipeline_mpjpe_cm"}
 #: A checkpoint file → validation metrics by something above training (the reconstruction pipeline);
-#: it must return the ``pipeline`` entry of :data:`SELECTION_METRICS`.
+#: it must return the ``pipeline`` metric of ``SELECTION_METRICS``.
 CheckpointScorer = Callable[[Path], dict[str, float]]
 SCORING_NAME = "scoring.safetensors"
 LAST_NAME = "last.safetensors"
