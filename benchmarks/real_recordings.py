@@ -6,20 +6,24 @@ is reconstructed with the checkpoint (:func:`step2motion.reconstruction.pipeline
 defaults, seed 0, the root from ``--root``) and written as ``<name>.bvh`` + ``<name>.npz`` into ``--out``
 for viewing. Printed:
 
-Contact sources, each ``[T, 2]`` on the output frames: the insole force stance the pipeline uses
-(:func:`~step2motion.reconstruction.foot_contacts.stance_at_times`, a baseline for what the frame grid
-and the force threshold alone cost); the output motion
+Contact sources, each ``[T, 2]`` on the output frames: the exported motion's planted feet (its pins: the
+insole force stance, :func:`~step2motion.gait_events.stance_at_times`, on the output frames; saved in the
+NPZ as ``contacts``): the motion holds each foot on the floor on exactly these frames (heel strike to
+foot flat on its heel, then on the ball of the foot to toe-off,
+:mod:`~step2motion.reconstruction.odometry_feet`), which the walk table checks on the BVH (ball slide);
+what a detector that sees only the output motion calls contact
 (:func:`~step2motion.evaluation.motion_metrics.motion_contacts` on the BVH's joint positions: a foot
-joint within 5 cm of its floor level and slower than 0.8 m/s); and the model's own poses before the
-skeleton fit and foot pinning (same rule). The output motion's feet are pinned while the insoles say
-planted, so its contacts lean on the insole stance; the pre-pinning poses show what the network
-generated. Motion contacts flicker (a foot joint grazing the thresholds), so every source is debounced
-by the insole stance rule (:func:`debounced`) before its edges count as steps; the edge count before
-debouncing is printed too.
+joint within 5 cm of its floor level and slower than 0.8 m/s; it also calls a foot that comes down
+slowly, as in a slow walk, planted before it lands); and the model's own poses before the skeleton fit
+and the feet are placed (same rule), which shows what the network generated. Motion contacts flicker (a
+foot joint grazing the thresholds), so every source is debounced by the insole stance rule
+(:func:`debounced`) before its edges count as steps; the edge count before debouncing is printed too.
 
 * **Does it walk**: horizontal path length of the root (Hips) and mean speed over the recording, net
   displacement, pelvis height range (min–max of the Hips height above the floor), the lowest foot joint
-  (ankle or toe joint; below 0: under the floor); cadence
+  (ankle or toe joint; below 0: under the floor), the ball slide (:func:`ball_slide_m`: how far the
+  toe joint moves horizontally from mid-stance to toe-off, where it is the pivot of the planted foot;
+  median and largest over both feet's stances); cadence
   (``120 / median stride``, strides of one foot between consecutive contact onsets, pauses longer than
   :data:`~step2motion.evaluation.recording_stats.MAX_STRIDE_S` dropped) of the output motion's contacts
   next to the same statistic from the recording's own force-based stance
@@ -72,7 +76,8 @@ MATCH_WINDOW_S = 0.150
 TARGET_WINDOW_S = 0.050
 _ROOT = skeleton.joint_index("Hips")
 _FEET = skeleton.joint_indices(("LeftFoot", "LeftToeBase", "RightFoot", "RightToeBase"))
-OUTPUT_MOTION = "output motion (pinned)"
+PLANTED = "planted (exported)"
+OUTPUT_MOTION = "motion-only detector"
 _EDGES = {"heel_strike": gait_events.heel_strikes, "toe_off": gait_events.toe_offs}
 
 
@@ -131,7 +136,7 @@ def contact_sources(result: Reconstruction) -> dict[str, np.ndarray]:
     """``[T, 2]`` contacts (left, right) on the output frames, per source (module docstring)."""
     fps = result.motion.fps
     return {
-        "insole force stance": result.contacts,
+        PLANTED: result.contacts,
         OUTPUT_MOTION: motion_contacts(result.motion.joint_positions_m(), fps),
         "model poses (unpinned)": motion_contacts(result.samples_m.mean(axis=0), fps),
     }
@@ -152,11 +157,24 @@ def cadence_steps_per_min(contacts: np.ndarray, time_s: np.ndarray) -> float:
     return float(gait_cycle_statistics(stances, time_s)["cadence_steps_per_min"])
 
 
+def ball_slide_m(result: Reconstruction) -> np.ndarray:
+    """Per complete planted run of either foot (one that starts and ends inside the recording), the
+    horizontal distance (m) its toe joint moves from the run's middle frame to its last: the ball of a
+    planted foot is its pivot from foot flat to toe-off, so this is how far the exported foot slides."""
+    positions_m = result.motion.joint_positions_m()
+    slides = []
+    for column, side in enumerate(SIDES):
+        ball_m = positions_m[:, skeleton.joint_index(f"{side.capitalize()}ToeBase")][:, [0, 2]]
+        for start, stop in gait_events.stance_intervals(result.contacts[:, column]):
+            slides.append(np.linalg.norm(ball_m[stop - 1] - ball_m[(start + stop - 1) // 2]))
+    return np.asarray(slides)
+
+
 @dataclass(frozen=True)
 class WalkSummary:
     """Whether a reconstruction walks: root path (m), net displacement (m), mean speed (m/s), cadences
     (steps/min) of the reconstructed feet and of the recording, pelvis height range (m), lowest foot joint
-    height (m)."""
+    height (m), median and largest ball slide (m, :func:`ball_slide_m`; NaN without a complete stance)."""
 
     duration_s: float
     path_m: float
@@ -167,6 +185,8 @@ class WalkSummary:
     pelvis_min_m: float
     pelvis_max_m: float
     lowest_foot_m: float
+    ball_slide_median_m: float
+    ball_slide_max_m: float
 
 
 def walk_summary(result: Reconstruction, contacts: np.ndarray, recording_cadence: float) -> WalkSummary:
@@ -176,6 +196,7 @@ def walk_summary(result: Reconstruction, contacts: np.ndarray, recording_cadence
     horizontal = root_m[:, [0, 2]]
     path_m = float(np.linalg.norm(np.diff(horizontal, axis=0), axis=1).sum())
     duration_s = result.motion.duration_s
+    slides = ball_slide_m(result)
     return WalkSummary(
         duration_s=duration_s,
         path_m=path_m,
@@ -186,6 +207,8 @@ def walk_summary(result: Reconstruction, contacts: np.ndarray, recording_cadence
         pelvis_min_m=float(root_m[:, 1].min()),
         pelvis_max_m=float(root_m[:, 1].max()),
         lowest_foot_m=float(positions_m[:, _FEET, 1].min()),
+        ball_slide_median_m=float(np.median(slides)) if slides.size else math.nan,
+        ball_slide_max_m=float(slides.max()) if slides.size else math.nan,
     )
 
 
@@ -221,11 +244,13 @@ def main(argv: list[str] | None = None) -> int:
     checkpoint = load_model(args.model)
     args.out.mkdir(parents=True, exist_ok=True)
     walk = Table(
-        title="Does it walk", caption="cadence: 120 / median stride; path and speed: Hips, horizontal"
+        title="Does it walk",
+        caption="cadence: 120 / median stride; path and speed: Hips, horizontal; "
+        "ball slide: median / largest over the planted feet (mid-stance → toe-off)",
     )
     for column in (
         "recording", "s", "path m", "net m", "speed m/s", "cadence motion", "cadence recording",
-        "pelvis height m", "lowest foot cm",
+        "pelvis height m", "lowest foot cm", "ball slide cm",
     ):  # fmt: skip
         walk.add_column(column, justify="left" if column == "recording" else "right")
     timing = Table(
@@ -261,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{summary.cadence_recording:.1f}",
             f"{summary.pelvis_min_m:.2f}–{summary.pelvis_max_m:.2f}",
             f"{summary.lowest_foot_m * 100:.1f}",
+            f"{summary.ball_slide_median_m * 100:.1f} / {summary.ball_slide_max_m * 100:.1f}",
         )
         try:
             events = read_step_events(recording)

@@ -128,9 +128,11 @@ def test_real_recordings_script_writes_and_scores(
     assert (tmp_path / "walk.bvh").is_file() and (tmp_path / "walk.npz").is_file()
     out = capsys.readouterr().out
     assert "Does it walk" in out
-    force_rows = [line for line in out.splitlines() if "insole force stance" in line]
-    assert len(force_rows) == 4  # 2 feet × heel strike, toe-off
-    for row in force_rows:  # events are the force stance's own edges, found again on the 30-Hz frame grid:
+    slides_cm = re.search(r"([\d.]+) / ([\d.]+)\s*│\s*$", next(r for r in out.splitlines() if "│ walk " in r))
+    assert slides_cm and float(slides_cm[2]) < 0.5  # the exported planted balls stay put
+    planted_rows = [line for line in out.splitlines() if "│ planted" in line]
+    assert len(planted_rows) == 4  # 2 feet × heel strike, toe-off
+    for row in planted_rows:  # events are the force stance's own edges, found again on the 30-Hz frame grid:
         # within a frame period plus half a sample period (nearest sample to each frame)
         shares_and_ms = re.search(r"(\d+)%\s*│\s*(\d+)%\s*│\s*(\d+)\s*│\s*(\d+)", row).groups()
         matched, near, median_ms, p90_ms = map(int, shares_and_ms)

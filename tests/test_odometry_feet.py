@@ -305,3 +305,34 @@ def test_untracked_stance_holds_the_toe_where_the_pose_put_it(walk: tuple[Motion
     free = (time_s > 2.0) & (time_s < 3.5) & ~stance
     assert np.isnan(targets.toe_m[free]).all() and np.isnan(targets.yaw_rad[free]).all()
     assert np.isfinite(targets.chip_m[time_s < 1.9]).all()
+
+
+def test_a_stance_whose_track_begins_inside_it_is_held_where_it_is_planted(
+    walk: tuple[Motion, InsoleRecording],
+) -> None:
+    """A recording that starts standing, its track beginning at the first still moment: the stance's
+    untracked frames hold the toe where its planted frames do (no jump when the track begins)."""
+    _, rec = walk
+    local = from_first_sample(rec)
+    track = reliable_feet(local).left
+    starts, stops, values = runs(track.still)
+    first = next(i for i in range(starts.size) if values[i] and track.time_s[starts[i]] > 1.0)
+    begin_s, end_s = track.time_s[starts[first]], track.time_s[stops[first] - 1]
+    cut = track.time_s < 0.5 * (begin_s + end_s)
+    untracked = dataclasses.replace(
+        track,
+        position_m=np.where(cut[:, None], np.nan, track.position_m),
+        heading_rad=np.where(cut, np.nan, track.heading_rad),
+        still=track.still & ~cut,
+        segment=np.where(cut, -1, track.segment),
+    )
+    time_s = np.arange(round(local.duration_s * FPS)) / FPS
+    stance = (time_s > begin_s - 0.3) & (time_s < end_s)
+    pose_toe = np.column_stack(
+        [np.linspace(0.0, 1.0, time_s.size), np.full(time_s.size, 0.03), np.zeros(time_s.size)]
+    )
+    targets = foot_targets(untracked, time_s, stance, np.array([0.0, -0.045, 0.13]), pose_toe, FPS)
+    held = np.flatnonzero(stance)
+    assert np.isfinite(targets.toe_m[held]).all()
+    np.testing.assert_allclose(targets.toe_m[held], np.tile(targets.toe_m[held[-1]], (held.size, 1)))
+    assert targets.toe_m[held[-1], 1] == 0.0

@@ -68,9 +68,14 @@ def test_known_gait_timing_and_force_shape() -> None:
     assert stats["recording"]["body_weight_source"] == "metadata"
     assert stats["recording"]["body_weight_n"] == pytest.approx(BODY_WEIGHT_N)
     assert stats["recording"]["cadence_steps_per_min"] == pytest.approx(120.0 / STRIDE_S, abs=0.5)
-    expected_double_support = 2 * (STANCE_S - STRIDE_S / 2) / STRIDE_S
+    # the detected stance starts where the force rises through 0.05 body weight and ends where it falls
+    # below 0.10 (gait_events), a few milliseconds inside the force's own stance
+    phase = np.linspace(0, 1, 100_001)
+    rising = phase[np.argmax(stance_force_bw(phase) >= 0.05)]
+    falling = phase[np.flatnonzero(stance_force_bw(phase) >= 0.10)[-1]]
+    detected_stance_s = (falling - rising) * STANCE_S
+    expected_double_support = 2 * (detected_stance_s - STRIDE_S / 2) / STRIDE_S
     assert stats["recording"]["double_support_share"] == pytest.approx(expected_double_support, abs=0.02)
-    phase = np.linspace(0, 1, 1001)
     expected_peak = stance_force_bw(phase).max()
     for side in ("left", "right"):
         foot = stats[side]

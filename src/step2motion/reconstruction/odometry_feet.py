@@ -33,9 +33,12 @@ pivot of heel strike) is the point on the floor under the ankle, ``CHIP_FRACTION
   the toe with the foot's orientation, plus a correction ramping linearly in time from the gap at the
   last held (on the heel or planted) frame to the gap at the next one, so that the path leaves and lands
   exactly on the held positions; never below the floor;
-* *untracked* (the foot's odometry has no position there): as :class:`~step2motion.reconstruction.
-  foot_contacts.FootPinner` does, the toe held where the pose put it at the first frame of each force
-  stance (keeping the pose's toe height, not below the floor), free otherwise.
+* *untracked* (the foot's odometry has no position there): in a force stance that is planted on
+  tracked frames too (a recording that starts with the feet standing, the track beginning at the first
+  still moment), held where the nearest planted frame of that stance holds it: one stance, one place;
+  in any other stance, as :class:`~step2motion.reconstruction.foot_contacts.FootPinner` does, the toe
+  held where the pose put it at the stance's first frame (keeping the pose's toe height, not below the
+  floor); free otherwise.
 
 **Foot orientation**: the pose's, turned about the vertical to the odometry's heading, blended over
 :data:`GROUNDED_BLEND_S` next to a frame on the heel or planted into the *grounded* orientation: flat
@@ -62,7 +65,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 from pymotion.rotations import quat
-from scipy.ndimage import distance_transform_edt
+from scipy import ndimage
 
 from step2motion import skeleton
 from step2motion.gait_events import nearest_samples, runs
@@ -182,15 +185,22 @@ def foot_targets(
             up = toes_up[start:stop, None]
             heel_to_toe = np.cos(up) * _horizontal(yaw[start:stop]) + np.sin(up) * _Y_AXIS
             toe[start:stop] = heel + foot_m * heel_to_toe
+    stance_label, _ = ndimage.label(stance)
     for start, stop, held in zip(*runs(stance & ~tracked), strict=True):
-        if held:
+        if not held:
+            continue
+        anchors = np.flatnonzero(planted & (stance_label == stance_label[start]))
+        if anchors.size:  # the same stance is planted later or earlier: the foot is already there
+            frames = np.arange(start, stop)
+            toe[frames] = toe[anchors[np.abs(frames[:, None] - anchors[None, :]).argmin(axis=1)]]
+        else:
             toe[start:stop, [0, 2]] = pose_toe_m[start, [0, 2]]
             toe[start:stop, 1] = np.maximum(pose_toe_m[start:stop, 1], 0.0)
 
     grounded = planted | on_heel
     if not grounded.any():
         return FootTargets(toe, chip, yaw, np.zeros(n), toes_down)
-    distance, (closest,) = distance_transform_edt(~grounded, return_indices=True)
+    distance, (closest,) = ndimage.distance_transform_edt(~grounded, return_indices=True)
     weight = np.clip(1.0 - distance / max(1.0, GROUNDED_BLEND_S * fps), 0.0, 1.0)
     return FootTargets(toe, chip, yaw, weight, toes_down[closest])
 
