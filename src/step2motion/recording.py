@@ -167,11 +167,17 @@ class InsoleRecording:
 # stamps of a long export (``info``, chunked statistics, a stream) computes them as a whole recording does.
 
 
-def median_rate_hz(time_s: np.ndarray) -> float:
-    """Nominal sample rate from the median time step; NaN for fewer than two samples."""
+def median_step_s(time_s: np.ndarray) -> float:
+    """Nominal time step (s): the median of the steps, so that a dropped or doubled sample does not move
+    it; NaN for fewer than two samples."""
     if time_s.shape[0] < 2:
         return float("nan")
-    return float(1.0 / np.median(np.diff(time_s)))
+    return float(np.median(np.diff(time_s)))
+
+
+def median_rate_hz(time_s: np.ndarray) -> float:
+    """Nominal sample rate from the median time step; NaN for fewer than two samples."""
+    return 1.0 / median_step_s(time_s)
 
 
 def samples_spanning(duration_s: float, time_s: np.ndarray) -> int:

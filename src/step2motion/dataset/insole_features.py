@@ -68,7 +68,7 @@ from step2motion.dataset.orientation import level_imu
 from step2motion.errors import InputError
 from step2motion.insole_layout import VALID_SIZES, cell_areas_cm2, region_indices
 from step2motion.odometry.strapdown import FootTrack, track_foot
-from step2motion.recording import SIDES, FootSignals, InsoleRecording
+from step2motion.recording import SIDES, FootSignals, InsoleRecording, median_step_s
 
 #: Longest stretch of missing time (s) bridged by interpolation; longer gaps make a stream absent.
 MAX_GAP_S = 0.1
@@ -276,7 +276,7 @@ class _NativeGrid:
 
     @classmethod
     def of(cls, time_s: np.ndarray) -> _NativeGrid:
-        step_s = float(np.median(np.diff(time_s)))
+        step_s = median_step_s(time_s)
         n = round((time_s[-1] - time_s[0]) / step_s) + 1
         return cls(time_s[0] + np.arange(n) * step_s, 1.0 / step_s)
 

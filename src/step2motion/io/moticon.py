@@ -67,6 +67,7 @@ from step2motion.recording import (
     SIDES,
     FootSignals,
     InsoleRecording,
+    median_step_s,
     opengo_rate,
 )
 
@@ -535,7 +536,7 @@ def _check_time(
         )
     if previous_s is not None:
         return
-    step = float(np.median(np.diff(time_s)))
+    step = median_step_s(time_s)
     if opengo_rate(1.0 / step) is None:
         rates = ", ".join(f"{r:g}" for r in OPENGO_RATES_HZ)
         problem = (

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from step2motion.io.atomic_file import atomic_path
 from step2motion.reconstruction.attention import StreamAttention
 from step2motion.recording import SIDES, InsoleRecording
-from step2motion.visualisation.recording_plot import SIDE_COLOURS
+from step2motion.visualisation.recording_plot import SIDE_COLOURS, bin_edges_s
 
 FIGSIZE_IN = (15.0, 12.0)
 DPI = 100
@@ -44,12 +44,6 @@ def _draw_signals(force_ax: Axes, gyro_ax: Axes, rec: InsoleRecording) -> None:
         ax.legend(loc="upper right", fontsize=7, framealpha=0.7)
 
 
-def _frame_edges(time_s: np.ndarray) -> np.ndarray:
-    """``[T + 1]`` cell edges half a frame either side of the frame times ``[T]``."""
-    step = float(np.median(np.diff(time_s))) if time_s.size > 1 else 1.0
-    return np.concatenate([time_s - step / 2, [time_s[-1] + step / 2]])
-
-
 def _left_right_boundary(streams: tuple[str, ...]) -> list[float]:
     """Y positions between consecutive streams of different feet (by their ``left_``/``right_`` prefix)."""
     feet = [name.split("_", 1)[0] for name in streams]
@@ -61,7 +55,7 @@ def _draw_part(ax: Axes, bars: Axes, attention: StreamAttention, part: int, norm
     streams = attention.streams
     rows = np.arange(len(streams))
     mesh = ax.pcolormesh(
-        _frame_edges(attention.time_s),
+        bin_edges_s(attention.time_s),
         np.arange(len(streams) + 1) - 0.5,
         attention.share[part],
         cmap="RdBu_r",

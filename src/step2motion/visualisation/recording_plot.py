@@ -37,7 +37,7 @@ from step2motion.insole_layout import (
 )
 from step2motion.io.atomic_file import atomic_path
 from step2motion.io.moticon import read_step_events
-from step2motion.recording import SIDES, InsoleRecording
+from step2motion.recording import SIDES, InsoleRecording, median_step_s
 
 FIGSIZE_IN = (16.0, 20.0)
 DPI = 100
@@ -99,6 +99,13 @@ def select_window(rec: InsoleRecording, start_s: float | None, end_s: float | No
     return _Window(int(start), int(stop), max(1, -(-(stop - start) // MAX_DRAWN_COLUMNS)))
 
 
+def bin_edges_s(time_s: np.ndarray) -> np.ndarray:
+    """``[T + 1]`` cell edges half a step either side of the sample or frame times ``[T]`` (a step of 1 s
+    for a single time), for ``pcolormesh``."""
+    step = median_step_s(time_s) if time_s.size > 1 else 1.0
+    return np.concatenate([time_s - step / 2, [time_s[-1] + step / 2]])
+
+
 def _cell_order() -> np.ndarray:
     """0-based cells bottom-to-top in the heat-map: regions heel → toes, cells ascending within."""
     return np.concatenate([np.array(cells) - 1 for cells in REGIONS.values()])
@@ -108,7 +115,7 @@ def _missing_spans(window: _Window, time_s: np.ndarray, missing: np.ndarray) -> 
     """(t0, t1) of each run of missing samples in the window, half a sample wide on each side."""
     mask = missing[window.start : window.stop]
     t = time_s[window.start : window.stop]
-    half = 0.5 * (np.median(np.diff(t)) if t.size > 1 else 0.0)
+    half = 0.5 * (median_step_s(t) if t.size > 1 else 0.0)
     edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
     return [
         (t[a] - half, t[b - 1] + half)
@@ -142,8 +149,7 @@ def _draw_pressure(
     order = _cell_order()
     pressure = window.reduce(rec.foot(side).pressure_ncm2, "max")[:, order]  # [bins, 16]
     t = window.reduce(rec.time_s, "mean")
-    step = np.median(np.diff(t)) if t.size > 1 else 1.0
-    t_edges = np.concatenate([t - step / 2, [t[-1] + step / 2]])
+    t_edges = bin_edges_s(t)
     mesh = ax.pcolormesh(
         t_edges,
         np.arange(17) - 0.5,

@@ -27,7 +27,7 @@ from step2motion.evaluation.motion_metrics import start_aligned
 from step2motion.gait_events import reference_contacts
 from step2motion.io.bvh import read_bvh
 from step2motion.io.moticon import read_moticon
-from step2motion.recording import SIDES, InsoleRecording
+from step2motion.recording import SIDES, InsoleRecording, median_step_s
 
 if TYPE_CHECKING:
     from step2motion.reconstruction.pipeline import Reconstruction
@@ -88,7 +88,7 @@ class InsoleTrack:
     def duration_s(self) -> float:
         if self.time_s.size < 2:
             return 0.0
-        return float(self.time_s[-1] + np.median(np.diff(self.time_s)))
+        return float(self.time_s[-1] + median_step_s(self.time_s))
 
     def sample_at(self, time_s: np.ndarray | float) -> np.ndarray:
         """Index of the last sample at or before ``time_s`` (the first one before the recording starts)."""
