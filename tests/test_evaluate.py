@@ -247,7 +247,12 @@ def test_baselines_run_beside_the_model_on_the_same_clips(
         "meta",
     ]
     assert results["step2motion_streamed"]["settings"]["streamed"] is True
-    assert results["step2motion_imu_only"]["settings"]["streams"] == ["left_imu", "right_imu"]
+    assert results["step2motion_imu_only"]["settings"]["streams"] == [
+        "left_imu",
+        "left_odometry",
+        "right_imu",
+        "right_odometry",
+    ]
     assert len(results["step2motion"]["settings"]["streams"]) == CONDITION_SCHEMA.n_streams
     names = [[c["name"] for c in results[m]["per_clip"]] for m in ("step2motion", "mean_pose", "regression")]
     assert names[0] == names[1] == names[2]
@@ -261,3 +266,20 @@ def test_baselines_run_beside_the_model_on_the_same_clips(
     assert "## Methods compared" in (tmp_path / "e.md").read_text(encoding="utf-8")
     assert (tmp_path / "plots" / "methods_styles.png").stat().st_size > 10_000
     assert len(list((tmp_path / "plots").glob("*.png"))) == 3 * 8 + 1
+
+
+def test_sensor_subsets_are_what_training_leaves_when_it_drops_a_sensor_group() -> None:
+    """Each fewer-sensor variant reads exactly the streams a training window keeps when one of the model's
+    sensor groups is dropped (so inference never meets a combination training never showed)."""
+    from fnmatch import fnmatchcase
+
+    from step2motion.evaluation.evaluate import SENSOR_SUBSETS
+    from step2motion.training.config import DEFAULT_SENSOR_GROUPS
+
+    def matching(patterns: tuple[str, ...]) -> set[str]:
+        return {name for name in CONDITION_SCHEMA.names if any(fnmatchcase(name, p) for p in patterns)}
+
+    drops = {"pressure_only": "imu", "imu_only": "pressure", "left_foot_only": "right_foot"}
+    for subset, dropped in drops.items():
+        kept = set(CONDITION_SCHEMA.names) - matching(DEFAULT_SENSOR_GROUPS[dropped])
+        assert matching(SENSOR_SUBSETS[f"step2motion_{subset}"]) == kept, subset

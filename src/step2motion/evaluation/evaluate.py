@@ -273,12 +273,14 @@ TRAINED_BASELINES: tuple[str, ...] = (
     "imu_only",
     "left_foot_only",
 )
-#: The default model with fewer sensors at inference (stream name patterns it may read). It was trained
-#: with these sensor groups dropped now and then, so this measures what it makes of fewer sensors
-#: without a model trained for them (compare the trained ablations of the same names).
+#: The default model with fewer sensors at inference (stream name patterns it may read): what is left
+#: when one of the sensor groups it was trained to do without (:data:`~step2motion.training.config.
+#: DEFAULT_SENSOR_GROUPS`) is dropped, so this measures what it makes of fewer sensors without a model
+#: trained for them (compare the trained ablations of the same names). IMU only keeps the odometry, as
+#: training's pressure drop does: its stillness reads the force where there is one.
 SENSOR_SUBSETS: dict[str, tuple[str, ...]] = {
     "step2motion_pressure_only": ("*_pressure", "*_force_cop"),
-    "step2motion_imu_only": ("*_imu",),
+    "step2motion_imu_only": ("*_imu", "*_odometry"),
     "step2motion_left_foot_only": ("left_*",),
 }
 #: Baselines fitted at evaluation time from the training subjects (:func:`fit_baselines`).
