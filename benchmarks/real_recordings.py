@@ -35,6 +35,12 @@ foot joint grazing the thresholds), so every source is debounced by the insole s
   close (so that spurious edges, which would match every event by chance, show), median and p90
   absolute timing error over all events (matched or not), and the median signed error (positive: the
   contact edge comes after the event).
+* **Posture by sensor group**: the pelvis (Hips) height over the recording (median, 5th percentile,
+  lowest) when the model reads all its streams and when it reads what is left after dropping one of the
+  sensor groups it was trained to do without
+  (:data:`~step2motion.evaluation.evaluate.SENSOR_SUBSETS`). A real walker's pelvis stays within a few
+  centimetres of its walking height; a group whose removal lifts a sagging pelvis is the one whose real
+  signals the model reads differently from the simulated ones it learnt on.
 
     .venv/bin/python benchmarks/real_recordings.py [REC.txt ...] [--model M.safetensors] [--out DIR]
         [--root network|odometry]
@@ -54,6 +60,7 @@ from rich.table import Table
 
 from step2motion import gait_events, skeleton
 from step2motion.errors import InputError
+from step2motion.evaluation.evaluate import SENSOR_SUBSETS, streams_matching
 from step2motion.evaluation.motion_metrics import motion_contacts
 from step2motion.evaluation.recording_stats import gait_cycle_statistics, recording_statistics
 from step2motion.io.bvh import write_bvh
@@ -66,7 +73,7 @@ from step2motion.model.checkpoint import (
 )
 from step2motion.reconstruction import Reconstruction, ReconstructionOptions, reconstruct, write_npz
 from step2motion.reconstruction.pipeline import ROOT_SOURCES
-from step2motion.recording import SIDES
+from step2motion.recording import SIDES, InsoleRecording
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_DIR = REPO.parent / "shared" / "data" / "insoles_real" / "moticon-opengo-1.0.3_testdata"
@@ -212,6 +219,23 @@ def walk_summary(result: Reconstruction, contacts: np.ndarray, recording_cadence
     )
 
 
+def posture_rows(recording: InsoleRecording, checkpoint: Checkpoint, root: str) -> list[tuple[str, str]]:
+    """(sensors, "median / p5 / lowest" pelvis height in m) with all streams and each of
+    :data:`SENSOR_SUBSETS` (module docstring)."""
+    names = checkpoint.config.used_stream_names
+    subsets = {"all": None} | {
+        name.removeprefix("step2motion_"): streams_matching(names, patterns)
+        for name, patterns in SENSOR_SUBSETS.items()
+    }
+    rows = []
+    for label, streams in subsets.items():
+        result = reconstruct(recording, checkpoint, ReconstructionOptions(streams=streams, root=root))
+        height_m = result.motion.joint_positions_m()[:, _ROOT, 1]
+        low_m = np.percentile(height_m, 5)
+        rows.append((label, f"{np.median(height_m):.2f} / {low_m:.2f} / {height_m.min():.2f}"))
+    return rows
+
+
 def _ms(seconds: float) -> str:
     return "–" if math.isnan(seconds) else f"{seconds * 1000:.0f}"
 
@@ -266,6 +290,12 @@ def main(argv: list[str] | None = None) -> int:
     scores_columns = ("events", "edges", "matched", target, "edges near", "|Δt| median ms", "p90 ms")
     for column in (*scores_columns, "Δt median ms"):
         timing.add_column(column, justify="right")
+    posture = Table(
+        title="Posture by sensor group",
+        caption="pelvis (Hips) height over the recording with all streams and with one sensor group dropped",
+    )
+    for column in ("recording", "sensors", "pelvis height m: median / p5 / lowest"):
+        posture.add_column(column, justify="right" if column.startswith("pelvis") else "left")
 
     for path in paths:
         recording = read_moticon(path)
@@ -273,6 +303,9 @@ def main(argv: list[str] | None = None) -> int:
         write_bvh(result.motion, args.out / f"{path.stem}.bvh")
         write_npz(result, args.out / f"{path.stem}.npz")
         cadence = float(recording_statistics(recording)["recording"]["cadence_steps_per_min"])
+        for sensors, heights in posture_rows(recording, checkpoint, args.root):
+            posture.add_row(path.stem, sensors, heights)
+        posture.add_section()
         sources = contact_sources(result)
         clean = {source: debounced(contacts, result.motion.fps) for source, contacts in sources.items()}
         summary = walk_summary(result, clean[OUTPUT_MOTION], cadence)
@@ -322,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     console.print(walk)
     console.print(timing)
+    console.print(posture)
     return 0
 
 

@@ -137,6 +137,13 @@ def test_real_recordings_script_writes_and_scores(
         shares_and_ms = re.search(r"(\d+)%\s*│\s*(\d+)%\s*│\s*(\d+)\s*│\s*(\d+)", row).groups()
         matched, near, median_ms, p90_ms = map(int, shares_and_ms)
         assert matched == near == 100 and median_ms <= p90_ms <= 1000 / 30 + 5
+    posture = [line for line in out.splitlines() if line.startswith("│ walk ") and " / " in line]
+    assert [row.split("│")[2].strip() for row in posture[1:]] == [
+        "all",
+        "pressure_only",
+        "imu_only",
+        "left_foot_only",
+    ]
     monkeypatch.setattr(real, "REAL_DIR", tmp_path / "absent")
     assert real.main(["--model", str(model)]) == 0
     assert "skipped" in capsys.readouterr().out

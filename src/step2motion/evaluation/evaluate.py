@@ -150,6 +150,11 @@ def method_output(result: Reconstruction) -> MethodOutput:
     )
 
 
+def streams_matching(names: Sequence[str], patterns: Sequence[str]) -> tuple[str, ...]:
+    """The stream ``names`` that match any of the ``fnmatch`` ``patterns``, in their order."""
+    return tuple(name for name in names if any(fnmatchcase(name, p) for p in patterns))
+
+
 class CheckpointMethod:
     """The model of a checkpoint — diffusion or regression, all sensors or fewer — through
     :func:`~step2motion.reconstruction.pipeline.reconstruct`."""
@@ -159,7 +164,7 @@ class CheckpointMethod:
         self.checkpoint = load_checkpoint(settings.model_path)
         used = self.checkpoint.config.used_stream_names
         if settings.sensors is not None:
-            used = tuple(name for name in used if any(fnmatchcase(name, p) for p in settings.sensors))
+            used = streams_matching(used, settings.sensors)
         self.options = ReconstructionOptions(
             n_samples=settings.n_samples,
             steps=settings.steps,
