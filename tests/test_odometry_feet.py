@@ -20,6 +20,7 @@ from step2motion.dataset.insole_features import InsoleFeatures, insole_streams
 from step2motion.dataset.pose_features import PoseTargets, integrate_root, pose_targets, to_world
 from step2motion.gait_events import nearest_samples, runs, stance_at_times
 from step2motion.motion import Motion, forward_kinematics
+from step2motion.odometry.strapdown import FootTrack
 from step2motion.reconstruction.foot_contacts import FootPinner, pelvis_height_m
 from step2motion.reconstruction.odometry_feet import CHIP_FRACTION, feet_above_floor, foot_targets
 from step2motion.reconstruction.odometry_root import (
@@ -281,24 +282,32 @@ def test_a_foot_moving_too_long_without_a_still_moment_is_not_trusted(
     assert feet.right.tracked.all()
 
 
-def test_untracked_stance_holds_the_toe_where_the_pose_put_it(walk: tuple[Motion, InsoleRecording]) -> None:
-    _, rec = walk
-    local = from_first_sample(rec)
-    track = reliable_feet(local).left
-    cut = (track.time_s > 2.0) & (track.time_s < 3.5)
-    untracked = dataclasses.replace(
+def _untracked(track: FootTrack, cut: np.ndarray) -> FootTrack:
+    """``track`` with no position, heading or stillness on the samples ``cut`` ``[T]``."""
+    return dataclasses.replace(
         track,
         position_m=np.where(cut[:, None], np.nan, track.position_m),
         heading_rad=np.where(cut, np.nan, track.heading_rad),
         still=track.still & ~cut,
         segment=np.where(cut, -1, track.segment),
     )
+
+
+def _toe_sliding_along_x(n: int) -> np.ndarray:
+    """``[n, 3]`` pose toe joints 3 cm up, moving along x from 0 to 1 m."""
+    return np.column_stack([np.linspace(0.0, 1.0, n), np.full(n, 0.03), np.zeros(n)])
+
+
+def test_untracked_stance_holds_the_toe_where_the_pose_put_it(walk: tuple[Motion, InsoleRecording]) -> None:
+    _, rec = walk
+    local = from_first_sample(rec)
+    track = reliable_feet(local).left
+    cut = (track.time_s > 2.0) & (track.time_s < 3.5)
+    untracked = _untracked(track, cut)
     time_s = np.arange(round(local.duration_s * FPS)) / FPS
     stance = np.zeros(time_s.size, dtype=bool)
     stance[(time_s > 2.2) & (time_s < 2.8)] = True
-    pose_toe = np.column_stack(
-        [np.linspace(0.0, 1.0, time_s.size), np.full(time_s.size, 0.03), np.zeros(time_s.size)]
-    )
+    pose_toe = _toe_sliding_along_x(time_s.size)
     targets = foot_targets(untracked, time_s, stance, np.array([0.0, -0.045, 0.13]), pose_toe, FPS)
     held = np.flatnonzero(stance)
     np.testing.assert_allclose(targets.toe_m[held], np.tile(pose_toe[held[0]], (held.size, 1)))
@@ -319,18 +328,10 @@ def test_a_stance_whose_track_begins_inside_it_is_held_where_it_is_planted(
     first = next(i for i in range(starts.size) if values[i] and track.time_s[starts[i]] > 1.0)
     begin_s, end_s = track.time_s[starts[first]], track.time_s[stops[first] - 1]
     cut = track.time_s < 0.5 * (begin_s + end_s)
-    untracked = dataclasses.replace(
-        track,
-        position_m=np.where(cut[:, None], np.nan, track.position_m),
-        heading_rad=np.where(cut, np.nan, track.heading_rad),
-        still=track.still & ~cut,
-        segment=np.where(cut, -1, track.segment),
-    )
+    untracked = _untracked(track, cut)
     time_s = np.arange(round(local.duration_s * FPS)) / FPS
     stance = (time_s > begin_s - 0.3) & (time_s < end_s)
-    pose_toe = np.column_stack(
-        [np.linspace(0.0, 1.0, time_s.size), np.full(time_s.size, 0.03), np.zeros(time_s.size)]
-    )
+    pose_toe = _toe_sliding_along_x(time_s.size)
     targets = foot_targets(untracked, time_s, stance, np.array([0.0, -0.045, 0.13]), pose_toe, FPS)
     held = np.flatnonzero(stance)
     assert np.isfinite(targets.toe_m[held]).all()
