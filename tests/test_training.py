@@ -278,28 +278,3 @@ def test_torchrun_with_two_cpu_processes(corpus: tuple[Path, Path], tmp_path: Pa
     assert done.stdout.count("best validation MPJPE (pipeline)") == 1
     scores = {r["step"]: r["val_pipeline_mpjpe_cm"] for r in records if r["event"] == "validation"}
     assert load_checkpoint(out / "best.safetensors").info["best"]["step"] == min(scores, key=scores.get)
-
-
-def test_training_moves_plantar_load_when_asked(
-    corpus: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """``plantar_gain_sigma`` reaches every step's batch: the pressure streams the model sees differ from
-    the cached ones, the others do not."""
-    config = tmp_path / "gains.json"
-    config.write_text(json.dumps({"extends": str(SMOKE_CONFIG), "plantar_gain_sigma": 0.5}), encoding="utf-8")
-    seen: list[tuple[float, bool, bool]] = []
-    original = loop.redistribute_plantar_load
-
-    def recording(streams, frame_valid, stats, sigma, rng):
-        moved = original(streams, frame_valid, stats, sigma, rng)
-        changed = {name: not torch.equal(moved[name], streams[name]) for name in streams}
-        seen.append((sigma, changed["left_rearfoot_pressure"], changed["left_imu"]))
-        return moved
-
-    monkeypatch.setattr(loop, "redistribute_plantar_load", recording)
-    data, split = corpus
-    args = ["train", "--config", str(config), "--data", str(data), "--split", str(split)]
-    assert main([*args, "--out", str(tmp_path / "run")]) == 0
-    assert len(seen) == 6 and all(entry == (0.5, True, False) for entry in seen)
-    saved = load_checkpoint(tmp_path / "run" / "last.safetensors").info["training_config"]
-    assert saved["plantar_gain_sigma"] == 0.5

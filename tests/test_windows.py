@@ -97,6 +97,29 @@ def test_statistics_skip_absent_frames_and_normalise_windows() -> None:
     np.testing.assert_allclose(stats.poses.normalise(all_poses).mean(0), 0, atol=1e-9)
 
 
+def test_a_condition_reading_far_outside_training_is_clipped_for_training_and_inference() -> None:
+    """A channel the training set barely moved (a cell the simulated soles never load) read at tens of
+    deviations reaches the model at MAX_CONDITION_Z, in training windows and at inference alike; NaN stays."""
+    from step2motion.dataset.windows import MAX_CONDITION_Z
+    from step2motion.reconstruction.windowed_sampling import prepare_condition
+
+    stats = NormalisationStats.from_clips(CLIPS)
+    channel = stats.streams["left_rearfoot_pressure"]
+    values = np.tile(channel.mean, (4, 1))
+    values[0, 6] = channel.mean[6] + 55 * channel.std[6]
+    values[1, 6] = channel.mean[6] - 3 * channel.std[6]
+    values[2, 6] = np.nan
+    z = stats.condition_z("left_rearfoot_pressure", values)
+    assert z[0, 6] == MAX_CONDITION_Z and z[1, 6] == pytest.approx(-3.0) and np.isnan(z[2, 6])
+    np.testing.assert_allclose(np.delete(z[:2], 6, axis=1), 0.0, atol=1e-9)
+    far_streams = {**CLIPS[1].streams, "left_rearfoot_pressure": np.tile(values[0], (60, 1))}
+    far = replace(CLIPS[1], streams=far_streams)
+    item = WindowDataset([far], window_frames=60, stats=stats)[0]
+    assert item["streams"]["left_rearfoot_pressure"][:, 6].max().item() == pytest.approx(MAX_CONDITION_Z)
+    packed = prepare_condition(far, CONDITION_SCHEMA, stats).values
+    assert np.abs(packed).max() <= MAX_CONDITION_Z + 1e-6 and packed.max() == pytest.approx(MAX_CONDITION_Z)
+
+
 def test_statistics_survive_a_json_round_trip_and_reject_bad_input() -> None:
     stats = NormalisationStats.from_clips(CLIPS, mirrored=True)
     restored = NormalisationStats.from_dict(json.loads(json.dumps(stats.to_dict())))

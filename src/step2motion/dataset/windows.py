@@ -45,6 +45,10 @@ WINDOW_FRAMES = 100
 #: Channels whose training-set spread is below this are constant: they are centred but not scaled.
 MIN_STD = 1e-6
 STATS_VERSION = 1
+#: A condition reading more than this many training standard deviations from the training mean is
+#: clipped to that distance: the model never learnt what such a reading means, and one channel fed at
+#: tens of deviations (a cell the simulated soles never load but real ones do) swamps what the others say.
+MAX_CONDITION_Z = 10.0
 
 _OTHER_SIDE = {"left": "right", "right": "left"}
 _SIDE_PREFIX = {"Left": "Right", "Right": "Left"}
@@ -196,6 +200,11 @@ class NormalisationStats:
     root_motion: ChannelStats
     pelvis_height_m: ChannelStats
 
+    def condition_z(self, name: str, values: np.ndarray) -> np.ndarray:
+        """Condition stream ``name``'s ``values`` ``[T, C]`` z-scored, clipped to ±:data:`MAX_CONDITION_Z`
+        (``NaN`` stays ``NaN``); training and inference both read the condition through this."""
+        return np.clip(self.streams[name].normalise(values), -MAX_CONDITION_Z, MAX_CONDITION_Z)
+
     @classmethod
     def from_clips(cls, clips: Sequence[TrainingClip], mirrored: bool = False) -> NormalisationStats:
         """Statistics of ``clips`` (and of their mirrors when training will mirror, so that left and
@@ -338,7 +347,7 @@ class WindowDataset(Dataset):
             streams, present = mirror_streams(streams), mirror_present(present)
             poses, root = mirror_poses(poses), mirror_root_motion(root)
         if self.stats is not None:
-            streams = {k: self.stats.streams[k].normalise(v) for k, v in streams.items()}
+            streams = {k: self.stats.condition_z(k, v) for k, v in streams.items()}
             poses = self.stats.poses.normalise(poses)
             root = self.stats.root_motion.normalise(root)
             pelvis = self.stats.pelvis_height_m.normalise(pelvis)

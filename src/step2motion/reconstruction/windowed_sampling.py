@@ -81,7 +81,7 @@ def prepare_condition(
     values, present = [], []
     for name in schema.names:
         mask = features.present[name]
-        z = stats.streams[name].normalise(features.streams[name].astype(np.float64))
+        z = stats.condition_z(name, features.streams[name].astype(np.float64))
         values.append(np.where(mask[:, None], z, 0.0))
         present.append(mask)
     return Condition(np.concatenate(values, axis=1).astype(np.float32), np.stack(present, axis=1))

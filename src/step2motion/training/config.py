@@ -33,9 +33,6 @@ changes — objects such as ``model`` merge key by key):
 ``sensor_groups``           {group: [stream name patterns]}; a dropped group's streams are marked
                             absent, so one model also runs on one foot, pressure only or IMU only
 ``style_weights``           {style: how often its frames are drawn relative to others}; unnamed: 1
-``plantar_gain_sigma``      σ of the log-normal per-window, per-foot, per-cell gains that move a foot's
-                            load between its pressure cells (:mod:`~step2motion.training.plantar_gains`;
-                            0 = none)
 ``validation_windows``      fixed validation windows scored every ``validation_interval`` steps
 ``validation_interval``     (MPJPE with the model's own sampler, and the loss)
 ``select_on``               what ``best.safetensors`` is chosen on: ``windows`` (those windows' MPJPE)
@@ -108,12 +105,7 @@ RESUMABLE_SETTINGS: frozenset[str] = frozenset(
 #: Settings added after runs had been saved without them, each with the value that describes what such a
 #: run did (a run saved before ``init_from`` started from fresh weights and froze nothing), so that it can
 #: still be resumed. A setting whose default would change what a run computes (``ema_decay``) is not here.
-SETTINGS_ADDED_SINCE: dict[str, Any] = {
-    "init_from": None,
-    "frozen": [],
-    "select_on": "windows",
-    "plantar_gain_sigma": 0.0,
-}
+SETTINGS_ADDED_SINCE: dict[str, Any] = {"init_from": None, "frozen": [], "select_on": "windows"}
 #: What ``select_on`` may name → the validation metric a run's best checkpoint is chosen on (lower is
 #: better; ``pipeline``'s comes from the scorer the command line passes to the loop).
 SELECTION_METRICS: dict[str, str] = {"windows": "val_mpjpe_cm", "pipeline": "val_pipeline_mpjpe_cm"}
@@ -145,7 +137,6 @@ class TrainConfig:
     sensor_drop_prob: float = 0.2
     sensor_groups: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_SENSOR_GROUPS))
     style_weights: Mapping[str, float] = field(default_factory=dict)
-    plantar_gain_sigma: float = 0.0
     validation_windows: int = 128
     validation_interval: int = 250
     checkpoint_interval: int = 250
@@ -181,7 +172,6 @@ class TrainConfig:
         _number(self.final_lr_fraction, "final_lr_fraction", 0.0, 1.0)
         _number(self.grad_clip_norm, "grad_clip_norm", 0.0)
         _number(self.sensor_drop_prob, "sensor_drop_prob", 0.0, 1.0)
-        _number(self.plantar_gain_sigma, "plantar_gain_sigma", 0.0, 2.0)
         _number(self.ema_decay, "ema_decay", 0.0, 1.0)
         if self.ema_decay == 1.0:
             raise InputError("ema_decay must be below 1 (1 would never move from the initial weights)")

@@ -61,7 +61,6 @@ from step2motion.training.data import (
 from step2motion.training.distributed import ProcessContext, available_cpus, start_process
 from step2motion.training.initial_weights import freeze, start_from
 from step2motion.training.objective import LOSS_NAMES, TrainingObjective, validation_metrics, validation_sums
-from step2motion.training.plantar_gains import redistribute_plantar_load
 from step2motion.training.resume_state import (
     ResumeState,
     RunProgress,
@@ -493,14 +492,7 @@ class _Run:
         for group in self.optimizer.param_groups:
             group["lr"] = self.schedule.rate(step)
         torch.manual_seed(step_seed(config.seed, rank, step))
-        streams = redistribute_plantar_load(
-            items["streams"],
-            items["frame_valid"],
-            self.stats,
-            config.plantar_gain_sigma,
-            step_generator(config.seed, rank, step, 3),
-        )
-        batch = Batch.of({**items, "streams": streams}, config.model.schema, self.context.device)
+        batch = Batch.of(items, config.model.schema, self.context.device)
         mask = sensor_dropout(
             batch.recorded, groups, config.sensor_drop_prob, step_generator(config.seed, rank, step, 2)
         )
