@@ -189,3 +189,20 @@ def test_viewer_page_script_prints_size_and_times(capsys: pytest.CaptureFixture[
     _script("viewer_page").main(["--minutes", "0.1", "--repeats", "1"])
     out = capsys.readouterr().out
     assert "page size (MB)" in out and "10-min" not in out and "0.1-min" in out
+
+
+def test_cell_load_shares_of_a_known_split() -> None:
+    """Cells that share a region's pressure equally carry force in proportion to their areas: the shares
+    the realism benchmark compares cell by cell, and they sum to 1."""
+    from test_recording_stats import REGION_SHARES, SIZE, synthetic_walk
+
+    from step2motion import insole_layout
+
+    weights = np.zeros(16)
+    for region, share in REGION_SHARES.items():
+        cells = insole_layout.region_indices(region)
+        weights[cells] = share / cells.size
+    force_weights = weights * insole_layout.cell_areas_cm2(SIZE)
+    shares = _script("simulator_realism").cell_load_shares(synthetic_walk())
+    np.testing.assert_allclose(shares, force_weights / force_weights.sum(), atol=1e-9)
+    assert shares.sum() == pytest.approx(1.0)
