@@ -164,15 +164,15 @@ def cadence_steps_per_min(contacts: np.ndarray, time_s: np.ndarray) -> float:
     return float(gait_cycle_statistics(stances, time_s)["cadence_steps_per_min"])
 
 
-def ball_slide_m(result: Reconstruction) -> np.ndarray:
-    """Per complete planted run of either foot (one that starts and ends inside the recording), the
-    horizontal distance (m) its toe joint moves from the run's middle frame to its last: the ball of a
-    planted foot is its pivot from foot flat to toe-off, so this is how far the exported foot slides."""
-    positions_m = result.motion.joint_positions_m()
+def ball_slide_m(positions_m: np.ndarray, contacts: np.ndarray) -> np.ndarray:
+    """Per complete planted run (``contacts`` ``[T, 2]``) of either foot (one that starts and ends inside
+    the recording), the horizontal distance (m) its toe joint (of ``positions_m`` ``[T, 22, 3]``) moves from
+    the run's middle frame to its last: the ball of a planted foot is its pivot from foot flat to toe-off,
+    so this is how far the exported foot slides."""
     slides = []
     for column, side in enumerate(SIDES):
         ball_m = positions_m[:, skeleton.joint_index(f"{side.capitalize()}ToeBase")][:, [0, 2]]
-        for start, stop in gait_events.stance_intervals(result.contacts[:, column]):
+        for start, stop in gait_events.stance_intervals(contacts[:, column]):
             slides.append(np.linalg.norm(ball_m[stop - 1] - ball_m[(start + stop - 1) // 2]))
     return np.asarray(slides)
 
@@ -203,7 +203,7 @@ def walk_summary(result: Reconstruction, contacts: np.ndarray, recording_cadence
     horizontal = root_m[:, [0, 2]]
     path_m = float(np.linalg.norm(np.diff(horizontal, axis=0), axis=1).sum())
     duration_s = result.motion.duration_s
-    slides = ball_slide_m(result)
+    slides = ball_slide_m(positions_m, result.contacts)
     return WalkSummary(
         duration_s=duration_s,
         path_m=path_m,
@@ -219,20 +219,23 @@ def walk_summary(result: Reconstruction, contacts: np.ndarray, recording_cadence
     )
 
 
-def posture_rows(recording: InsoleRecording, checkpoint: Checkpoint, root: str) -> list[tuple[str, str]]:
-    """(sensors, "median / p5 / lowest" pelvis height in m) with all streams and each of
-    :data:`SENSOR_SUBSETS` (module docstring)."""
+def _heights(result: Reconstruction) -> str:
+    """ "median / p5 / lowest" pelvis (Hips) height of ``result``'s motion, m."""
+    height_m = result.motion.joint_positions_m()[:, _ROOT, 1]
+    return f"{np.median(height_m):.2f} / {np.percentile(height_m, 5):.2f} / {height_m.min():.2f}"
+
+
+def posture_rows(
+    recording: InsoleRecording, checkpoint: Checkpoint, root: str, result: Reconstruction
+) -> list[tuple[str, str]]:
+    """(sensors, "median / p5 / lowest" pelvis height in m) with all streams (``result``, the
+    reconstruction already made) and each of :data:`SENSOR_SUBSETS` (module docstring)."""
     names = checkpoint.config.used_stream_names
-    subsets = {"all": None} | {
-        name.removeprefix("step2motion_"): streams_matching(names, patterns)
-        for name, patterns in SENSOR_SUBSETS.items()
-    }
-    rows = []
-    for label, streams in subsets.items():
-        result = reconstruct(recording, checkpoint, ReconstructionOptions(streams=streams, root=root))
-        height_m = result.motion.joint_positions_m()[:, _ROOT, 1]
-        low_m = np.percentile(height_m, 5)
-        rows.append((label, f"{np.median(height_m):.2f} / {low_m:.2f} / {height_m.min():.2f}"))
+    rows = [("all", _heights(result))]
+    for name, patterns in SENSOR_SUBSETS.items():
+        options = ReconstructionOptions(streams=streams_matching(names, patterns), root=root)
+        subset_result = reconstruct(recording, checkpoint, options)
+        rows.append((name.removeprefix("step2motion_"), _heights(subset_result)))
     return rows
 
 
@@ -303,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         write_bvh(result.motion, args.out / f"{path.stem}.bvh")
         write_npz(result, args.out / f"{path.stem}.npz")
         cadence = float(recording_statistics(recording)["recording"]["cadence_steps_per_min"])
-        for sensors, heights in posture_rows(recording, checkpoint, args.root):
+        for sensors, heights in posture_rows(recording, checkpoint, args.root, result):
             posture.add_row(path.stem, sensors, heights)
         posture.add_section()
         sources = contact_sources(result)

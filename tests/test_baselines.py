@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-from test_paired_corpus import write_paired_corpus
+from test_paired_corpus import write_paired_corpus_and_split
 
 from step2motion.baselines.mean_pose import MeanPosePredictor
 from step2motion.baselines.nearest_neighbour import NearestNeighbourPredictor
@@ -26,10 +25,7 @@ RATE_HZ = 30.0
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("baselines")
-    data = write_paired_corpus(root / "data", {"1": 2, "2": 1, "3": 1, "4": 1})
-    split = root / "split.json"
-    split.write_text(json.dumps(SPLIT), encoding="utf-8")
-    return data, split
+    return write_paired_corpus_and_split(root, {"1": 2, "2": 1, "3": 1, "4": 1}, SPLIT)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_paired_corpus import write_paired_corpus
+from test_paired_corpus import write_paired_corpus_and_split
 
 from step2motion.cli import main
 from step2motion.errors import InputError
@@ -23,9 +23,7 @@ SPLIT = {"train": ["1", "2"], "validation": ["3", "4"], "test": []}
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("selection")
-    data = write_paired_corpus(root / "data", {"1": 2, "2": 1, "3": 1, "4": 1})
-    split = root / "split.json"
-    split.write_text(json.dumps(SPLIT), encoding="utf-8")
+    data, split = write_paired_corpus_and_split(root, {"1": 2, "2": 1, "3": 1, "4": 1}, SPLIT)
     return {"data": data, "split": split, "cache": root / "cache"}
 
 

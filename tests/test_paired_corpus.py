@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 from pathlib import Path
 
@@ -27,6 +28,17 @@ def _take(index: int) -> tuple[Motion, str]:
         return standing_motion(seconds=2.5), "stand"
     gait = Gait(cycle_s=1.0 + 0.1 * (index % 4), stride_m=1.0 + 0.1 * (index % 3))
     return walking_motion(n_cycles=3, gait=gait), "walk"
+
+
+def write_paired_corpus_and_split(
+    root: Path, takes_per_subject: dict[str, int], split: dict[str, list[str]]
+) -> tuple[Path, Path]:
+    """:func:`write_paired_corpus` under ``root / "data"`` and the subject ``split`` written as
+    ``root / "split.json"``: (data folder, split file)."""
+    data = write_paired_corpus(root / "data", takes_per_subject)
+    split_path = root / "split.json"
+    split_path.write_text(json.dumps(split), encoding="utf-8")
+    return data, split_path
 
 
 def write_paired_corpus(root: Path, takes_per_subject: dict[str, int], layout: str = "explicit") -> Path:

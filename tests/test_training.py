@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 from safetensors import safe_open
-from test_paired_corpus import write_paired_corpus
+from test_paired_corpus import write_paired_corpus_and_split
 from torch.utils.data import default_collate
 
 from step2motion.cli import main
@@ -35,10 +35,7 @@ SPLIT = {"train": ["1", "2"], "validation": ["3"], "test": ["4"]}
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A small paired corpus (subjects 1-4) and a split file that holds subject 4 out for test."""
     root = tmp_path_factory.mktemp("paired")
-    data = write_paired_corpus(root / "data", {"1": 3, "2": 3, "3": 2, "4": 1})
-    split = root / "split.json"
-    split.write_text(json.dumps(SPLIT), encoding="utf-8")
-    return data, split
+    return write_paired_corpus_and_split(root, {"1": 3, "2": 3, "3": 2, "4": 1}, SPLIT)
 
 
 def _train_cli(corpus: tuple[Path, Path], out: Path, *extra: str) -> int:

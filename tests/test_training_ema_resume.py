@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 from safetensors import safe_open
-from test_paired_corpus import write_paired_corpus
+from test_paired_corpus import write_paired_corpus_and_split
 from torch.utils.data import default_collate
 
 from step2motion.cli import main
@@ -37,9 +37,7 @@ SPLIT = {"train": ["1", "2"], "validation": ["3"], "test": []}
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Config overrides for a tiny paired corpus, its split and one feature cache shared by the runs."""
     root = tmp_path_factory.mktemp("ema_resume")
-    data = write_paired_corpus(root / "data", {"1": 2, "2": 1, "3": 1})
-    split = root / "split.json"
-    split.write_text(json.dumps(SPLIT), encoding="utf-8")
+    data, split = write_paired_corpus_and_split(root, {"1": 2, "2": 1, "3": 1}, SPLIT)
     return {"data_dir": str(data), "split_file": str(split), "cache_dir": str(root / "cache")}
 
 
