@@ -312,13 +312,13 @@ def test_corpus_walks_of_test_subjects_give_back_their_strides(shared_dir) -> No
 
 def test_reconstruction_root_follows_the_feet() -> None:
     from step2motion.errors import InputError
-    from step2motion.reconstruction.odometry_root import odometry_root_path, reliable_feet
+    from step2motion.reconstruction.odometry_root import odometry_root_path, reliable_feet, trusted_pieces
     from step2motion.reconstruction.pipeline import ReconstructionOptions
 
     motion = walking_motion(n_cycles=6)
     rec = simulate_recording(motion, noise="none")
     frame_time_s = np.arange(0.0, rec.time_s[-1], 1 / 30)
-    feet = reliable_feet(rec)
+    feet = reliable_feet(rec, frame_time_s, np.zeros((len(frame_time_s), 4)))
     assert feet is not None
     path = odometry_root_path(feet, frame_time_s, np.zeros((len(frame_time_s), 4)))
     assert path is not None
@@ -341,7 +341,7 @@ def test_reconstruction_root_follows_the_feet() -> None:
     inner = slice(30, -30)  # a cycle away from the ends, where the moving average is one-sided
     np.testing.assert_allclose(swung[1][inner] - yaw[inner], swing_rad[inner], atol=np.radians(0.5))
     # standing: nothing to reconcile, so no odometry root (the network's moves are kept)
-    assert reliable_feet(simulate_recording(standing_motion(3.0), noise="none")) is None
+    assert trusted_pieces(simulate_recording(standing_motion(3.0), noise="none")) == []
     with pytest.raises(InputError, match="root source"):
         ReconstructionOptions(root="gps")
 

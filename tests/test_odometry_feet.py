@@ -20,6 +20,7 @@ from step2motion.dataset.insole_features import InsoleFeatures, insole_streams
 from step2motion.dataset.pose_features import PoseTargets, integrate_root, pose_targets, to_world
 from step2motion.gait_events import nearest_samples, runs, stance_at_times
 from step2motion.motion import Motion, forward_kinematics
+from step2motion.odometry.both_feet import FeetOdometry
 from step2motion.odometry.strapdown import FootTrack
 from step2motion.reconstruction.foot_contacts import FootPinner, pelvis_height_m
 from step2motion.reconstruction.odometry_feet import CHIP_FRACTION, feet_above_floor, foot_targets
@@ -28,8 +29,10 @@ from step2motion.reconstruction.odometry_root import (
     MAX_OPEN_END_S,
     heading_at_frames,
     motion_yaw_rad,
+    odometry_pelvis,
     reliable_feet,
     to_motion_frame,
+    trusted_pieces,
 )
 from step2motion.reconstruction.pipeline import (
     Reconstruction,
@@ -76,6 +79,16 @@ class OraclePredictor:
         return self.targets.root_motion[self._frames(condition)] * self.root_scale
 
 
+def _odometry(rec: InsoleRecording, network_root_motion: np.ndarray | None = None) -> FeetOdometry | None:
+    """The trusted odometry of ``rec`` from its first sample, its pieces joined by ``network_root_motion``
+    ``[n, 4]`` at ``FPS`` (default: a network that stands still)."""
+    local = from_first_sample(rec)
+    frame_time_s = np.arange(round(local.duration_s * FPS)) / FPS
+    if network_root_motion is None:
+        network_root_motion = np.zeros((frame_time_s.size, 4))
+    return reliable_feet(local, frame_time_s, network_root_motion[: frame_time_s.size])
+
+
 def _reconstruct(motion: Motion, rec: InsoleRecording, root: str) -> Reconstruction:
     return reconstruct_with(rec, OraclePredictor(pose_targets(motion, FPS)), ReconstructionOptions(root=root))
 
@@ -93,7 +106,7 @@ def followed(walk: tuple[Motion, InsoleRecording]) -> Reconstruction:
 
 def _still_runs(rec: InsoleRecording, side: str, time_s: np.ndarray) -> list[np.ndarray]:
     """Output frames of each still run of ``side``'s odometry (at least 3 frames long)."""
-    feet = reliable_feet(from_first_sample(rec))
+    feet = _odometry(rec)
     track = feet.foot(side)
     still = track.still[nearest_samples(track.time_s, time_s)]
     return [np.arange(a, b) for a, b, value in zip(*runs(still), strict=True) if value and b - a >= 3]
@@ -105,7 +118,7 @@ def test_planted_toes_hold_still_on_the_odometry_positions(
     _, rec = walk
     positions = followed.motion.joint_positions_m()
     time_s = followed.time_s - rec.time_s[0]
-    feet = reliable_feet(from_first_sample(rec))
+    feet = _odometry(rec)
     toe_offset = followed.motion.offsets_m[_TOES["left"]]
     ahead_m = (1.0 - CHIP_FRACTION) * np.hypot(toe_offset[0], toe_offset[2])
     toes_xz, expected_xz = [], []
@@ -186,7 +199,7 @@ def test_from_heel_strike_to_foot_flat_the_heel_holds_on_the_floor(
     rotations_q, root_m, offsets_m = motion.local_rotations, motion.root_position_m, motion.offsets_m
     positions, rotations = forward_kinematics(rotations_q, root_m, offsets_m)
     time_s = followed.time_s - rec.time_s[0]
-    feet = reliable_feet(from_first_sample(rec))
+    feet = _odometry(rec)
     rolls = 0
     for index, side in enumerate(SIDES):
         ankle_j = skeleton.joint_index(f"{side.title()}Foot")
@@ -247,7 +260,7 @@ def test_without_trusted_odometry_the_pinner_is_kept(walk: tuple[Motion, InsoleR
             gyro_dps=np.full_like(rec.right.gyro_dps, np.nan),
         )
         rec = dataclasses.replace(rec, right=right)
-    assert reliable_feet(from_first_sample(rec)) is None
+    assert _odometry(rec) is None
     odometry = _reconstruct(motion, rec, root="odometry")
     network = _reconstruct(motion, rec, root="network")
     rotations, root = feet_above_floor(
@@ -258,28 +271,66 @@ def test_without_trusted_odometry_the_pinner_is_kept(walk: tuple[Motion, InsoleR
     assert odometry.motion.joint_positions_m()[:, _FEET, 1].min() > -1e-6
 
 
-def test_a_foot_moving_too_long_without_a_still_moment_is_not_trusted(
-    walk: tuple[Motion, InsoleRecording],
-) -> None:
-    _, rec = walk
+def _unloaded(rec: InsoleRecording, first: int, stop: int) -> InsoleRecording:
+    """``rec`` from its first sample with no force under the left foot on samples ``first:stop`` (so it is
+    never still there)."""
     sample = np.arange(rec.n_samples)
+    force = np.where((sample >= first) & (sample < stop), 0.0, rec.left.total_force_n)
+    left = dataclasses.replace(rec.left, total_force_n=force)
+    return from_first_sample(dataclasses.replace(rec, left=left))
 
-    def unloaded(first: int, stop: int) -> InsoleRecording:
-        """``rec`` with no force under the left foot on samples ``first:stop`` (so it is never still)."""
-        force = np.where((sample >= first) & (sample < stop), 0.0, rec.left.total_force_n)
-        return from_first_sample(
-            dataclasses.replace(rec, left=dataclasses.replace(rec.left, total_force_n=force))
-        )
 
-    middle, long_s = rec.n_samples // 2, round(1.2 * MAX_MOVING_S * rec.rate_hz)
-    # between two still moments it would shift all that follows: no odometry at all
-    assert reliable_feet(unloaded(middle - long_s // 2, middle + long_s // 2)) is None
-    # at the start of a track it is dropped, and the rest kept
+def test_a_foot_moving_too_long_at_a_track_end_is_dropped(walk: tuple[Motion, InsoleRecording]) -> None:
+    _, rec = walk
     open_s = round(1.2 * MAX_OPEN_END_S * rec.rate_hz)
-    feet = reliable_feet(unloaded(0, open_s))
+    feet = _odometry(_unloaded(rec, 0, open_s))
     assert feet is not None
     assert not feet.left.tracked[:open_s].any() and feet.left.tracked[open_s + round(rec.rate_hz) :].all()
     assert feet.right.tracked.all()
+
+
+@pytest.fixture(scope="module")
+def long_walk() -> tuple[Motion, InsoleRecording]:
+    motion = walking_motion(n_cycles=10, gait=GAIT)
+    return motion, simulate_recording(motion, mass_kg=70.0, insole_size=7, noise="none", seed=0)
+
+
+def test_a_foot_moving_too_long_between_still_moments_cuts_the_odometry_into_pieces(
+    long_walk: tuple[Motion, InsoleRecording],
+) -> None:
+    """Such a stretch would shift all that follows it, but must not cost the rest of the recording its
+    odometry (one in an hour would cost the hour): the pieces on either side are trusted, each in a frame
+    of its own, and the network's moves carry the body from one to the next."""
+    motion, rec = long_walk
+    middle, long_n = rec.n_samples // 2, round(1.2 * MAX_MOVING_S * rec.rate_hz)
+    first, stop = middle - long_n // 2, middle + long_n // 2
+    cut_rec = _unloaded(rec, first, stop)
+    pieces = trusted_pieces(cut_rec)
+    assert len(pieces) == 2 and pieces[0][0] == 0
+    assert stop <= pieces[1][0] < stop + round(rec.rate_hz)
+    # joined by the true root moves, the second piece goes on along the mocap's path
+    truth = motion_at_rate(motion, FPS)
+    feet = _odometry(cut_rec, pose_targets(motion, FPS).root_motion)
+    assert feet is not None and not feet.left.tracked[first:stop].any()
+    frame_time_s = np.arange(truth.n_frames) / FPS
+    position, _, known = odometry_pelvis(feet, frame_time_s)
+    before, after = known & (frame_time_s < first / rec.rate_hz), known & (frame_time_s > stop / rec.rate_hz)
+    assert before.sum() > 2 * FPS and after.sum() > 2 * FPS
+    true_xz = truth.root_position_m[:, [0, 2]]
+    a, b = position[before][:, [0, 2]], true_xz[before]  # the first piece's frame onto the mocap's
+    angle = np.arctan2(np.sum(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]), np.sum(a * b))
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    shift = b.mean(axis=0) - a.mean(axis=0) @ rotation.T
+    placed = position[after][:, [0, 2]] @ rotation.T + shift
+    assert np.linalg.norm(placed - true_xz[after], axis=1).max() < 0.1
+    # the whole reconstruction with a network 40 % short: short only over the cut (a fifth of the walk)
+    result = _reconstruct(motion, cut_rec, root="odometry")
+    root = result.motion.root_position_m
+    travelled = np.linalg.norm(root[-1, [0, 2]] - root[0, [0, 2]])
+    assert travelled > 0.85 * np.linalg.norm(true_xz[-1] - true_xz[0])
+    # and the foot cut off lands on its next footprint without a jump (no joint faster than a swinging toe)
+    speed = np.linalg.norm(np.diff(result.motion.joint_positions_m()[..., [0, 2]], axis=0), axis=-1) * FPS
+    assert speed.max() < 6.0
 
 
 def _untracked(track: FootTrack, cut: np.ndarray) -> FootTrack:
@@ -301,7 +352,7 @@ def _toe_sliding_along_x(n: int) -> np.ndarray:
 def test_untracked_stance_holds_the_toe_where_the_pose_put_it(walk: tuple[Motion, InsoleRecording]) -> None:
     _, rec = walk
     local = from_first_sample(rec)
-    track = reliable_feet(local).left
+    track = _odometry(local).left
     cut = (track.time_s > 2.0) & (track.time_s < 3.5)
     untracked = _untracked(track, cut)
     time_s = np.arange(round(local.duration_s * FPS)) / FPS
@@ -323,7 +374,7 @@ def test_a_stance_whose_track_begins_inside_it_is_held_where_it_is_planted(
     untracked frames hold the toe where its planted frames do (no jump when the track begins)."""
     _, rec = walk
     local = from_first_sample(rec)
-    track = reliable_feet(local).left
+    track = _odometry(local).left
     starts, stops, values = runs(track.still)
     first = next(i for i in range(starts.size) if values[i] and track.time_s[starts[i]] > 1.0)
     begin_s, end_s = track.time_s[starts[first]], track.time_s[stops[first] - 1]

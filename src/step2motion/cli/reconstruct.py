@@ -63,7 +63,8 @@ def add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
         help="where the body's path and heading come from: 'odometry' (default) takes them from each "
         "insole's IMU integrated between the moments the foot is still: the feet are planted where the "
         "insoles were still, swing along the measured path and the body follows them (the network's moves "
-        "and plain foot pinning wherever the odometry is not trusted, e.g. a foot never still for 2 s); "
+        "and plain foot pinning wherever the odometry is not trusted, e.g. while a foot is not still for "
+        "over 2 s; the odometry takes over again after it); "
         "'network' integrates the root network's per-frame moves (the published method). README compares "
         "them",
     )

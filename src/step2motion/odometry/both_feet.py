@@ -79,6 +79,16 @@ class FeetOdometry:
     def foot(self, side: str) -> FootTrack:
         return self.left if side == "left" else self.right
 
+    def moved(self, angle: float, shift_xy: np.ndarray) -> FeetOdometry:
+        """Everything turned by ``angle`` (rad) about Z, then shifted horizontally by ``shift_xy`` ``[2]``."""
+        return dataclasses.replace(
+            self,
+            left=_moved(self.left, angle, shift_xy),
+            right=_moved(self.right, angle, shift_xy),
+            pelvis_xy_m=_rotate(self.pelvis_xy_m, angle) + shift_xy,
+            heading_rad=self.heading_rad + angle,
+        )
+
 
 def _nan_average(values: np.ndarray, window: int, end_order: int = 1) -> np.ndarray:
     """Centred moving average ``[T, C]`` over ``window`` samples within each run of finite rows (``NaN``

@@ -38,7 +38,8 @@ pivot of heel strike) is the point on the floor under the ankle, ``CHIP_FRACTION
   still moment), held where the nearest planted frame of that stance holds it: one stance, one place;
   in any other stance, as :class:`~step2motion.reconstruction.foot_contacts.FootPinner` does, the toe
   held where the pose put it at the stance's first frame (keeping the pose's toe height, not below the
-  floor); free otherwise.
+  floor); free otherwise: the pose's toe joint, drawn over :data:`UNTRACKED_BLEND_S` toward the targets
+  on either side (a foot whose track was cut while it moved lands on its next footprint without a jump).
 
 **Foot orientation**: the pose's, turned about the vertical to the odometry's heading, blended over
 :data:`GROUNDED_BLEND_S` next to a frame on the heel or planted into the *grounded* orientation: flat
@@ -93,6 +94,8 @@ from step2motion.recording import SIDES
 CHIP_FRACTION = 0.5
 #: A foot turns between its pose's orientation and the grounded one over this time next to a grounded run.
 GROUNDED_BLEND_S = 0.1
+#: An untracked swing (the pose's foot) is drawn to the targets on either side of it over this time, s.
+UNTRACKED_BLEND_S = 0.5
 #: Largest foot pitch (toes down about the ball, or up about the heel) read from the chip's height.
 MAX_FOOT_PITCH_RAD = np.radians(60.0)
 
@@ -205,28 +208,40 @@ def foot_targets(
     return FootTargets(toe, chip, yaw, weight, toes_down[closest])
 
 
-def _swing_path(held_m: np.ndarray, carried_m: np.ndarray) -> np.ndarray:
-    """Toe-joint targets ``[T, 3]``: ``held_m`` where given, elsewhere the chip's path carried to the toe
-    ``carried_m`` plus a correction ramping linearly in time from the gap to the held position one frame
-    before each such run to the gap one frame after it (constant with one, none without); ``NaN`` where
-    neither is known."""
+def _swing_path(
+    held_m: np.ndarray, carried_m: np.ndarray, measured: np.ndarray, fade_frames: float
+) -> np.ndarray:
+    """Toe-joint targets ``[T, 3]``: ``held_m`` where given, elsewhere ``carried_m`` (the chip's path carried
+    to the toe where ``measured`` ``[T]``, the pose's toe joint elsewhere) plus a correction from the gaps
+    to the known targets on either side of each run of such frames. Over measured frames it ramps
+    linearly in time from the gap one frame before the run to the gap one frame after it (constant with
+    one, none without). Over the pose's frames it does the same, faded out over ``fade_frames`` from
+    each end that has a gap, so that the foot leaves and reaches its targets without a jump and otherwise
+    keeps the pose's place."""
     n = len(held_m)
     out = held_m.copy()
-    gap = held_m - carried_m
-    free = np.isnan(held_m[:, 0]) & np.isfinite(carried_m[:, 0])
-    for start, stop, is_free in zip(*runs(free), strict=True):
-        if not is_free:
-            continue
-        before = gap[start - 1] if start > 0 and np.isfinite(gap[start - 1, 0]) else None
-        after = gap[stop] if stop < n and np.isfinite(gap[stop, 0]) else None
-        if before is None and after is None:
-            correction = np.zeros((stop - start, 3))
-        elif before is None or after is None:
-            correction = np.broadcast_to(before if after is None else after, (stop - start, 3))
-        else:
-            weight = (np.arange(1, stop - start + 1) / (stop - start + 1))[:, None]
-            correction = (1.0 - weight) * before + weight * after
-        out[start:stop] = carried_m[start:stop] + correction
+    free = np.isnan(held_m[:, 0])
+    for from_chip in (True, False):  # the chip's runs first: their targets are the pose runs' neighbours
+        for start, stop, is_run in zip(*runs(free & (measured == from_chip)), strict=True):
+            if not is_run:
+                continue
+            before = out[start - 1] - carried_m[start - 1] if start > 0 else np.full(3, np.nan)
+            after = out[stop] - carried_m[stop] if stop < n else np.full(3, np.nan)
+            has_before, has_after = np.isfinite(before).all(), np.isfinite(after).all()
+            step = np.arange(1, stop - start + 1)
+            if has_before and has_after:
+                weight = (step / (stop - start + 1))[:, None]
+                correction = (1.0 - weight) * before + weight * after
+            elif has_before or has_after:
+                correction = np.broadcast_to(before if has_before else after, (stop - start, 3))
+            else:
+                correction = np.zeros((stop - start, 3))
+            if not from_chip:
+                distance = np.minimum(
+                    step if has_before else np.inf, (stop - start + 1 - step) if has_after else np.inf
+                )
+                correction = correction * np.clip(1.0 - distance / max(fade_frames, 1.0), 0.0, 1.0)[:, None]
+            out[start:stop] = carried_m[start:stop] + correction
     return out
 
 
@@ -261,7 +276,11 @@ def _foot_orientation(pose_q: np.ndarray, toe_offset_m: np.ndarray, targets: Foo
 
 
 def follow_feet(
-    local_rotations: np.ndarray, root_m: np.ndarray, offsets_m: np.ndarray, targets: dict[str, FootTargets]
+    local_rotations: np.ndarray,
+    root_m: np.ndarray,
+    offsets_m: np.ndarray,
+    targets: dict[str, FootTargets],
+    fps: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Local rotations ``[T, 22, 4]`` and root positions ``[T, 3]`` whose feet reach ``targets`` per side
     (module docstring: orientation, reach, IK). Only the swing paths need neighbouring frames;
@@ -275,7 +294,8 @@ def follow_feet(
     )
     ankles = np.empty((n, len(SIDES), 3))
     for index, side in enumerate(SIDES):
-        toe = _swing_path(targets[side].toe_m, carried[:, index])
+        measured = np.isfinite(targets[side].chip_m).all(axis=1)
+        toe = _swing_path(targets[side].toe_m, carried[:, index], measured, UNTRACKED_BLEND_S * fps)
         toe[:, 1] = np.maximum(toe[:, 1], 0.0)
         ankles[:, index] = toe - quat.mul_vec(
             feet_q[:, index], np.broadcast_to(offsets_m[_LEGS[side][3]], (n, 3))
@@ -293,7 +313,8 @@ def _oriented_feet(
     local_rotations: np.ndarray, root_m: np.ndarray, offsets_m: np.ndarray, targets: dict[str, FootTargets]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per frame: hip positions ``[n, 2, 3]``, foot orientations ``[n, 2, 4]`` (:func:`_foot_orientation`)
-    and the chip's path carried to the toe joint with them ``[n, 2, 3]`` (left, right)."""
+    and the chip's path carried to the toe joint with them ``[n, 2, 3]`` (left, right; the pose's toe joint
+    where the foot is untracked)."""
     positions, rotmats = forward_kinematics(local_rotations, root_m, offsets_m)
     n = len(root_m)
     feet_q = np.empty((n, len(SIDES), 4))
@@ -305,6 +326,8 @@ def _oriented_feet(
         carried[:, index] = targets[side].chip_m + quat.mul_vec(
             feet_q[:, index], np.broadcast_to(_chip_to_toe_m(offset), (n, 3))
         )
+        untracked = ~np.isfinite(targets[side].chip_m).all(axis=1)
+        carried[untracked, index] = positions[untracked, toe_j]
     return positions[:, [_LEGS[side][0] for side in SIDES]], feet_q, carried
 
 
@@ -380,7 +403,7 @@ def odometry_feet_motion(
             )
             for index, side in enumerate(SIDES)
         }
-        rotations, root_m = follow_feet(rotations, root_m, offsets_m, targets)
+        rotations, root_m = follow_feet(rotations, root_m, offsets_m, targets, fps)
     rotations, root_m = by_frame_chunks(
         lambda chunk: feet_above_floor(rotations[chunk], root_m[chunk], offsets_m), len(root_m)
     )

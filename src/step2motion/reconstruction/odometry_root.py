@@ -8,17 +8,21 @@ that the feet's tracks (:mod:`~step2motion.reconstruction.odometry_feet`) are in
 body.
 
 What is trusted (:func:`reliable_feet`): zero-velocity odometry is only as good as its still moments. A
-foot that moves for long without one (dancing, running; a walking swing with its heel strike and
-roll-over lasts about a second) integrates its accelerometer open loop for that long, and its track ends
-up metres off. Between two still moments the velocity error is ramped out, so up to
-:data:`MAX_MOVING_S` is trusted; a longer stretch there would shift everything after it, so the odometry
-is not used at all. Before the first or after the last still moment of a track, integrated from one
-side only, a stretch longer than :data:`MAX_OPEN_END_S` is dropped (those samples become untracked).
-Nor is the odometry used when the two feet's tracks could not be put in one frame
-(:attr:`FeetOdometry.reconciled`: enough travel), because then the feet say nothing reliable about
-heading. Without trusted odometry the network's moves are kept. Frames the odometry cannot place
-(neither foot tracked) follow the network's moves from the nearest placed frame (the one before them;
-the first placed one for frames before it).
+foot that moves for long without one (dancing, running, a foot off the floor while sitting; a walking
+swing with its heel strike and roll-over lasts about a second) integrates its accelerometer open loop for
+that long, and its track ends up metres off. Between two still moments the velocity error is ramped out,
+so up to :data:`MAX_MOVING_S` is trusted; a longer stretch there would shift everything after it, so the
+recording is cut there: the stretches where either foot moves longer are left out and the odometry is
+computed afresh on each piece between them (:func:`trusted_pieces`), so that one such stretch in an hour
+does not cost the whole hour its odometry. Before the first or after the last still moment of a piece's
+track, integrated from one side only, a stretch longer than :data:`MAX_OPEN_END_S` is dropped (those
+samples become untracked). A piece is only used when its two feet's tracks could be put in one frame
+(:attr:`FeetOdometry.reconciled`: enough travel), because otherwise the feet say nothing reliable about
+heading. Each piece has a frame of its own; the network's moves carry the body across the stretch before
+it, and the piece is turned and moved to go on from where they arrive (one frame for all pieces). Without
+any trusted piece the network's moves are kept. Frames the odometry cannot place (neither foot tracked)
+follow the network's moves from the nearest placed frame (the one before them; the first placed one for
+frames before it).
 
 Frames: odometry is Z up (x, y horizontal, heading counter-clockwise from +x); motion is Y up with
 yaw the rotation about +Y that turns +Z into the facing direction. Odometry (x, y, z) is motion
@@ -52,11 +56,11 @@ MAX_OPEN_END_S = 1.5
 PELVIS_SWING_WINDOW_S = 1.0
 
 
-def _without_open_ends(track: FootTrack) -> tuple[FootTrack, bool]:
-    """``track`` with its too long moving stretches at either end of a segment untracked, and whether one
-    lies between two still moments (module docstring)."""
+def _without_long_moves(track: FootTrack) -> tuple[FootTrack, np.ndarray]:
+    """``track`` with its too long moving stretches untracked, and ``[T]`` bool marking those that lie
+    between two still moments (module docstring)."""
     drop = np.zeros(track.time_s.size, dtype=bool)
-    interior_long = False
+    interior_long = np.zeros(track.time_s.size, dtype=bool)
     for segment in np.unique(track.segment[track.tracked]):
         indices = np.flatnonzero(track.segment == segment)
         time_s, still = track.time_s[indices], track.still[indices]
@@ -65,7 +69,7 @@ def _without_open_ends(track: FootTrack) -> tuple[FootTrack, bool]:
             duration_s = time_s[min(stop, indices.size - 1)] - time_s[max(start - 1, 0)]
             if is_still or duration_s <= (MAX_MOVING_S if interior else MAX_OPEN_END_S):
                 continue
-            interior_long |= interior
+            interior_long[indices[start:stop]] = interior
             drop[indices[start:stop]] = True
     if not drop.any():
         return track, interior_long
@@ -83,14 +87,88 @@ def _without_open_ends(track: FootTrack) -> tuple[FootTrack, bool]:
     )
 
 
-def reliable_feet(rec: InsoleRecording) -> FeetOdometry | None:
-    """Both feet's odometry of ``rec`` in one frame, restricted to what is trusted; None when it cannot
-    place the root (module docstring)."""
-    tracks = [_without_open_ends(track_foot(rec, side)) for side in SIDES]
-    if any(interior_long for _, interior_long in tracks):
+def trusted_pieces(rec: InsoleRecording, first_sample: int = 0) -> list[tuple[int, FeetOdometry]]:
+    """The reconciled both-feet odometry of each piece of ``rec`` between the stretches where a foot moves
+    too long between two still moments (module docstring), in time order, each with the index of its
+    first sample (counted from ``first_sample``, which ``rec``'s first sample has)."""
+    trimmed = [_without_long_moves(track_foot(rec, side)) for side in SIDES]
+    cut = trimmed[0][1] | trimmed[1][1]
+    if not cut.any():
+        feet = combine_feet(*(track for track, _ in trimmed))
+        return [(first_sample, feet)] if feet.reconciled else []
+    return [
+        piece
+        for start, stop, is_cut in zip(*runs(cut), strict=True)
+        if not is_cut and stop - start > 1
+        for piece in trusted_pieces(rec.take(slice(start, stop)), first_sample + start)
+    ]
+
+
+def reliable_feet(
+    rec: InsoleRecording, frame_time_s: np.ndarray, network_root_motion: np.ndarray
+) -> FeetOdometry | None:
+    """Both feet's odometry of ``rec`` in one frame, restricted to what is trusted, its pieces joined by
+    the network's moves ``[n, 4]`` at ``frame_time_s`` ``[n]`` (module docstring); None when no piece can
+    place the root."""
+    pieces = trusted_pieces(rec)
+    if not pieces:
         return None
-    feet = combine_feet(*(track for track, _ in tracks))
-    return feet if feet.reconciled else None
+    network_m, network_yaw = integrate_root(network_root_motion, np.zeros(3), 0.0)
+    swing = pelvis_swing_rad(network_yaw, frame_time_s)
+    placed = _on_samples(_empty_feet(rec.time_s), *pieces[0])
+    for first_sample, piece in pieces[1:]:
+        position, yaw, known = odometry_pelvis(placed, frame_time_s)
+        piece_position, piece_yaw, piece_known = odometry_pelvis(piece, frame_time_s)
+        arrive = int(np.argmax(piece_known))
+        if piece_known.any() and known[:arrive].any():
+            # the network carries the placed root (swing included, as odometry_root_path bridges) from
+            # the last frame it knows to the piece's first
+            leave = int(np.flatnonzero(known[:arrive])[-1])
+            to_placed = yaw[leave] + swing[leave] - network_yaw[leave]
+            target = position[leave] + _turned(network_m[arrive] - network_m[leave], to_placed)
+            turn = float(to_placed + network_yaw[arrive] - swing[arrive] - piece_yaw[arrive])
+            shift = target - _turned(piece_position[arrive], turn)
+            piece = piece.moved(turn, np.array([shift[0], -shift[2]]))  # motion (x, z) is odometry (x, -y)
+        placed = _on_samples(placed, first_sample, piece)
+    return placed
+
+
+def _turned(vector: np.ndarray, yaw_rad: float) -> np.ndarray:
+    """One motion-frame vector ``[3]`` turned about +Y by ``yaw_rad`` (a turn by θ there turns the odometry
+    frame by θ about Z: :func:`to_motion_frame`)."""
+    return rotate_about_y(vector[None], np.array([yaw_rad]))[0]
+
+
+def _empty_track(side: str, time_s: np.ndarray) -> FootTrack:
+    n = time_s.size
+    nan3 = np.full((n, 3), np.nan)
+    return FootTrack(side, time_s, nan3, nan3.copy(), np.full(n, np.nan), np.zeros(n, bool), np.full(n, -1))
+
+
+def _empty_feet(time_s: np.ndarray) -> FeetOdometry:
+    """Untracked feet on ``time_s`` (what pieces are placed into)."""
+    left, right = (_empty_track(side, time_s) for side in SIDES)
+    return FeetOdometry(left, right, np.full((time_s.size, 2), np.nan), np.full(time_s.size, np.nan), True)
+
+
+def _on_samples(feet: FeetOdometry, first_sample: int, piece: FeetOdometry) -> FeetOdometry:
+    """``feet`` with the samples from ``first_sample`` on replaced by ``piece``'s (its track segments
+    numbered after ``feet``'s)."""
+    span = slice(first_sample, first_sample + piece.pelvis_xy_m.shape[0])
+
+    def track(side: str) -> FootTrack:
+        old, new = feet.foot(side), piece.foot(side)
+        segment = old.segment.copy()
+        segment[span] = np.where(new.segment >= 0, new.segment + segment.max() + 1, -1)
+        arrays = {}
+        for name in ("position_m", "velocity_m_s", "heading_rad", "still"):
+            arrays[name] = getattr(old, name).copy()
+            arrays[name][span] = getattr(new, name)
+        return dataclasses.replace(old, segment=segment, **arrays)
+
+    pelvis, heading = feet.pelvis_xy_m.copy(), feet.heading_rad.copy()
+    pelvis[span], heading[span] = piece.pelvis_xy_m, piece.heading_rad
+    return FeetOdometry(track("left"), track("right"), pelvis, heading, feet.reconciled and piece.reconciled)
 
 
 def to_motion_frame(odometry_m: np.ndarray) -> np.ndarray:

@@ -239,7 +239,9 @@ def reconstruct_with(
     features = insole_streams(local_rec, rate_hz, weight_n)
     sampled = sample_recording(predictor, predictor.prepare(features), progress)
     stance_model = stance_at_times(local_rec, weight_n, features.time_s)
-    feet = reliable_feet(local_rec) if options.root == "odometry" and odometry_allowed(options) else None
+    feet = None
+    if options.root == "odometry" and odometry_allowed(options):
+        feet = reliable_feet(local_rec, features.time_s, sampled.root_motion)
     path = None if feet is None else odometry_root_path(feet, features.time_s, sampled.root_motion)
     if path is None:
         samples_m, _ = place_in_world(sampled.poses_m, sampled.root_motion, stance_model, RootState())
