@@ -244,7 +244,9 @@ def test_reconstruct_notes_a_missing_insole(
     assert main(_reconstruct(files, tmp_path, tmp_path / "left.txt")) == 0
     notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("note:")]
     note = "the right insole has no data: the motion comes from the left foot alone"
-    assert notes == [f"note: {tmp_path / 'left.txt'}: {note}"]
+    assert notes[0] == f"note: {tmp_path / 'left.txt'}: {note}"
+    # and without the right IMU no odometry: the network's root, said so
+    assert len(notes) == 2 and notes[1].startswith(f"note: {tmp_path / 'left.txt'}: no trusted foot odometry")
 
 
 def test_evaluate_names_split_subjects_without_data(

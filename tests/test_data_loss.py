@@ -75,7 +75,10 @@ def _write_npz(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     n, joints = motion.n_frames, skeleton.N_JOINTS
     samples, spread = np.zeros((2, n, joints, 3)), np.zeros((n, joints))
     write_npz(
-        Reconstruction(motion, np.arange(n) / 30.0, np.ones((n, 2), bool), samples, spread, 2, 1.0, 1.0), path
+        Reconstruction(
+            motion, np.arange(n) / 30.0, np.ones((n, 2), bool), np.ones(n, bool), samples, spread, 2, 1.0, 1.0
+        ),
+        path,
     )
 
 

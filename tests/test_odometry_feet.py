@@ -16,6 +16,7 @@ import pytest
 from motion_fixtures import Gait, standing_motion, walking_motion
 
 from step2motion import skeleton
+from step2motion.cli._recording_notes import root_notes
 from step2motion.dataset.insole_features import InsoleFeatures, insole_streams
 from step2motion.dataset.pose_features import PoseTargets, integrate_root, pose_targets, to_world
 from step2motion.gait_events import nearest_samples, runs, stance_at_times
@@ -116,6 +117,8 @@ def test_planted_toes_hold_still_on_the_odometry_positions(
     walk: tuple[Motion, InsoleRecording], followed: Reconstruction
 ) -> None:
     _, rec = walk
+    assert followed.odometry_root.all()  # a steady walk: the odometry places every frame
+    assert root_notes(followed.odometry_root, followed.time_s, "odometry") == []
     positions = followed.motion.joint_positions_m()
     time_s = followed.time_s - rec.time_s[0]
     feet = _odometry(rec)
@@ -262,6 +265,9 @@ def test_without_trusted_odometry_the_pinner_is_kept(walk: tuple[Motion, InsoleR
         rec = dataclasses.replace(rec, right=right)
     assert _odometry(rec) is None
     odometry = _reconstruct(motion, rec, root="odometry")
+    assert not odometry.odometry_root.any()
+    (note,) = root_notes(odometry.odometry_root, odometry.time_s, "odometry")
+    assert note.startswith("no trusted foot odometry")
     network = _reconstruct(motion, rec, root="network")
     rotations, root = feet_above_floor(
         network.motion.local_rotations, network.motion.root_position_m, network.motion.offsets_m
@@ -328,6 +334,12 @@ def test_a_foot_moving_too_long_between_still_moments_cuts_the_odometry_into_pie
     root = result.motion.root_position_m
     travelled = np.linalg.norm(root[-1, [0, 2]] - root[0, [0, 2]])
     assert travelled > 0.85 * np.linalg.norm(true_xz[-1] - true_xz[0])
+    # which frames the odometry placed is saved and told
+    cut_frames = (result.time_s > first / rec.rate_hz + 0.5) & (result.time_s < stop / rec.rate_hz - 0.5)
+    assert not result.odometry_root[cut_frames].any() and 0.7 < result.odometry_root.mean() < 0.9
+    (note,) = root_notes(result.odometry_root, result.time_s, "odometry")
+    assert "over 1 stretch(es)" in note and f"{100 * result.odometry_root.mean():.0f} %" in note
+    assert root_notes(result.odometry_root, result.time_s, "network") == []
     # and the foot cut off lands on its next footprint without a jump (no joint faster than a swinging toe)
     speed = np.linalg.norm(np.diff(result.motion.joint_positions_m()[..., [0, 2]], axis=0), axis=-1) * FPS
     assert speed.max() < 6.0

@@ -216,6 +216,7 @@ def test_reconstruct_command_end_to_end(
         np.testing.assert_allclose(npz["time_s"], np.arange(99) / 30.0)
         assert tuple(npz["joint_names"]) == skeleton.JOINT_NAMES
         assert npz["contact_left"].dtype == bool and npz["contact_right"].shape == (99,)
+        assert npz["odometry_root"].dtype == bool and npz["odometry_root"].shape == (99,)
         assert npz["uncertainty_m"].shape == (99, 22) and (npz["uncertainty_m"] > 0).any()
         assert npz["samples_joint_positions_m"].shape == (3, 99, 22, 3)
         assert np.abs(npz["joint_positions_m"] - positions).max() < 1e-4  # the BVH is what the NPZ holds

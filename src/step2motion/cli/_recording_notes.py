@@ -1,7 +1,9 @@
 """One-line notes on what an insole recording lacks, listed by ``info`` and (on stderr) by ``reconstruct``.
 
 Why: a recording with rows missing from its time axis, or with one insole empty, still reconstructs, but
-there the motion comes from less measurement (or none), and the user should not have to guess that.
+there the motion comes from less measurement (or none), and the user should not have to guess that. The
+same holds for the stretches where the feet's odometry could not place the body
+(:func:`root_notes`, after a reconstruction).
 
 :func:`notes` words them from the facts alone (the gaps, the empty insoles), so that ``info``, which reads
 an export chunk by chunk and never holds it whole, words them as :func:`recording_notes` does for a
@@ -38,3 +40,29 @@ def notes(gaps: np.ndarray, empty_sides: Collection[str]) -> list[str]:
         other = next(side for side in SIDES if side not in empty)
         lines.append(f"the {empty[0]} insole has no data: the motion comes from the {other} foot alone")
     return lines
+
+
+def root_notes(odometry_root: np.ndarray, time_s: np.ndarray, root: str) -> list[str]:
+    """The note on where the root network, not the feet's odometry, placed the body of a reconstruction
+    asked for ``root="odometry"``: ``odometry_root`` ``[T]`` (bool) marks the frames at ``time_s`` ``[T]``
+    (s) that the odometry placed."""
+    from step2motion.gait_events import runs  # here: ``info`` words the other notes without scipy
+
+    if root != "odometry" or odometry_root.all() or not odometry_root.size:
+        return []
+    if not odometry_root.any():
+        return [
+            "no trusted foot odometry (it needs both insoles' IMUs, feet that stand still between steps "
+            "and travel a metre or more): the root network's moves place the body throughout, as with "
+            "--root network"
+        ]
+    step_s = float(np.median(np.diff(time_s))) if time_s.size > 1 else 0.0
+    starts, stops, placed = runs(odometry_root)
+    starts, lengths_s = starts[~placed], (stops - starts)[~placed] * step_s
+    longest = int(np.argmax(lengths_s))
+    return [
+        f"the feet's odometry places the body on {100 * odometry_root.mean():.0f} % of the frames; the "
+        f"root network's moves carry it over {starts.size} stretch(es), {lengths_s.sum():.1f} s in all "
+        f"(longest {lengths_s[longest]:.1f} s from {time_s[starts[longest]]:.1f} s): there a foot moves for "
+        "over 2 s without standing still, or the feet do not travel far enough to be tracked together"
+    ]

@@ -24,6 +24,8 @@ recording, and an NPZ with:
   joint_positions_m [T,22,3]          world positions of the BVH's joints (m, Y up)
   joint_names [22]                    canonical joint order
   contact_left, contact_right [T]     planted feet (bool), from the insoles
+  odometry_root [T]                   frames whose root the feet's odometry placed (bool; elsewhere the
+                                      root network's moves carried it)
   uncertainty_m [T,22]                with --samples K > 1: per-joint spread (RMS distance) of the samples
                                       around their mean, which the BVH follows
   samples_joint_positions_m [K,T,22,3]  with K > 1: every sample"""
@@ -129,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from step2motion.cli._output_paths import check_outputs
-    from step2motion.cli._recording_notes import recording_notes
+    from step2motion.cli._recording_notes import recording_notes, root_notes
     from step2motion.errors import InputError
     from step2motion.gait_events import GRAVITY_MS2
     from step2motion.io.bvh import write_bvh
@@ -170,6 +172,8 @@ def run(args: argparse.Namespace) -> int:
     for note in recording_notes(recording):
         print(f"note: {args.recording}: {note}", file=sys.stderr)
     result = reconstruct(recording, checkpoint, options, progress=True)
+    for note in root_notes(result.odometry_root, result.time_s, args.root):
+        print(f"note: {args.recording}: {note}", file=sys.stderr)
     write_bvh(result.motion, args.output)
     write_npz(result, npz_path)
     motion = result.motion

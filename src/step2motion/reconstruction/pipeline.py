@@ -48,7 +48,7 @@ from step2motion.model.checkpoint import Checkpoint
 from step2motion.motion import Motion
 from step2motion.reconstruction.foot_contacts import FootPinner, pelvis_height_m
 from step2motion.reconstruction.odometry_feet import odometry_feet_motion
-from step2motion.reconstruction.odometry_root import odometry_root_path, reliable_feet
+from step2motion.reconstruction.odometry_root import odometry_pelvis, odometry_root_path, reliable_feet
 from step2motion.reconstruction.skeleton_fit import fit_rotations, rest_offsets_m
 from step2motion.reconstruction.windowed_sampling import WindowModel, WindowPredictor, sample_recording
 from step2motion.recording import SIDES, InsoleRecording
@@ -111,6 +111,8 @@ class Reconstruction:
         motion: the skeleton motion (constant bone lengths), ``T`` frames at ``motion.fps``.
         time_s: ``[T]`` frame times in the recording's clock.
         contacts: ``[T, 2]`` bool, planted (left, right) per the insoles.
+        odometry_root: ``[T]`` bool, frames whose root the feet's odometry placed (elsewhere the root
+            network's moves carried it; all False with ``root="network"``).
         samples_m: ``[K, T, 22, 3]`` world joint positions of every sample (before the skeleton fit).
         uncertainty_m: ``[T, 22]`` per-joint spread across samples (zeros when ``K == 1``).
         steps, guidance: the sampler settings used.
@@ -120,6 +122,7 @@ class Reconstruction:
     motion: Motion
     time_s: np.ndarray
     contacts: np.ndarray
+    odometry_root: np.ndarray
     samples_m: np.ndarray
     uncertainty_m: np.ndarray
     steps: int
@@ -245,8 +248,10 @@ def reconstruct_with(
     path = None if feet is None else odometry_root_path(feet, features.time_s, sampled.root_motion)
     if path is None:
         samples_m, _ = place_in_world(sampled.poses_m, sampled.root_motion, stance_model, RootState())
+        placed = np.zeros(features.time_s.size, dtype=bool)
     else:
         samples_m = place_on_path(sampled.poses_m, *path, stance_model)
+        placed = odometry_pelvis(feet, features.time_s)[2]
 
     fps = rate_hz if options.fps is None else options.fps
     time_s = np.arange(output_frame_count(rec, fps)) / fps
@@ -266,6 +271,7 @@ def reconstruct_with(
         motion=motion,
         time_s=rec.time_s[0] + time_s,
         contacts=contacts,
+        odometry_root=placed[np.clip(np.rint(time_s * rate_hz).astype(int), 0, placed.size - 1)],
         samples_m=samples_m,
         uncertainty_m=uncertainty_m,
         steps=predictor.steps,
@@ -296,6 +302,7 @@ def write_npz(result: Reconstruction, path: str | Path) -> None:
         "joint_positions_m": result.motion.joint_positions_m(),
         "joint_names": np.array(skeleton.JOINT_NAMES),
         **{f"contact_{side}": result.contacts[:, i] for i, side in enumerate(SIDES)},
+        "odometry_root": result.odometry_root,
     }
     if result.n_samples > 1:
         arrays["uncertainty_m"] = result.uncertainty_m
