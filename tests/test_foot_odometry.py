@@ -16,6 +16,8 @@ from step2motion.odometry.stillness import detect_still
 from step2motion.odometry.strapdown import (
     FootTrack,
     acc_up_bias_g,
+    gyro_bias_dps,
+    quiet_standing,
     segment_spans,
     tilt_gyro_bias_dps,
     track_foot,
@@ -159,6 +161,22 @@ def test_the_up_axis_bias_is_only_taken_from_genuinely_still_standing(
         np.testing.assert_allclose(bias, -0.015 * up, atol=0.001)
     else:
         np.testing.assert_array_equal(bias, 0.0)
+
+
+def test_the_gyro_bias_is_only_taken_from_runs_whose_rate_holds_steady() -> None:
+    # standing: the rate is the bias plus white noise, and is taken for the bias
+    rng = np.random.default_rng(0)
+    time_s, still = np.arange(200) / RATE_HZ, np.ones(200, dtype=bool)
+    bias = np.array([1.0, -2.0, 1.5])
+    standing = bias + 0.1 * rng.standard_normal((200, 3))
+    quiet = quiet_standing(time_s, standing, still)
+    assert quiet.all()
+    np.testing.assert_allclose(gyro_bias_dps(standing, quiet), bias, atol=0.05)
+    # a still foot-flat that slowly turns (yaw rate wandering over 0-6 deg/s, below the quiet threshold):
+    # its mean rate is motion, and taken for a bias it would turn the heading ~3 deg per second after it
+    turning = standing + np.outer(3.0 + 3.0 * np.sin(2 * np.pi * time_s), [0.0, 0.0, 1.0])
+    assert np.abs(turning).max() < strapdown.BIAS_QUIET_DPS
+    assert not quiet_standing(time_s, turning, still).any()
 
 
 def test_both_feet_travel_the_same_path_side_by_side() -> None:

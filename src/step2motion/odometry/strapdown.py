@@ -8,7 +8,8 @@ The classic foot-mounted-IMU technique (zero-velocity updates, "ZUPT"), written 
    says where tracks break, and strides never span a break). A segment without a still moment cannot be
    anchored and stays untracked (``NaN``).
 2. **Stillness** from force, gyro and accelerometer together (:mod:`step2motion.odometry.stillness`).
-3. **Gyro bias**: the mean angular rate while the foot stands quiet (:func:`gyro_bias_dps`), removed
+3. **Gyro bias**: the mean angular rate while the foot stands quiet, its rate steady
+   (:func:`quiet_standing`, :func:`gyro_bias_dps`), removed
    before anything is integrated (a constant 2 deg/s bias, typical of these chips, turns a foot by 2° per
    stride). Roll and pitch bias are also held in check by the tilt correction; heading bias is not
    observable without a quiet moment. Without one, the bias across the resting up axis is estimated from
@@ -69,6 +70,13 @@ TILT_GAIN = 0.1
 #: through stance), and its stance rates would be taken for bias; without a quiet run none is removed.
 BIAS_QUIET_DPS = 10.0
 BIAS_MIN_QUIET_S = 0.3
+#: ... and only runs whose rate holds steady, its robust spread (1.4826 × median absolute deviation, per
+#: axis, the larger) at most ``GYRO_QUIET_SPREAD_DPS``: a resting sensor's spread is its white noise
+#: (:data:`~step2motion.simulation.sensor_model.GYRO_WHITE_NOISE_DPS`), and the real exports' standing runs
+#: spread by 0.1–0.8 deg/s, their foot-flats while walking by 1–5: there the foot still turns slowly (or
+#: motion capture's foot drifts), and a short run's mean rate would be taken for a bias of several deg/s,
+#: which turns the heading by tens of degrees over a recording.
+GYRO_QUIET_SPREAD_DPS = 1.0
 #: The accelerometer bias along the up axis is only estimated when ``|a|`` over the quiet runs spreads by at
 #: most ``ACC_QUIET_SPREAD_G`` (1.4826 × median absolute deviation): a still sensor's spread is its white
 #: noise (:data:`~step2motion.simulation.sensor_model.ACC_WHITE_NOISE_G` per axis; quantisation, 1/2048 g /
@@ -274,13 +282,16 @@ def _floor_levelled(position_m: np.ndarray, time_s: np.ndarray, still: np.ndarra
 
 def quiet_standing(time_s: np.ndarray, gyro_dps: np.ndarray, still: np.ndarray) -> np.ndarray:
     """``[T]`` bool: the quiet runs of a segment: still, every gyro axis below ``BIAS_QUIET_DPS``, lasting
-    at least ``BIAS_MIN_QUIET_S`` (standing, not a walking foot-flat)."""
+    at least ``BIAS_MIN_QUIET_S`` with a steady rate (``GYRO_QUIET_SPREAD_DPS``): standing, not a walking
+    foot-flat."""
     quiet = still & (np.abs(gyro_dps) < BIAS_QUIET_DPS).all(axis=1)
-    long_enough = np.zeros_like(quiet)
+    standing = np.zeros_like(quiet)
     for start, stop, value in zip(*runs(quiet), strict=True):
         if value and time_s[stop - 1] - time_s[start] >= BIAS_MIN_QUIET_S:
-            long_enough[start:stop] = True
-    return long_enough
+            rates = gyro_dps[start:stop]
+            spread = 1.4826 * np.median(np.abs(rates - np.median(rates, axis=0)), axis=0)
+            standing[start:stop] = spread.max() <= GYRO_QUIET_SPREAD_DPS
+    return standing
 
 
 def gyro_bias_dps(gyro_dps: np.ndarray, quiet: np.ndarray) -> np.ndarray:
