@@ -154,6 +154,10 @@ def test_an_insole_empty_in_every_chunk_but_one_is_not_empty(
     assert lines == _whole_recording_lines(tmp_path / "almost.txt")
     assert "  right foot:    59 of 60 samples missing" in lines
     assert not any("has no data" in line for line in lines)
+    # its one sample's time, found across chunks: the right insole's data starts late and stops early
+    notes = "\n".join(line for line in lines if line.startswith("  note:"))
+    assert "the right insole's data starts 0.45 s after the recording's first row" in notes
+    assert "the right insole's data stops 0.14 s before the recording's last row" in notes
 
 
 def test_a_problem_in_a_later_chunk_is_the_readers_one_line_error(

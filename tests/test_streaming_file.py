@@ -95,7 +95,14 @@ def test_a_gap_in_the_time_column_stays_missing_on_the_grid(walk: InsoleRecordin
     np.testing.assert_array_equal(left[keep], walk.left.total_force_n[keep])
     assert (grid.missing_samples, grid.dropped_rows) == (50, 1)
     np.testing.assert_allclose(np.array(grid.gaps), cut.time_gaps())  # the offline notes' facts
-    assert len(grid.gaps) == 1 and all(grid.has_data.values())
+    assert len(grid.gaps) == 1 and grid.data_slots == {side: [0, walk.n_samples - 1] for side in SIDES}
+    # an insole that starts streaming late (as real exports' often does): its first slot with data
+    late = dataclasses.replace(walk, left=walk.left.take(np.arange(walk.n_samples)))  # a copy
+    for name in ("pressure_ncm2", "acc_g", "gyro_dps", "total_force_n", "cop_norm"):
+        getattr(late.left, name)[:40] = np.nan  # the rows exist, the left insole's values do not
+    grid = _RegularGrid()
+    grid.place(late.between(None, 0.2)), grid.place(late.between(0.2 + 1e-6, None))
+    assert grid.data_slots == {"left": [40, walk.n_samples - 1], "right": [0, walk.n_samples - 1]}
 
 
 def test_stream_command_writes_both_files_and_refuses_what_it_cannot_honour(

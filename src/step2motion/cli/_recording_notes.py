@@ -12,7 +12,7 @@ recording in memory.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 import numpy as np
 
@@ -20,13 +20,28 @@ from step2motion.recording import REPORTED_GAP_S, SIDES, InsoleRecording
 
 
 def recording_notes(rec: InsoleRecording) -> list[str]:
-    """Notes on gaps in the time axis (kept as missing, never closed up) and on an empty insole."""
-    return notes(rec.time_gaps(), [side for side in SIDES if rec.foot(side).missing_mask().all()])
+    """Notes on gaps in the time axis (kept as missing, never closed up), on an empty insole and on an
+    insole whose data starts late or stops early."""
+    spans = {}
+    for side in SIDES:
+        has_data = ~rec.foot(side).missing_mask()
+        if has_data.any():
+            first, last = int(np.argmax(has_data)), rec.n_samples - 1 - int(np.argmax(has_data[::-1]))
+            spans[side] = (float(rec.time_s[first] - rec.time_s[0]), float(rec.time_s[-1] - rec.time_s[last]))
+    return notes(rec.time_gaps(), [side for side in SIDES if side not in spans], spans)
 
 
-def notes(gaps: np.ndarray, empty_sides: Collection[str]) -> list[str]:
+def notes(
+    gaps: np.ndarray,
+    empty_sides: Collection[str],
+    data_ends_s: Mapping[str, tuple[float, float]],
+) -> list[str]:
     """The notes for a recording whose time gaps are ``gaps`` (``[n, 2]`` (start, length) in seconds, as
-    :meth:`InsoleRecording.time_gaps` gives them) and whose insoles ``empty_sides`` have no sample at all."""
+    :meth:`InsoleRecording.time_gaps` gives them), whose insoles ``empty_sides`` have no sample at all and
+    whose other insoles' data (``data_ends_s``: side → seconds from the recording's first sample to the
+    insole's first sample with data, and from its last such sample to the recording's last) starts or stops
+    at least :data:`REPORTED_GAP_S` away from the recording's ends (real exports: one insole often starts
+    streaming half a second after the other)."""
     lines = []
     if gaps.size:
         start_s, length_s = gaps[np.argmax(gaps[:, 1])]
@@ -39,6 +54,19 @@ def notes(gaps: np.ndarray, empty_sides: Collection[str]) -> list[str]:
     if len(empty) == 1:
         other = next(side for side in SIDES if side not in empty)
         lines.append(f"the {empty[0]} insole has no data: the motion comes from the {other} foot alone")
+    wordings = (
+        "starts {:.2f} s after the recording's first row: until then",
+        "stops {:.2f} s before the recording's last row: from then on",
+    )
+    for index, wording in enumerate(wordings):
+        for side in SIDES:
+            if side in data_ends_s and data_ends_s[side][index] >= REPORTED_GAP_S:
+                other = next(o for o in SIDES if o != side)
+                when = wording.format(data_ends_s[side][index])
+                lines.append(
+                    f"the {side} insole's data {when} the motion comes from the {other} insole alone "
+                    "(where it has data)"
+                )
     return lines
 
 

@@ -99,15 +99,24 @@ def describe_recording(path: Path) -> list[str]:
     stream = iter_moticon(path) if CHUNK_ROWS is None else iter_moticon(path, CHUNK_ROWS)
     times: list[np.ndarray] = []
     missing = dict.fromkeys(SIDES, 0)
+    first: dict[str, int] = {}  # each insole's first and last sample with data
+    last: dict[str, int] = {}
     extra_columns: list[str] = []
+    offset = 0
     for chunk in stream:
         times.append(chunk.time_s)
         for side in SIDES:
-            missing[side] += int(chunk.foot(side).missing_mask().sum())
+            has_data = np.flatnonzero(~chunk.foot(side).missing_mask())
+            missing[side] += chunk.n_samples - has_data.size
+            if has_data.size:
+                first.setdefault(side, offset + int(has_data[0]))
+                last[side] = offset + int(has_data[-1])
+        offset += chunk.n_samples
         extra_columns = list(chunk.extra_columns)  # the column header's: the same in every chunk
     time_s = np.concatenate(times)
     del times
     n_samples = time_s.shape[0]
+    data_ends_s = {side: (time_s[first[side]] - time_s[0], time_s[-1] - time_s[last[side]]) for side in first}
     lines = [
         f"Insole recording: {path}",
         f"  samples:       {n_samples} at {median_rate_hz(time_s):g} Hz = {covered_duration_s(time_s):.2f} s",
@@ -116,7 +125,7 @@ def describe_recording(path: Path) -> list[str]:
     for side in SIDES:
         lines.append(f"  {side:5s} foot:    {missing[side]} of {n_samples} samples missing")
     empty_sides = [side for side in SIDES if missing[side] == n_samples]
-    lines += [f"  note:          {note}" for note in notes(time_gaps(time_s), empty_sides)]
+    lines += [f"  note:          {note}" for note in notes(time_gaps(time_s), empty_sides, data_ends_s)]
     absent = stream.missing_channels
     if absent:
         lines.append(f"  absent columns: {len(absent)} ({', '.join(absent[:4])}, ...)")

@@ -240,7 +240,7 @@ def _run_streaming(
         body_weight_n=body_weight_n,
         progress=True,
     )
-    for note in notes(result.gaps, result.empty_sides):
+    for note in notes(result.gaps, result.empty_sides, result.data_ends_s):
         print(f"note: {args.recording}: {note}", file=sys.stderr)
     if result.dropped_rows:
         print(

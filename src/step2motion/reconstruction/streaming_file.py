@@ -41,7 +41,9 @@ class StreamedReconstruction:
     """What a streamed reconstruction wrote: ``n_frames`` at ``fps`` covering ``duration_s`` of the
     recording; ``missing_samples`` grid slots without a row, ``dropped_rows`` rows on a taken slot, the
     time ``gaps`` as :meth:`~step2motion.recording.InsoleRecording.time_gaps` gives them and the
-    ``empty_sides`` (insoles without a single sample), the facts the recording notes are worded from;
+    ``empty_sides`` (insoles without a single sample) and ``data_ends_s`` (per insole with data: seconds
+    from the first grid slot to its first sample with data, and from its last such sample to the last
+    slot), the facts the recording notes are worded from;
     ``steps``/``guidance`` of the sampler and the ``wall_s`` it took."""
 
     n_frames: int
@@ -51,6 +53,7 @@ class StreamedReconstruction:
     dropped_rows: int
     gaps: np.ndarray
     empty_sides: tuple[str, ...]
+    data_ends_s: dict[str, tuple[float, float]]
     steps: int
     guidance: float
     wall_s: float
@@ -66,7 +69,7 @@ class _RegularGrid:
         self.missing_samples = 0
         self.dropped_rows = 0
         self.gaps: list[tuple[float, float]] = []  # (start, length) s, as InsoleRecording.time_gaps
-        self.has_data = dict.fromkeys(SIDES, False)
+        self.data_slots: dict[str, list[int]] = {}  # per insole: first and last slot with data
         self._last_row_s: float | None = None
 
     def place(self, chunk: InsoleRecording) -> tuple[FootSignals, FootSignals]:
@@ -88,7 +91,10 @@ class _RegularGrid:
         feet = []
         for side in SIDES:
             foot, placed = chunk.foot(side).take(keep), FootSignals.missing(n)
-            self.has_data[side] |= not foot.missing_mask().all()
+            with_data = slots[~foot.missing_mask()]
+            if with_data.size:
+                span = self.data_slots.setdefault(side, [int(with_data[0]), 0])
+                span[1] = int(with_data[-1])
             for name in FOOT_FIELDS:
                 getattr(placed, name)[slots - self.next_index] = getattr(foot, name)
             feet.append(placed)
@@ -201,7 +207,11 @@ def reconstruct_file_streaming(
         missing_samples=grid.missing_samples,
         dropped_rows=grid.dropped_rows,
         gaps=np.array(grid.gaps).reshape(-1, 2),
-        empty_sides=tuple(side for side in SIDES if not grid.has_data[side]),
+        empty_sides=tuple(side for side in SIDES if side not in grid.data_slots),
+        data_ends_s={
+            side: (first / grid.rate_hz, (grid.next_index - 1 - last) / grid.rate_hz)
+            for side, (first, last) in grid.data_slots.items()
+        },
         steps=reconstructor.steps,
         guidance=reconstructor.guidance,
         wall_s=time.perf_counter() - started_s,
