@@ -74,7 +74,7 @@ def root_notes(odometry_root: np.ndarray, time_s: np.ndarray, root: str) -> list
     """The note on where the root network, not the feet's odometry, placed the body of a reconstruction
     asked for ``root="odometry"``: ``odometry_root`` ``[T]`` (bool) marks the frames at ``time_s`` ``[T]``
     (s) that the odometry placed."""
-    from step2motion.gait_events import runs  # here: ``info`` words the other notes without scipy
+    from step2motion.gait_events import runs  # here: ``info`` words the other notes without scipy.ndimage
 
     if root != "odometry" or odometry_root.all() or not odometry_root.size:
         return []
