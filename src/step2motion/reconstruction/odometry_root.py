@@ -109,27 +109,33 @@ def reliable_feet(
 ) -> FeetOdometry | None:
     """Both feet's odometry of ``rec`` in one frame, restricted to what is trusted, its pieces joined by
     the network's moves ``[n, 4]`` at ``frame_time_s`` ``[n]`` (module docstring); None when no piece can
-    place the root."""
+    place the root. Each piece is looked at on its own frames only, so the work grows with the recording,
+    not with the recording times its pieces."""
     pieces = trusted_pieces(rec)
     if not pieces:
         return None
     network_m, network_yaw = integrate_root(network_root_motion, np.zeros(3), 0.0)
     swing = pelvis_swing_rad(network_yaw, frame_time_s)
-    placed = _on_samples(_empty_feet(rec.time_s), *pieces[0])
-    for first_sample, piece in pieces[1:]:
-        position, yaw, known = odometry_pelvis(placed, frame_time_s)
-        piece_position, piece_yaw, piece_known = odometry_pelvis(piece, frame_time_s)
-        arrive = int(np.argmax(piece_known))
-        if piece_known.any() and known[:arrive].any():
-            # the network carries the placed root (swing included, as odometry_root_path bridges) from
-            # the last frame it knows to the piece's first
-            leave = int(np.flatnonzero(known[:arrive])[-1])
-            to_placed = yaw[leave] + swing[leave] - network_yaw[leave]
-            target = position[leave] + _turned(network_m[arrive] - network_m[leave], to_placed)
-            turn = float(to_placed + network_yaw[arrive] - swing[arrive] - piece_yaw[arrive])
-            shift = target - _turned(piece_position[arrive], turn)
-            piece = piece.moved(turn, np.array([shift[0], -shift[2]]))  # motion (x, z) is odometry (x, -y)
-        placed = _on_samples(placed, first_sample, piece)
+    placed, segments = _empty_feet(rec.time_s), 0
+    leave: tuple[int, np.ndarray, float] | None = None  # the last placed frame: index, position, yaw
+    for first_sample, piece in pieces:
+        lo, hi = np.searchsorted(frame_time_s, piece.left.time_s[[0, -1]], side="left")
+        position, yaw, known = odometry_pelvis(piece, frame_time_s[lo : hi + 1])
+        if known.any():
+            arrive = int(np.argmax(known))
+            turn, shift = 0.0, np.zeros(3)
+            if leave is not None:
+                # the network carries the placed root (swing included, as odometry_root_path bridges) from
+                # the last frame it knows to the piece's first
+                frame, leave_position, leave_yaw = leave
+                to_placed = leave_yaw + swing[frame] - network_yaw[frame]
+                target = leave_position + _turned(network_m[lo + arrive] - network_m[frame], to_placed)
+                turn = float(to_placed + network_yaw[lo + arrive] - swing[lo + arrive] - yaw[arrive])
+                shift = target - _turned(position[arrive], turn)
+                piece = piece.moved(turn, np.array([shift[0], -shift[2]]))  # motion (x, z) = odometry (x, -y)
+            last = int(np.flatnonzero(known)[-1])
+            leave = (lo + last, _turned(position[last], turn) + shift, float(yaw[last] + turn))
+        segments = _put(placed, first_sample, piece, segments)
     return placed
 
 
@@ -146,29 +152,24 @@ def _empty_track(side: str, time_s: np.ndarray) -> FootTrack:
 
 
 def _empty_feet(time_s: np.ndarray) -> FeetOdometry:
-    """Untracked feet on ``time_s`` (what pieces are placed into)."""
+    """Untracked feet on ``time_s`` (what pieces are put into)."""
     left, right = (_empty_track(side, time_s) for side in SIDES)
     return FeetOdometry(left, right, np.full((time_s.size, 2), np.nan), np.full(time_s.size, np.nan), True)
 
 
-def _on_samples(feet: FeetOdometry, first_sample: int, piece: FeetOdometry) -> FeetOdometry:
-    """``feet`` with the samples from ``first_sample`` on replaced by ``piece``'s (its track segments
-    numbered after ``feet``'s)."""
+def _put(feet: FeetOdometry, first_sample: int, piece: FeetOdometry, segments: int) -> int:
+    """Write ``piece`` into ``feet``'s arrays (in place) from sample ``first_sample`` on, its track
+    segments numbered from ``segments`` on; the number of segments then used."""
     span = slice(first_sample, first_sample + piece.pelvis_xy_m.shape[0])
-
-    def track(side: str) -> FootTrack:
-        old, new = feet.foot(side), piece.foot(side)
-        segment = old.segment.copy()
-        segment[span] = np.where(new.segment >= 0, new.segment + segment.max() + 1, -1)
-        arrays = {}
+    used = segments
+    for side in SIDES:
+        track, new = feet.foot(side), piece.foot(side)
         for name in ("position_m", "velocity_m_s", "heading_rad", "still"):
-            arrays[name] = getattr(old, name).copy()
-            arrays[name][span] = getattr(new, name)
-        return dataclasses.replace(old, segment=segment, **arrays)
-
-    pelvis, heading = feet.pelvis_xy_m.copy(), feet.heading_rad.copy()
-    pelvis[span], heading[span] = piece.pelvis_xy_m, piece.heading_rad
-    return FeetOdometry(track("left"), track("right"), pelvis, heading, feet.reconciled and piece.reconciled)
+            getattr(track, name)[span] = getattr(new, name)
+        track.segment[span] = np.where(new.segment >= 0, new.segment + segments, -1)
+        used = max(used, segments + int(new.segment.max()) + 1)
+    feet.pelvis_xy_m[span], feet.heading_rad[span] = piece.pelvis_xy_m, piece.heading_rad
+    return used
 
 
 def to_motion_frame(odometry_m: np.ndarray) -> np.ndarray:
