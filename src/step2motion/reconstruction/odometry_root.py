@@ -121,22 +121,23 @@ def reliable_feet(
     for first_sample, piece in pieces:
         lo, hi = np.searchsorted(frame_time_s, piece.left.time_s[[0, -1]], side="left")
         position, yaw, known = odometry_pelvis(piece, frame_time_s[lo : hi + 1])
-        if known.any():
-            arrive = int(np.argmax(known))
-            turn, shift = 0.0, np.zeros(3)
-            if leave is not None:
-                # the network carries the placed root (swing included, as odometry_root_path bridges) from
-                # the last frame it knows to the piece's first
-                frame, leave_position, leave_yaw = leave
-                to_placed = leave_yaw + swing[frame] - network_yaw[frame]
-                target = leave_position + _turned(network_m[lo + arrive] - network_m[frame], to_placed)
-                turn = float(to_placed + network_yaw[lo + arrive] - swing[lo + arrive] - yaw[arrive])
-                shift = target - _turned(position[arrive], turn)
-                piece = piece.moved(turn, np.array([shift[0], -shift[2]]))  # motion (x, z) = odometry (x, -y)
-            last = int(np.flatnonzero(known)[-1])
-            leave = (lo + last, _turned(position[last], turn) + shift, float(yaw[last] + turn))
+        if not known.any():  # between two frames: it cannot be placed, so its feet are not used either
+            continue
+        arrive = int(np.argmax(known))
+        turn, shift = 0.0, np.zeros(3)
+        if leave is not None:
+            # the network carries the placed root (swing included, as odometry_root_path bridges) from the
+            # last frame it knows to the piece's first
+            frame, leave_position, leave_yaw = leave
+            to_placed = leave_yaw + swing[frame] - network_yaw[frame]
+            target = leave_position + _turned(network_m[lo + arrive] - network_m[frame], to_placed)
+            turn = float(to_placed + network_yaw[lo + arrive] - swing[lo + arrive] - yaw[arrive])
+            shift = target - _turned(position[arrive], turn)
+            piece = piece.moved(turn, np.array([shift[0], -shift[2]]))  # motion (x, z) = odometry (x, -y)
+        last = int(np.flatnonzero(known)[-1])
+        leave = (lo + last, _turned(position[last], turn) + shift, float(yaw[last] + turn))
         segments = _put(placed, first_sample, piece, segments)
-    return placed
+    return placed if leave is not None else None
 
 
 def _turned(vector: np.ndarray, yaw_rad: float) -> np.ndarray:
