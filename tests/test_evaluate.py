@@ -113,6 +113,7 @@ def test_evaluate_writes_json_markdown_and_plots(
     method = report["step2motion"]
     for key in (*TABLE_METRICS, "best_of_k_mpjpe_cm", "spread_error_ratio", "wall_s", "motion_s_per_wall_s"):
         assert key in method
+    assert all(0.0 <= c["odometry_root_share"] <= 1.0 for c in method["per_clip"])
     assert 0 < method["mpjpe_cm"] < 100 and method["best_of_k_mpjpe_cm"] <= method["mpjpe_cm"] + 1e-9
     assert set(method["per_style"]) == {r["style"] for r in rows}
     assert sum(s["clips"] for s in method["per_style"].values()) == 3

@@ -22,7 +22,9 @@ through the same reconstruction pipeline. Per clip, the evaluation
    (:func:`~step2motion.evaluation.motion_metrics.summarise`);
 5. computes every metric of :mod:`~step2motion.evaluation.motion_metrics` on what the method exports
    (with ``K > 1`` samples also best-of-K MPJPE and the spread calibration, all samples under the same
-   alignment), and the per-frame, per-joint error for plots.
+   alignment), and the per-frame, per-joint error for plots; for a method that says which frames the
+   feet's odometry placed, their share (``odometry_root_share``): where it is low the root network placed
+   the body, and the numbers are those of ``--root network`` there.
 
 Clips and frames are aggregated frame-weighted (:func:`~step2motion.evaluation.motion_metrics.aggregate`),
 overall and per style.
@@ -100,6 +102,8 @@ class MethodOutput:
         positions_m: ``[T, 22, 3]`` world joint positions of the exported motion (canonical order).
         samples_m: ``[K, T, 22, 3]`` every drawn sample when the method draws ``K > 1``, else None.
         wall_s: wall-clock time the method took.
+        odometry_root: ``[T]`` bool, frames whose root the feet's odometry placed; None for methods that
+            do not say (baselines, the streamed model).
     """
 
     time_s: np.ndarray
@@ -107,6 +111,7 @@ class MethodOutput:
     positions_m: np.ndarray
     samples_m: np.ndarray | None
     wall_s: float
+    odometry_root: np.ndarray | None = None
 
 
 class Method(Protocol):
@@ -147,6 +152,7 @@ def method_output(result: Reconstruction) -> MethodOutput:
         positions_m=result.motion.joint_positions_m(),
         samples_m=result.samples_m if result.n_samples > 1 else None,
         wall_s=result.wall_s,
+        odometry_root=result.odometry_root,
     )
 
 
@@ -467,6 +473,8 @@ def evaluate_clip(method: Method, clip: EvaluationClip, rec: InsoleRecording, mo
         samples_m = start_aligned(output.samples_m, output.positions_m, true_m)
     contacts = reference_contacts(rec, output.time_s)
     metrics = score_motion(pred_m, true_m, output.fps, contacts, samples_m)
+    if output.odometry_root is not None:
+        metrics["odometry_root_share"] = float(np.mean(output.odometry_root))
     errors_cm = motion_metrics.joint_errors_cm(pred_m, true_m)
     return ClipResult(clip, metrics, errors_cm, output.fps, output.wall_s)
 
@@ -595,9 +603,11 @@ def markdown_table(rows: Mapping[str, Mapping[str, float]], columns: Sequence[st
 
 def table_columns(evaluation: MethodEvaluation) -> tuple[str, ...]:
     """Columns of the summary table of ``evaluation``: the key metrics (and the sample metrics when
-    K > 1), seconds of motion, the method's wall time and seconds of motion per wall-clock second."""
-    sampled = tuple(m for m in SAMPLE_TABLE_METRICS if m in evaluation.overall())
-    return (*TABLE_METRICS, *sampled, "seconds", "wall_s", "motion_s_per_wall_s")
+    K > 1, the odometry's share when the method tells it), seconds of motion, the method's wall time and
+    seconds of motion per wall-clock second."""
+    overall = evaluation.overall()
+    optional = tuple(m for m in (*SAMPLE_TABLE_METRICS, "odometry_root_share") if m in overall)
+    return (*TABLE_METRICS, *optional, "seconds", "wall_s", "motion_s_per_wall_s")
 
 
 def summary_rows(evaluation: MethodEvaluation) -> dict[str, dict[str, float]]:

@@ -164,12 +164,7 @@ def combine_feet(left: FootTrack, right: FootTrack) -> FeetOdometry:
             _rotate(mean_right, angle) + shift + 0.5 * STANCE_WIDTH_M * to_right,
         ]
     )
-    with np.errstate(invalid="ignore"):
-        pelvis = np.where(
-            np.isfinite(averaged).all(axis=(0, 2))[:, None],
-            averaged.mean(axis=0),
-            np.nanmean(averaged, axis=0),
-        )
+    pelvis = averaged.mean(axis=0)  # NaN unless both feet are tracked
     # One foot alone: its average lies half a stance width off the middle.
     pelvis = np.where(
         np.isfinite(averaged[0]) & ~np.isfinite(averaged[1]),
