@@ -4,6 +4,7 @@ and (with ``../shared``) the real exports against their own step events."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import struct
 from pathlib import Path
@@ -16,6 +17,7 @@ from step2motion.cli import main
 from step2motion.io.moticon import read_moticon, read_step_events, write_moticon
 from step2motion.odometry.both_feet import track_feet
 from step2motion.odometry.gait_report import DEFINITIONS, gait_report
+from step2motion.odometry.strides import MAX_STEADY_STRIDE_S
 from step2motion.recording import SIDES, InsoleRecording
 from step2motion.simulation.imu import chip_world_poses
 from step2motion.simulation.simulate import motion_at_rate, simulate_recording
@@ -101,6 +103,24 @@ def test_walk_strides_match_the_motion(walk) -> None:
         np.mean([report[side]["distance_m"] for side in SIDES]), rel=1e-6
     )
     assert report["left_right_distance_ratio"] == pytest.approx(1.0, abs=0.1)
+
+
+def test_a_stride_over_a_stretch_without_a_still_moment_is_counted_but_not_steady() -> None:
+    """A foot unloaded for 3 s mid-walk (so never still there): the stride across it holds several gait
+    cycles; its length stays in the distance, but not in the medians, cadence or speed."""
+    motion = walking_motion(n_cycles=8, gait=GAIT)
+    rec = simulate_recording(motion, rate_hz=RATE_HZ, noise="none", seed=0)
+    first = rec.n_samples // 2 - round(1.5 * RATE_HZ)
+    force = rec.left.total_force_n.copy()
+    force[first : first + round(3.0 * RATE_HZ)] = 0.0
+    cut = dataclasses.replace(rec, left=dataclasses.replace(rec.left, total_force_n=force))
+    whole, report = gait_report(rec), gait_report(cut)
+    long = [s for s in report["left"]["strides"] if s["duration_s"] > MAX_STEADY_STRIDE_S]
+    assert len(long) == 1 and not long[0]["steady"]
+    assert report["left"]["n_strides"] < whole["left"]["n_strides"]
+    assert report["left"]["distance_m"] == pytest.approx(whole["left"]["distance_m"], rel=0.03)
+    for key in ("stride_time_s", "stride_length_m", "cadence_steps_per_min"):
+        assert report["left"][key] == pytest.approx(whole["left"][key], rel=0.03), key
 
 
 def test_plot_draws_tracks_and_every_stride(walk, tmp_path: Path) -> None:
