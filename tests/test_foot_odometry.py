@@ -340,7 +340,7 @@ def test_reconstruction_root_follows_the_feet() -> None:
     assert feet is not None
     path = odometry_root_path(feet, frame_time_s, np.zeros((len(frame_time_s), 4)))
     assert path is not None
-    position, yaw = path
+    position, yaw, _ = path
     # straight walking: the root travels the feet's pelvis path, as far as the mocap root, with no net turn
     travelled_m = np.linalg.norm(position[-1, [0, 2]] - position[0, [0, 2]])
     pelvis = feet.pelvis_xy_m[np.isfinite(feet.pelvis_xy_m).all(axis=1)]

@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping
 
 import numpy as np
 
-from step2motion.recording import REPORTED_GAP_S, SIDES, InsoleRecording
+from step2motion.recording import REPORTED_GAP_S, SIDES, InsoleRecording, median_step_s
 
 
 def recording_notes(rec: InsoleRecording) -> list[str]:
@@ -84,7 +84,7 @@ def root_notes(odometry_root: np.ndarray, time_s: np.ndarray, root: str) -> list
             "and travel a metre or more): the root network's moves place the body throughout, as with "
             "--root network"
         ]
-    step_s = float(np.median(np.diff(time_s))) if time_s.size > 1 else 0.0
+    step_s = median_step_s(time_s) if time_s.size > 1 else 0.0
     starts, stops, placed = runs(odometry_root)
     starts, lengths_s = starts[~placed], (stops - starts)[~placed] * step_s
     longest = int(np.argmax(lengths_s))

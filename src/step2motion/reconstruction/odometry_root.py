@@ -34,6 +34,7 @@ the odometry's business (the pelvis height is set from the pose and the planted 
 from __future__ import annotations
 
 import dataclasses
+from typing import NamedTuple
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
@@ -224,12 +225,21 @@ def pelvis_swing_rad(yaw_rad: np.ndarray, time_s: np.ndarray) -> np.ndarray:
     return yaw_rad - uniform_filter1d(yaw_rad, window, mode="nearest")
 
 
+class RootPath(NamedTuple):
+    """The root on each frame (:func:`odometry_root_path`): positions ``[n, 3]`` (height 0), yaws ``[n]``
+    (rad) and which frames the odometry placed ``[n]`` (bool; elsewhere the network's moves carried it)."""
+
+    position_m: np.ndarray
+    yaw_rad: np.ndarray
+    placed: np.ndarray
+
+
 def odometry_root_path(
     feet: FeetOdometry, frame_time_s: np.ndarray, network_root_motion: np.ndarray
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """Root positions ``[n, 3]`` (height 0) and yaws ``[n]`` at ``frame_time_s`` in the odometry's frame
-    (module docstring) from :func:`reliable_feet`, the network's moves ``[n, 4]`` where the odometry has
-    no pelvis; None when fewer than two frames are known."""
+) -> RootPath | None:
+    """The root at ``frame_time_s`` in the odometry's frame (module docstring) from :func:`reliable_feet`,
+    the network's moves ``[n, 4]`` where the odometry has no pelvis; None when fewer than two frames are
+    known."""
     position, yaw, known = odometry_pelvis(feet, frame_time_s)
     if known.sum() < 2:
         return None
@@ -247,4 +257,4 @@ def odometry_root_path(
             network_m[span] - network_m[anchor], np.full(stop - start, turn)
         )
         yaw[span] = network_yaw[span] + turn
-    return position, yaw
+    return RootPath(position, yaw, known)

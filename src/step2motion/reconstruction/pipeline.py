@@ -48,7 +48,7 @@ from step2motion.model.checkpoint import Checkpoint
 from step2motion.motion import Motion
 from step2motion.reconstruction.foot_contacts import FootPinner, pelvis_height_m
 from step2motion.reconstruction.odometry_feet import odometry_feet_motion
-from step2motion.reconstruction.odometry_root import odometry_pelvis, odometry_root_path, reliable_feet
+from step2motion.reconstruction.odometry_root import odometry_root_path, reliable_feet
 from step2motion.reconstruction.skeleton_fit import fit_rotations, rest_offsets_m
 from step2motion.reconstruction.windowed_sampling import WindowModel, WindowPredictor, sample_recording
 from step2motion.recording import SIDES, InsoleRecording
@@ -250,8 +250,8 @@ def reconstruct_with(
         samples_m, _ = place_in_world(sampled.poses_m, sampled.root_motion, stance_model, RootState())
         placed = np.zeros(features.time_s.size, dtype=bool)
     else:
-        samples_m = place_on_path(sampled.poses_m, *path, stance_model)
-        placed = odometry_pelvis(feet, features.time_s)[2]
+        samples_m = place_on_path(sampled.poses_m, path.position_m, path.yaw_rad, stance_model)
+        placed = path.placed
 
     fps = rate_hz if options.fps is None else options.fps
     time_s = np.arange(output_frame_count(rec, fps)) / fps
@@ -266,7 +266,7 @@ def reconstruct_with(
         feet_on_path = None if path is None else feet
         motion = odometry_feet_motion(mean_m, contacts, time_s, fps, offsets_m, feet_on_path, rec.source)
     if path is not None:  # the odometry's frame → the network's convention: origin, heading 0 at frame 0
-        motion, samples_m = _turned_to_start(motion, samples_m, float(path[1][0]))
+        motion, samples_m = _turned_to_start(motion, samples_m, float(path.yaw_rad[0]))
     return Reconstruction(
         motion=motion,
         time_s=rec.time_s[0] + time_s,
