@@ -19,10 +19,11 @@ from step2motion import skeleton
 from step2motion.cli._recording_notes import root_notes
 from step2motion.dataset.insole_features import InsoleFeatures, insole_streams
 from step2motion.dataset.pose_features import PoseTargets, integrate_root, pose_targets, to_world
-from step2motion.gait_events import nearest_samples, runs, stance_at_times
+from step2motion.gait_events import detect_stance, nearest_samples, runs, stance_at_times
 from step2motion.motion import Motion, forward_kinematics
 from step2motion.odometry.both_feet import FeetOdometry
-from step2motion.odometry.strapdown import FootTrack
+from step2motion.odometry.strapdown import FootTrack, track_foot
+from step2motion.odometry.strides import foot_strides
 from step2motion.reconstruction.foot_contacts import FootPinner, pelvis_height_m
 from step2motion.reconstruction.odometry_feet import CHIP_FRACTION, feet_above_floor, foot_targets
 from step2motion.reconstruction.odometry_root import (
@@ -45,7 +46,7 @@ from step2motion.reconstruction.pipeline import (
 )
 from step2motion.reconstruction.skeleton_fit import fit_rotations, rest_offsets_m
 from step2motion.reconstruction.windowed_sampling import Condition
-from step2motion.recording import SIDES, InsoleRecording
+from step2motion.recording import SIDES, InsoleRecording, median_rate_hz
 from step2motion.simulation.simulate import motion_at_rate, simulate_recording
 
 FPS = 30.0
@@ -400,3 +401,31 @@ def test_a_stance_whose_track_begins_inside_it_is_held_where_it_is_planted(
     assert np.isfinite(targets.toe_m[held]).all()
     np.testing.assert_allclose(targets.toe_m[held], np.tile(targets.toe_m[held[-1]], (held.size, 1)))
     assert targets.toe_m[held[-1], 1] == 0.0
+
+
+def test_a_recording_that_begins_as_a_heel_rises_keeps_that_loaded_foot_on_the_floor(
+    walk: tuple[Motion, InsoleRecording],
+) -> None:
+    """Cut to begin halfway between a foot's last still moment and its toe-off: that stance has no still
+    moment of its own but its first recorded sample; the loaded toe stays on the floor (without it the
+    foot's track is integrated back from the next still moment and lifts it), and the stride from the
+    recording's edge counts in the distance but not among the steady ones."""
+    motion, rec = walk
+    track = track_foot(rec, "right")
+    stance = detect_stance(rec.right.total_force_n, median_rate_hz(rec.time_s))
+    first, stop = next((a, b) for a, b, loaded in zip(*runs(stance), strict=True) if loaded and a > 50)
+    cut = (first + np.flatnonzero(track.still[first:stop])[-1] + stop) // 2
+    k = round(rec.time_s[cut] * motion.fps)
+    later = dataclasses.replace(
+        motion, local_rotations=motion.local_rotations[k:], root_position_m=motion.root_position_m[k:]
+    )
+    result = reconstruct_with(
+        rec.take(slice(cut, None)), OraclePredictor(pose_targets(later, FPS)), ReconstructionOptions()
+    )
+    loaded = np.flatnonzero(result.contacts[:, 1])
+    loaded = loaded[loaded < np.argmin(result.contacts[:, 1])]  # the cut stance's frames
+    assert loaded.size >= 3
+    toe_m = result.motion.joint_positions_m()[loaded, _TOES["right"], 1]
+    assert np.abs(toe_m).max() < 0.005
+    strides = foot_strides(track_foot(rec.take(slice(cut, None)), "right"))
+    assert not strides[0].steady and all(s.steady for s in strides[1:-1])
