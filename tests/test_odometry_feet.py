@@ -406,10 +406,9 @@ def test_a_stance_whose_track_begins_inside_it_is_held_where_it_is_planted(
 def test_a_recording_that_begins_as_a_heel_rises_keeps_that_loaded_foot_on_the_floor(
     walk: tuple[Motion, InsoleRecording],
 ) -> None:
-    """Cut to begin halfway between a foot's last still moment and its toe-off: that stance has no still
-    moment of its own but its first recorded sample; the loaded toe stays on the floor (without it the
-    foot's track is integrated back from the next still moment and lifts it), and the stride from the
-    recording's edge counts in the distance but not among the steady ones."""
+    """Cut to begin halfway between a foot's last still moment and its toe-off: that stance's zero-velocity
+    moment is its first recorded sample (without one, the foot's track is integrated back from the next
+    still moment and lifts the loaded toe); it is not a foot-flat, so no stride starts there."""
     motion, rec = walk
     track = track_foot(rec, "right")
     stance = detect_stance(rec.right.total_force_n, median_rate_hz(rec.time_s))
@@ -427,5 +426,6 @@ def test_a_recording_that_begins_as_a_heel_rises_keeps_that_loaded_foot_on_the_f
     assert loaded.size >= 3
     toe_m = result.motion.joint_positions_m()[loaded, _TOES["right"], 1]
     assert np.abs(toe_m).max() < 0.005
-    strides = foot_strides(track_foot(rec.take(slice(cut, None)), "right"))
-    assert not strides[0].steady and all(s.steady for s in strides[1:-1])
+    later_track = track_foot(rec.take(slice(cut, None)), "right")
+    assert not later_track.still[0] and later_track.velocity_m_s[0] == pytest.approx(np.zeros(3))
+    assert all(s.steady for s in foot_strides(later_track))

@@ -11,11 +11,10 @@ Definitions (also written into the report under ``"definitions"``, :data:`DEFINI
 * a **stride** runs from the middle of one foot-flat (still) moment of a foot to the middle of its next
   one in the same track segment (:func:`~step2motion.odometry.strides.foot_strides`): one gait cycle, two
   steps; its length is the horizontal distance between the two still positions;
-* a stride is **steady** when neither of its still moments lies at an end of a track (standing there, or
-  the first or last recorded moment of a stance the recording cut) and it lasts no longer than a gait
-  cycle can (:attr:`~step2motion.odometry.strides.Stride.steady`): the step out of standing and the step
-  into it also contain standing time, a stride from a cut stance is part of a cycle, and a longer one
-  holds several cycles or a stretch without a still moment, so they would bias times, cadence and speed;
+* a stride is **steady** when neither of its still moments is standing at an end of a track and it lasts
+  no longer than a gait cycle can (:attr:`~step2motion.odometry.strides.Stride.steady`): the step out of
+  standing and the step into it also contain standing time, and a longer one several cycles or a stretch
+  without a still moment, so they would bias times, cadence and speed;
 * per foot, **distance** is the sum of all its stride lengths, **stride length / time, stance, swing,
   clearance** are medians over its steady strides (all strides when none is steady; medians are robust to a
   stride broken by a stop or a turn on the spot),
@@ -61,9 +60,8 @@ DEFINITIONS: dict[str, str] = {
     "stride.clearance_m": "highest rise of the insole's mid-foot chip during the stride above its height at "
     "the start, m",
     "stride.duration_s": "end_s - start_s, s",
-    "stride.steady": "true when neither end of the stride lies at the start or end of a track (standing, or "
-    f"a stance the recording cut) and it lasts at most {MAX_STEADY_STRIDE_S:g} s (longer: several cycles, or "
-    "a stretch without a still moment)",
+    "stride.steady": "true when neither end of the stride is standing at the start or end of a track and it "
+    f"lasts at most {MAX_STEADY_STRIDE_S:g} s (longer: several cycles, or a stretch without a still moment)",
     "stride.stance_s, stride.swing_s": "time within the stride with the foot loaded / unloaded (pressure "
     "stance), s; null without force data",
     "foot.n_strides": "number of strides of the foot (n_steady_strides of them steady)",

@@ -26,14 +26,17 @@ holds). Relaxed thresholds: the minimum must lie inside the stance (not at heel 
 score at most ``STANCE_MAX_SCORE`` (a running mid-stance scores ~10-100: 100-150 deg/s, 0.3-1 g off;
 what spins faster or shakes harder on a loaded foot is not at rest). A stance cut by the edge of the
 recording counts only when ``MIN_CUT_STANCE_S`` of it were recorded (a shorter piece may be nothing but
-a heel strike, the foot still moving fast); its minimum may lie on the edge itself (a recording that
-begins while a heel rises: the foot's quietest recorded moment is its first). Why: without a still
-moment there, the track of that loaded foot is integrated one-sided from the next still moment, back
-through the swing, and any velocity left at that moment grows unchecked (a loaded foot drawn high in
-the air); the edge's stride is not a steady one (:mod:`~step2motion.odometry.strides`). Stances with a
-still run keep exactly what the three-signal test found, so slow walking is unchanged and heel-strike
-and heel-rise samples inside a recording are still never taken as still; without force data there are
-no stances and nothing is added.
+a heel strike, the foot still moving fast). Stances with a still run keep exactly what the three-signal
+test found, so slow walking is unchanged and heel-strike and heel-rise samples are still never taken as
+still; without force data there are no stances and nothing is added.
+
+A stance the recording's edge cut may have its quietest recorded sample on the edge itself: a recording
+that begins while a heel rises (or ends as a foot lands). That sample is not a foot-flat (the foot is on
+its ball, or its heel, and may be turned out), so it is not *still*; but it is the stance's best guess
+of zero velocity (:func:`cut_stance_moments`): without it the loaded foot's track would be integrated
+one-sided from the next still moment, back through the swing, and any velocity left there would grow
+unchecked (a loaded foot drawn high into the air). The odometry resets the velocity there and nothing else
+(:mod:`~step2motion.odometry.strapdown`).
 """
 
 from __future__ import annotations
@@ -73,11 +76,13 @@ def stillness_score(acc_g: np.ndarray, gyro_dps: np.ndarray, rate_hz: float) -> 
     return uniform_filter1d(score, window, mode="nearest")
 
 
-def stance_minima(score: np.ndarray, stance: np.ndarray, still: np.ndarray, rate_hz: float) -> np.ndarray:
+def stance_minima(
+    score: np.ndarray, stance: np.ndarray, still: np.ndarray, rate_hz: float, *, on_edge: bool = False
+) -> np.ndarray:
     """``[T]`` bool: a still run of ``STANCE_MINIMUM_S`` around the minimum of ``score`` in every run of
     ``stance`` without a ``still`` sample (a run cut by an edge: if ``MIN_CUT_STANCE_S`` long), where that
-    minimum lies inside the run (or on the recording's edge that cut it) and is at most
-    ``STANCE_MAX_SCORE``."""
+    minimum lies inside the run (``on_edge``: instead, on the recording's edge that cut the run) and is at
+    most ``STANCE_MAX_SCORE``."""
     out = np.zeros(score.size, dtype=bool)
     half = max(1, int(STANCE_MINIMUM_S * rate_hz) // 2)
     for start, stop, loaded in zip(*runs(stance), strict=True):
@@ -85,8 +90,8 @@ def stance_minima(score: np.ndarray, stance: np.ndarray, still: np.ndarray, rate
         if not loaded or still[start:stop].any() or (cut and stop - start < MIN_CUT_STANCE_S * rate_hz):
             continue
         k = start + int(np.argmin(score[start:stop]))
-        on_edge = k in (0, stance.size - 1)  # the quietest recorded moment of a stance the edge cut
-        if (start < k < stop - 1 or on_edge) and score[k] <= STANCE_MAX_SCORE:
+        placed = k in (0, stance.size - 1) if on_edge else start < k < stop - 1
+        if placed and score[k] <= STANCE_MAX_SCORE:
             out[max(k - half, start) : min(k + half + 1, stop)] = True
     return out
 
@@ -111,3 +116,16 @@ def detect_still(acc_g: np.ndarray, gyro_dps: np.ndarray, force_n: np.ndarray, r
         stance = detect_stance(force_n, rate_hz)
         still |= stance_minima(stillness_score(acc_g, gyro_dps, rate_hz), stance, still, rate_hz)
     return still
+
+
+def cut_stance_moments(
+    acc_g: np.ndarray, gyro_dps: np.ndarray, force_n: np.ndarray, rate_hz: float, still: np.ndarray
+) -> np.ndarray:
+    """``[T]`` bool: the zero-velocity moments of the stances the recording's edge cut that ``still`` (from
+    :func:`detect_still`, same arguments) leaves without one: a run of ``STANCE_MINIMUM_S`` at the edge,
+    where the stance's quietest recorded sample is the edge sample itself (module docstring). Not
+    foot-flats; none without force data."""
+    if not np.isfinite(force_n).any():
+        return np.zeros(still.size, dtype=bool)
+    stance = detect_stance(force_n, rate_hz)
+    return stance_minima(stillness_score(acc_g, gyro_dps, rate_hz), stance, still, rate_hz, on_edge=True)

@@ -34,7 +34,10 @@ The classic foot-mounted-IMU technique (zero-velocity updates, "ZUPT"), written 
 6. **Velocity**: the gravity-free acceleration is integrated (trapezoid) from zero at the end of each
    still run; the velocity left at the next still run (which must be zero) is removed as a linear ramp over
    that swing (a constant acceleration error per swing). Swings at a segment's ends, with a still run on
-   one side only, are integrated from that side without the ramp.
+   one side only, are integrated from that side without the ramp. The quietest recorded moment of a
+   stance the recording's edge cut (:func:`~step2motion.odometry.stillness.cut_stance_moments`) counts as
+   zero velocity here, and only here: the foot is on its ball or heel there, so it neither anchors nor
+   corrects the tilt, is not levelled to the floor, and is not a still moment of the track.
 7. **Position**: the integral of the velocity, held while still. With ``flat_floor`` (default) every
    still run is put back at floor height 0 and the height error is ramped out over each swing the same way,
    so walking on level ground never drifts up or down (stairs and slopes need ``flat_floor=False``).
@@ -58,7 +61,7 @@ from scipy.spatial.transform import Rotation
 
 from step2motion.gait_events import GRAVITY_MS2, runs
 from step2motion.insole_layout import REPORTED_ACC_SIGNS, REPORTED_GYRO_SIGNS
-from step2motion.odometry.stillness import detect_still
+from step2motion.odometry.stillness import cut_stance_moments, detect_still
 from step2motion.recording import InsoleRecording, median_rate_hz, samples_spanning
 
 #: Longest stretch of missing samples (or time step) bridged by interpolation inside one track, s.
@@ -391,9 +394,15 @@ def tilt_gyro_bias_dps(
 
 
 def _integrate_segment(
-    time_s: np.ndarray, acc_g: np.ndarray, gyro_dps: np.ndarray, still: np.ndarray, flat_floor: bool
+    time_s: np.ndarray,
+    acc_g: np.ndarray,
+    gyro_dps: np.ndarray,
+    still: np.ndarray,
+    zero_velocity: np.ndarray,
+    flat_floor: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Position ``[N, 3]``, velocity ``[N, 3]`` and heading ``[N]`` of one segment with a still sample."""
+    """Position ``[N, 3]``, velocity ``[N, 3]`` and heading ``[N]`` of one segment with a still sample;
+    ``zero_velocity`` ``[N]`` holds ``still`` and the cut stances' moments (module docstring, step 6)."""
     quiet = quiet_standing(time_s, gyro_dps, still)
     bias_dps = gyro_bias_dps(gyro_dps, quiet)
     acc_g = acc_g - acc_up_bias_g(acc_g, quiet)
@@ -402,7 +411,7 @@ def _integrate_segment(
     anchor = int(np.argmax(still))
     orientation = _orientations(time_s, acc_g, np.radians(gyro_dps - bias_dps), still, anchor)
     free_acc_m_s2 = orientation.apply(acc_g * GRAVITY_MS2) + _GRAVITY_NAV
-    velocity = _zero_velocity_integral(free_acc_m_s2, time_s, still)
+    velocity = _zero_velocity_integral(free_acc_m_s2, time_s, zero_velocity)
     position = cumulative_trapezoid(velocity, time_s, axis=0, initial=0.0)
     position -= position[anchor]
     if flat_floor:
@@ -435,7 +444,8 @@ def track_foot(rec: InsoleRecording, side: str, *, flat_floor: bool = True) -> F
         still[start:stop] = seg_still
         if not seg_still.any() or len(t) < 2:
             continue
-        p, v, h = _integrate_segment(t, acc, gyro, seg_still, flat_floor)
+        zero_velocity = seg_still | cut_stance_moments(acc, gyro, force, rate_hz, seg_still)
+        p, v, h = _integrate_segment(t, acc, gyro, seg_still, zero_velocity, flat_floor)
         anchor = int(np.argmax(seg_still))
         turn = start_heading - h[anchor] if segment.max() >= 0 else 0.0
         rotation = Rotation.from_euler("z", turn)

@@ -11,12 +11,11 @@ track segment, so its duration is one gait cycle and its length is what the foot
 * ``stance_s`` / ``swing_s``: time the foot spends loaded (the pressure stance of
   :func:`step2motion.gait_events.detect_stance`) / unloaded within the stride; ``NaN`` without force data;
 * ``steady``: both still runs are bounded by swings (neither is the standing at the start or end of a
-  track, nor the first or last recorded moment of a stance the recording cut) and it lasts at most
-  ``MAX_STEADY_STRIDE_S``: a gait cycle from one heel strike's foot-flat to the next, as step events
-  count strides. The first step out of standing and the last one into it are strides too, and so is the
-  part of a cycle from or to a cut stance, but not steady ones; nor is a longer one, which holds several
-  cycles whose still moments were missed (running) or a long stretch without one (a foot off the floor):
-  its length is what the foot travelled, but not one stride's.
+  track) and it lasts at most ``MAX_STEADY_STRIDE_S``: a gait cycle from one heel strike's foot-flat to
+  the next, as step events count strides. The first step out of standing and the last one into it are
+  strides too, but not steady ones; nor is a longer one, which holds several cycles whose still moments
+  were missed (running) or a long stretch without one (a foot off the floor): its length is what the foot
+  travelled, but not one stride's.
 """
 
 from __future__ import annotations

@@ -29,13 +29,18 @@ pivot of heel strike) is the point on the floor under the ankle, ``CHIP_FRACTION
 * *planted*, from the first frame of a still run to its end and, when it is the last still run of a
   force stance, on to toe-off (the ball is the pivot of the heel rise): held at the still position, on
   the floor;
+* *cut*, a force stance of a tracked stretch before the foot's first still moment or after its last that
+  holds none (the recording began as a heel rose, or ended as a foot landed): held on the floor at the
+  flat foot's toe position of its frame nearest that end of the track (at the recording's edge, the
+  stance's zero-velocity moment, :func:`~step2motion.odometry.stillness.cut_stance_moments`): the foot
+  is loaded, so it is on the floor, and its ball (heel) is the pivot, whatever the chip's pitch;
 * *free* (swing): the chip's path (horizontal and height) carried to
   the toe with the foot's orientation, plus a correction ramping linearly in time from the gap at the
   last held (on the heel or planted) frame to the gap at the next one, so that the path leaves and lands
   exactly on the held positions; never below the floor;
-* *untracked* (the foot's odometry has no position there): in a force stance that is planted on
-  tracked frames too (a recording that starts with the feet standing, the track beginning at the first
-  still moment), held where the nearest planted frame of that stance holds it: one stance, one place;
+* *untracked* (the foot's odometry has no position there): in a force stance that is planted (or cut)
+  on tracked frames too (a recording that starts with the feet standing, the track beginning at the first
+  still moment), held where the nearest such frame of that stance holds it: one stance, one place;
   in any other stance, as :class:`~step2motion.reconstruction.foot_contacts.FootPinner` does, the toe
   held where the pose put it at the stance's first frame (keeping the pose's toe height, not below the
   floor); free otherwise: the pose's toe joint, drawn over :data:`UNTRACKED_BLEND_S` toward the targets
@@ -188,11 +193,19 @@ def foot_targets(
             up = toes_up[start:stop, None]
             heel_to_toe = np.cos(up) * _horizontal(yaw[start:stop]) + np.sin(up) * _Y_AXIS
             toe[start:stop] = heel + foot_m * heel_to_toe
+    held = planted.copy()
+    if still.any():
+        first, last = np.flatnonzero(still)[[0, -1]]
+        for start, stop, is_cut in zip(*runs(stance & tracked), strict=True):
+            edge = start if stop <= first else stop - 1 if start > last else None
+            if is_cut and edge is not None:
+                toe[start:stop] = [flat_toe[edge, 0], 0.0, flat_toe[edge, 2]]
+                held[start:stop] = True
     stance_label, _ = ndimage.label(stance)
-    for start, stop, held in zip(*runs(stance & ~tracked), strict=True):
-        if not held:
+    for start, stop, untracked in zip(*runs(stance & ~tracked), strict=True):
+        if not untracked:
             continue
-        anchors = np.flatnonzero(planted & (stance_label == stance_label[start]))
+        anchors = np.flatnonzero(held & (stance_label == stance_label[start]))
         if anchors.size:  # the same stance is planted later or earlier: the foot is already there
             frames = np.arange(start, stop)
             toe[frames] = toe[anchors[np.abs(frames[:, None] - anchors[None, :]).argmin(axis=1)]]
