@@ -64,7 +64,7 @@ from step2motion.evaluation.evaluate import SENSOR_SUBSETS, streams_matching
 from step2motion.evaluation.motion_metrics import motion_contacts
 from step2motion.evaluation.recording_stats import gait_cycle_statistics, recording_statistics
 from step2motion.io.bvh import write_bvh
-from step2motion.io.moticon import read_moticon, read_step_events
+from step2motion.io.moticon import PARSE_CHUNK_ROWS, read_moticon, read_step_events
 from step2motion.model.checkpoint import (
     DEFAULT_MODEL_PATH,
     Checkpoint,
@@ -73,6 +73,7 @@ from step2motion.model.checkpoint import (
 )
 from step2motion.reconstruction import Reconstruction, ReconstructionOptions, reconstruct, write_npz
 from step2motion.reconstruction.pipeline import ROOT_SOURCES
+from step2motion.reconstruction.streaming_file import ChunkedReconstruction
 from step2motion.recording import SIDES, InsoleRecording
 
 REPO = Path(__file__).resolve().parent.parent
@@ -219,6 +220,36 @@ def walk_summary(result: Reconstruction, contacts: np.ndarray, recording_cadence
     )
 
 
+#: Live streaming pushes this much of the recording at a time, s (``reconstruct --stream`` pushes the
+#: export reader's chunks).
+LIVE_PUSH_S = 0.1
+
+
+def streamed_rows(recording: InsoleRecording, checkpoint: Checkpoint, root: str) -> list[tuple[str, ...]]:
+    """(pushes, Hips path m, lowest foot cm, frames the odometry moved %) of ``recording`` streamed live
+    (``LIVE_PUSH_S`` pushes) and as ``reconstruct --stream`` reads it (the export reader's chunks)."""
+    rows = []
+    for label, push_rows in (
+        (f"live, {LIVE_PUSH_S * 1000:.0f} ms", round(LIVE_PUSH_S * recording.rate_hz)),
+        ("reconstruct --stream", PARSE_CHUNK_ROWS),
+    ):
+        run = ChunkedReconstruction(checkpoint, recording.insole_size, root=root)
+        pushes = (recording.take(slice(i, i + push_rows)) for i in range(0, recording.n_samples, push_rows))
+        chunks = list(run.frames(pushes))
+        positions_m = np.concatenate([chunk.joint_positions_m for chunk in chunks])
+        hips_m = positions_m[:, _ROOT, [0, 2]]
+        placed = np.concatenate([chunk.odometry_root for chunk in chunks])
+        rows.append(
+            (
+                label,
+                f"{np.linalg.norm(np.diff(hips_m, axis=0), axis=1).sum():.2f}",
+                f"{positions_m[:, _FEET, 1].min() * 100:.1f}",
+                f"{100 * placed.mean():.0f}",
+            )
+        )
+    return rows
+
+
 def _heights(result: Reconstruction) -> str:
     """ "median / p5 / lowest" pelvis (Hips) height of ``result``'s motion, m."""
     height_m = result.motion.joint_positions_m()[:, _ROOT, 1]
@@ -299,12 +330,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     for column in ("recording", "sensors", "pelvis height m: median / p5 / lowest"):
         posture.add_column(column, justify="right" if column.startswith("pelvis") else "left")
+    streamed = Table(
+        title="Streamed (StreamingReconstructor, one sample)",
+        caption="Hips path, horizontal; odometry: frames whose move the feet's odometry over the stream's "
+        "buffer gave (elsewhere the root network's)",
+    )
+    for column in ("recording", "pushes", "path m", "lowest foot cm", "odometry %"):
+        streamed.add_column(column, justify="left" if column in ("recording", "pushes") else "right")
 
     for path in paths:
         recording = read_moticon(path)
         result = reconstruct(recording, checkpoint, ReconstructionOptions(root=args.root), progress=True)
         write_bvh(result.motion, args.out / f"{path.stem}.bvh")
         write_npz(result, args.out / f"{path.stem}.npz")
+        for row in streamed_rows(recording, checkpoint, args.root):
+            streamed.add_row(path.stem, *row)
         cadence = float(recording_statistics(recording)["recording"]["cadence_steps_per_min"])
         for sensors, heights in posture_rows(recording, checkpoint, args.root, result):
             posture.add_row(path.stem, sensors, heights)
@@ -359,6 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     console.print(walk)
     console.print(timing)
     console.print(posture)
+    console.print(streamed)
     return 0
 
 

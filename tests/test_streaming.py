@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from motion_fixtures import walking_motion
+from test_odometry_feet import FPS, GAIT, OraclePredictor
 from test_reconstruction import _one_torch_thread, simulated_walk, tiny_checkpoint  # noqa: F401 (fixture)
 
 from step2motion import skeleton
+from step2motion.dataset.insole_features import InsoleFeatures
+from step2motion.dataset.pose_features import pose_targets
 from step2motion.errors import InputError
 from step2motion.model.checkpoint import Checkpoint, load_checkpoint
 from step2motion.reconstruction import ReconstructionOptions, StreamingReconstructor, reconstruct
+from step2motion.reconstruction.pipeline import resample_frames
+from step2motion.reconstruction.windowed_sampling import Condition
 from step2motion.recording import FootSignals, InsoleRecording
+from step2motion.simulation.simulate import simulate_recording
 
 PUSH_SAMPLES = 10  # 0.1 s at 100 Hz
 
@@ -99,3 +107,41 @@ def test_bad_pushes_are_input_errors(walk: InsoleRecording, checkpoint: Checkpoi
         stream.finish()
     with pytest.raises(InputError, match="rate"):
         StreamingReconstructor(checkpoint, 0.0)
+
+
+@dataclass
+class _AbsoluteFrames(OraclePredictor):
+    """The oracle of :mod:`test_odometry_feet` on absolute frame indices (a stream recomputes the tail of
+    its buffer, whose features start at a later frame)."""
+
+    def prepare(self, features: InsoleFeatures) -> Condition:
+        index = np.rint(features.time_s * self.frame_rate_hz)
+        return Condition(index[:, None], np.ones((index.size, 1), dtype=bool))
+
+
+@pytest.mark.parametrize("push_samples", [PUSH_SAMPLES, None])
+def test_a_streamed_walk_takes_its_pace_from_the_feet_not_from_a_slow_root_network(
+    checkpoint: Checkpoint, push_samples: int | None
+) -> None:
+    """A root network 40 % short: the stream's root follows the feet's odometry over its buffer once each
+    foot has walked a metre in it (before that, the network's moves), live (0.1-s pushes) or with the
+    whole file in one push, and its footprints are the odometry's (planted feet land where the
+    odometry puts them, so the legs do not hold the body back)."""
+    motion = walking_motion(n_cycles=10, gait=GAIT)
+    rec = simulate_recording(motion, mass_kg=70.0, insole_size=7, noise="realistic", seed=0)
+    stream = StreamingReconstructor(checkpoint, rec.rate_hz, steps=4, seed=0)
+    stream._window_model = _AbsoluteFrames(pose_targets(motion, FPS))
+    step = push_samples or rec.n_samples
+    chunks = [
+        stream.push(rec.left.take(slice(i, i + step)), rec.right.take(slice(i, i + step)))
+        for i in range(0, rec.n_samples, step)
+    ]
+    chunks.append(stream.finish())
+    root_m = np.concatenate([c.root_position_m for c in chunks])[:, [0, 2]]
+    true_m = resample_frames(motion.root_position_m, motion.fps, np.arange(len(root_m)) / FPS)[:, [0, 2]]
+    later = slice(round(3.0 * FPS), None)  # past the first metres walked
+    path = lambda xz: np.linalg.norm(np.diff(xz[later], axis=0), axis=-1).sum()  # noqa: E731
+    assert path(root_m) == pytest.approx(path(true_m), rel=0.05)
+    positions = np.concatenate([c.joint_positions_m for c in chunks])
+    speed = np.linalg.norm(np.diff(positions[..., [0, 2]], axis=0), axis=-1) * FPS
+    assert speed.max() < 6.0  # no joint faster than a swinging toe

@@ -120,9 +120,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--stream",
         action="store_true",
         help="bounded memory for recordings of any length: read the export chunk by chunk, reconstruct it "
-        "as a stream (StreamingReconstructor: the root network's root, since the foot odometry needs the "
-        "whole recording; one sample; the model's frame rate) and write the BVH and NPZ as frames come. "
-        "Memory then stays flat however long the recording (README: long recordings)",
+        "as a stream (StreamingReconstructor: the feet's odometry over the stream's buffer, where it has "
+        "some, places the root and the footprints, or the root network with --root network; one sample; "
+        "the model's frame rate) and write the BVH and NPZ as frames come. Memory then stays flat however "
+        "long the recording (README: long recordings)",
     )
     parser.set_defaults(run=run)
 
@@ -204,7 +205,9 @@ def _run_streaming(
     options the stream cannot honour are refused before any work."""
     import sys
 
-    from step2motion.cli._recording_notes import notes
+    import numpy as np
+
+    from step2motion.cli._recording_notes import notes, root_notes
     from step2motion.errors import InputError
     from step2motion.io.moticon import iter_moticon
     from step2motion.model.checkpoint import load_checkpoint
@@ -224,11 +227,6 @@ def _run_streaming(
         raise InputError(f"--stream cannot take {'; '.join(named)}")
     check_steps(args.steps, checkpoint.config, model_path)
     stream = iter_moticon(args.recording)
-    print(
-        f"note: {args.recording}: streamed: the root from the root network (the foot odometry needs the "
-        "whole recording)",
-        file=sys.stderr,
-    )
     result = reconstruct_file_streaming(
         stream,
         checkpoint,
@@ -238,10 +236,13 @@ def _run_streaming(
         guidance=args.guidance,
         seed=args.seed,
         body_weight_n=body_weight_n,
+        root=args.root,
         progress=True,
     )
     for note in notes(result.gaps, result.empty_sides, result.data_ends_s):
         print(f"note: {args.recording}: {note}", file=sys.stderr)
+    for note in root_notes(result.odometry_root, np.arange(result.n_frames) / result.fps, args.root):
+        print(f"note: {args.recording}: streamed: {note}", file=sys.stderr)
     if result.dropped_rows:
         print(
             f"note: {args.recording}: {result.dropped_rows} row(s) on a sample time already taken "

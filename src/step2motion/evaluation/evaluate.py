@@ -241,12 +241,13 @@ MODEL_METHOD = "step2motion"
 class StreamedMethod(CheckpointMethod):
     """The model as ``reconstruct --stream`` runs it: the recording pushed through the
     :class:`~step2motion.reconstruction.streaming_file.ChunkedReconstruction` in chunks of the export
-    reader's size (:data:`~step2motion.io.moticon.PARSE_CHUNK_ROWS`); root from the root network, one
-    sample, the model's frame rate. What bounded memory costs in accuracy."""
+    reader's size (:data:`~step2motion.io.moticon.PARSE_CHUNK_ROWS`); the root as ``--root`` says (the
+    feet's odometry over the stream's buffer, or the root network), one sample, the model's frame rate.
+    What bounded memory and causality cost in accuracy."""
 
     @property
     def settings(self) -> dict[str, Any]:
-        return {**super().settings, "streamed": True, "root": "network"}
+        return {**super().settings, "streamed": True}
 
     def __call__(self, rec: InsoleRecording) -> MethodOutput:
         from step2motion.io.moticon import PARSE_CHUNK_ROWS
@@ -259,6 +260,7 @@ class StreamedMethod(CheckpointMethod):
             steps=self.options.steps,
             guidance=self.options.guidance,
             seed=self.options.seed,
+            root=self.options.root,
         )
         rows = (
             rec.take(slice(start, start + PARSE_CHUNK_ROWS))
@@ -271,6 +273,7 @@ class StreamedMethod(CheckpointMethod):
             positions_m=np.concatenate([chunk.joint_positions_m for chunk in chunks]),
             samples_m=None,
             wall_s=time.perf_counter() - started_s,
+            odometry_root=np.concatenate([chunk.odometry_root for chunk in chunks]),
         )
 
 

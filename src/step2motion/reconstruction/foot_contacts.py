@@ -13,14 +13,22 @@ contact use the lower toe joint of either foot.
 
 **No sliding** (:class:`FootPinner`): the pinned point is the toe joint (ball of the foot), which stays
 still from heel strike through push-off while the ankle rolls over it. At the first stance frame its
-horizontal position becomes the anchor; on every later stance frame the foot is translated back onto it
-(the toe keeps its predicted height) and the leg is re-solved with two-bone inverse kinematics
+horizontal position becomes the anchor (or where the caller says the foot lands, when it knows better:
+streaming places footprints by the feet's odometry); on every later stance frame the foot is translated
+back onto it (the toe keeps its predicted height) and the leg is re-solved with two-bone inverse kinematics
 (hip → knee → ankle, knee bending toward where the prediction bent it, bone lengths unchanged, the foot
 keeping its orientation). After toe-off the remaining correction fades out over :data:`RELEASE_S`.
 When a planted foot would be out of the leg's reach, the whole body is moved toward it: horizontally
 for good (the root stays held back, so the trajectory remains continuous), vertically (pelvis lowered)
 for that frame only. Everything is causal (a frame depends on earlier frames only), so offline and
 streaming reconstruction share it; the pinner keeps its state between calls.
+
+**Where the root is measured** (the caller gives ``landing_m``, the feet's odometry: the root is placed on
+its pelvis path, and each toe's landing place is known on every frame): holding the body back for good
+would undo the measurement, so the reach shift relaxes back (:data:`MEASURED_ROOT_RELAX_S`); and a
+swinging foot is drawn toward its measured place as it goes (:data:`SWING_FOLLOW_S`, at most
+:data:`MAX_FOLLOW_M_S` faster than the pose), so that it lands where its stance is anchored instead of
+jumping there at heel strike.
 """
 
 from __future__ import annotations
@@ -37,6 +45,13 @@ from step2motion.recording import SIDES
 
 #: After toe-off, a planted foot's correction fades out over this time.
 RELEASE_S = 0.1
+#: Where the root is measured (``landing_m`` given), the body's reach shift relaxes back with this time
+#: constant, s, instead of holding for good ...
+MEASURED_ROOT_RELAX_S = 1.0
+#: ... and a swinging foot follows its measured place with this time constant, s, ...
+SWING_FOLLOW_S = 0.05
+#: ... at most this much faster than the pose moves it, m/s (the measurement can step when it begins).
+MAX_FOLLOW_M_S = 2.0
 #: Largest hip-ankle distance used, as a fraction of thigh + shin (a fully straight knee is singular).
 REACH_FRACTION = 0.995
 #: Passes of the reach fix per frame (two feet pulling in different directions converge in a few).
@@ -81,22 +96,35 @@ class FootPinner:
     def __init__(self, offsets_m: np.ndarray, fps: float) -> None:
         self.offsets_m = offsets_m
         self.release_frames = max(1, round(RELEASE_S * fps))
+        self._relax = float(np.exp(-1.0 / (MEASURED_ROOT_RELAX_S * fps)))
+        self._follow = float(1.0 - np.exp(-1.0 / (SWING_FOLLOW_S * fps)))
+        self._max_follow_m = MAX_FOLLOW_M_S / fps
         self.root_shift_xz = np.zeros(2)
         self._feet = {side: _FootState() for side in SIDES}
         self._reach_m = leg_reach_m(offsets_m)
         self._hips = [_LEGS[side][0] for side in SIDES]
 
     def __call__(
-        self, local_rotations: np.ndarray, root_position_m: np.ndarray, stance: np.ndarray
+        self,
+        local_rotations: np.ndarray,
+        root_position_m: np.ndarray,
+        stance: np.ndarray,
+        landing_m: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Pinned copies of local rotations ``[T, 22, 4]`` and root positions ``[T, 3]`` given the stance
-        ``[T, 2]`` (left, right) of the same frames."""
+        ``[T, 2]`` (left, right) of the same frames; ``landing_m`` ``[T, 2, 3]``, where given (not
+        ``NaN``), is where each toe joint lands when its stance begins on that frame (same frame as the
+        root positions; only x and z are read)."""
         positions, _ = forward_kinematics(local_rotations, root_position_m, self.offsets_m)
-        shift, ankle_targets = self._shifts_and_targets(positions, stance)
+        if landing_m is None:
+            landing_m = np.full((positions.shape[0], len(SIDES), 3), np.nan)
+        shift, ankle_targets = self._shifts_and_targets(positions, stance, landing_m)
         root = root_position_m + shift
         return solve_legs(local_rotations, root, self.offsets_m, ankle_targets), root
 
-    def _shifts_and_targets(self, positions: np.ndarray, stance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _shifts_and_targets(
+        self, positions: np.ndarray, stance: np.ndarray, landing_m: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Per frame, the body's translation ``[T, 3]`` and each foot's ankle target ``[T, 2, 3]`` (NaN:
         foot left alone), frame after frame (the anchors and the held-back root carry over)."""
         n_frames = positions.shape[0]
@@ -105,9 +133,8 @@ class FootPinner:
         for t in range(n_frames):
             offset = np.array([self.root_shift_xz[0], 0.0, self.root_shift_xz[1]])
             for index, side in enumerate(SIDES):
-                correction = self._correction_xz(
-                    side, positions[t, _LEGS[side][3]] + offset, stance[t, index]
-                )
+                toe = positions[t, _LEGS[side][3]] + offset
+                correction = self._correction_xz(side, toe, stance[t, index], landing_m[t, index] + offset)
                 if correction is not None:
                     ankle = positions[t, _LEGS[side][2]] + offset
                     targets[t, index] = ankle + np.array([correction[0], 0.0, correction[1]])
@@ -124,24 +151,42 @@ class FootPinner:
             for index in np.flatnonzero(np.any(excess != 0.0, axis=-1)):
                 targets[t, index] -= excess[index]
                 self._feet[SIDES[index]].give_way(excess[index, [0, 2]])
-            self.root_shift_xz = offset[[0, 2]]
+            measured = np.isfinite(landing_m[t]).any()
+            self.root_shift_xz = offset[[0, 2]] * (self._relax if measured else 1.0)
             shift[t] = offset
         return shift, targets
 
-    def _correction_xz(self, side: str, toe_m: np.ndarray, planted: bool) -> np.ndarray | None:
-        """Horizontal move of a foot whose toe joint is at ``toe_m`` this frame; None when free."""
+    def _correction_xz(
+        self, side: str, toe_m: np.ndarray, planted: bool, landing_m: np.ndarray
+    ) -> np.ndarray | None:
+        """Horizontal move of a foot whose toe joint is at ``toe_m`` this frame (``landing_m``: where the
+        foot is measured to be, ``NaN`` where it is not); None when free."""
         state = self._feet[side]
+        toe_xz, measured = toe_m[[0, 2]], bool(np.isfinite(landing_m).all())
         if planted:
             if state.anchor_xz is None:
-                state.anchor_xz = toe_m[[0, 2]].copy()
-            state.release_xz = state.anchor_xz - toe_m[[0, 2]]
+                drawn = self._drawn(state, toe_xz, landing_m[[0, 2]]) if measured else 0.0
+                state.anchor_xz = toe_xz + drawn
+            state.release_xz = state.anchor_xz - toe_xz
             state.release_frames_left = self.release_frames
             return state.release_xz
         state.anchor_xz = None
+        if measured:  # swinging toward where the foot is measured to be
+            state.release_xz = self._drawn(state, toe_xz, landing_m[[0, 2]])
+            state.release_frames_left = self.release_frames
+            return state.release_xz
         if state.release_frames_left == 0:
             return None
         state.release_frames_left -= 1
         return state.release_xz * (state.release_frames_left / self.release_frames)
+
+    def _drawn(self, state: _FootState, toe_xz: np.ndarray, landing_xz: np.ndarray) -> np.ndarray:
+        """The foot's correction (as applied on the last frame) moved toward its measured place
+        ``landing_xz`` (:data:`SWING_FOLLOW_S`), by at most :data:`MAX_FOLLOW_M_S` over the frame."""
+        current = state.release_xz * (state.release_frames_left / self.release_frames)
+        step = self._follow * (landing_xz - toe_xz - current)
+        length = float(np.linalg.norm(step))
+        return current + (step if length <= self._max_follow_m else step * (self._max_follow_m / length))
 
 
 def leg_reach_m(offsets_m: np.ndarray) -> np.ndarray:

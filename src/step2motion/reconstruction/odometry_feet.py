@@ -144,6 +144,25 @@ def _chip_to_toe_m(toe_offset_m: np.ndarray) -> np.ndarray:
     return (1.0 - CHIP_FRACTION) * np.array([toe_offset_m[0], 0.0, toe_offset_m[2]])
 
 
+def chip_at_frames(track: FootTrack, time_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The odometry's chip position ``[T, 3]`` (motion frame) and toe-axis yaw ``[T]`` (motion convention)
+    of ``track`` at output frames ``time_s`` ``[T]`` (the track's clock); ``NaN`` where untracked."""
+    chip = to_motion_frame(at_frames(track.time_s, track.position_m, time_s))
+    yaw = motion_yaw_rad(heading_at_frames(track.time_s, track.heading_rad, time_s))
+    tracked = track.tracked[nearest_samples(track.time_s, time_s)]
+    tracked &= np.isfinite(chip).all(axis=1) & np.isfinite(yaw)
+    yaw[~tracked] = np.nan
+    chip[~tracked] = np.nan
+    return chip, yaw
+
+
+def flat_toe_m(chip_m: np.ndarray, yaw_rad: np.ndarray, toe_offset_m: np.ndarray) -> np.ndarray:
+    """``[T, 3]`` the toe joint of the foot lying flat with its chip at ``chip_m`` ``[T, 3]``, its toe axis
+    at ``yaw_rad`` ``[T]``, given the skeleton's rest ankle → toe offset ``[3]`` (module docstring: foot
+    geometry); at the chip's height."""
+    return chip_m + np.linalg.norm(_chip_to_toe_m(toe_offset_m)) * _horizontal(yaw_rad)
+
+
 def foot_targets(
     track: FootTrack,
     time_s: np.ndarray,
@@ -157,13 +176,9 @@ def foot_targets(
     its force stance ``[T]``, the skeleton's rest ankle → toe offset ``[3]`` and the pose's toe joint
     ``[T, 3]``."""
     n = time_s.size
-    nearest = nearest_samples(track.time_s, time_s)
-    chip = to_motion_frame(at_frames(track.time_s, track.position_m, time_s))
-    yaw = motion_yaw_rad(heading_at_frames(track.time_s, track.heading_rad, time_s))
-    tracked = track.tracked[nearest] & np.isfinite(chip).all(axis=1) & np.isfinite(yaw)
-    yaw[~tracked] = np.nan
-    chip[~tracked] = np.nan
-    still = track.still[nearest] & tracked
+    chip, yaw = chip_at_frames(track, time_s)
+    tracked = np.isfinite(yaw)
+    still = track.still[nearest_samples(track.time_s, time_s)] & tracked
     planted = still.copy()
     on_heel = np.zeros(n, dtype=bool)
     for start, stop, in_stance in zip(*runs(stance), strict=True):
@@ -182,7 +197,7 @@ def foot_targets(
     toes_down = np.where(on_heel, -toes_up, toes_down)
 
     toe = np.full((n, 3), np.nan)
-    flat_toe = chip + ball_to_chip_m * _horizontal(yaw)
+    flat_toe = flat_toe_m(chip, yaw, toe_offset_m)
     for start, stop, is_planted in zip(*runs(planted), strict=True):
         if is_planted:
             toe[start:stop] = [flat_toe[start, 0], 0.0, flat_toe[start, 2]]

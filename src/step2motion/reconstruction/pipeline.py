@@ -213,10 +213,12 @@ def skeleton_motion(
     offsets_m: np.ndarray,
     pinner: FootPinner,
     source: str,
+    landing_m: np.ndarray | None = None,
 ) -> Motion:
-    """The skeleton motion following ``positions_m`` ``[T, 22, 3]``, planted feet pinned by ``pinner``."""
+    """The skeleton motion following ``positions_m`` ``[T, 22, 3]``, planted feet pinned by ``pinner``
+    (where ``landing_m`` ``[T, 2, 3]`` says, when given: :class:`FootPinner`)."""
     rotations, root_m = fit_rotations(positions_m, offsets_m)
-    rotations, root_m = pinner(rotations, root_m, stance)
+    rotations, root_m = pinner(rotations, root_m, stance, landing_m)
     return Motion(rotations, root_m, offsets_m, fps, source=source)
 
 

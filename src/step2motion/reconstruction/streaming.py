@@ -8,10 +8,19 @@ are generated but not committed: they are regenerated with more input on the nex
 is better determined once the insoles have seen what follows it. Frames then go through the offline
 post-processing, in its causal form: open-loop root integration, pelvis height held through flight,
 bone lengths fixed at the first commit, planted feet pinned (:class:`~step2motion.reconstruction.
-foot_contacts.FootPinner`). The root always comes from the network: the foot-odometry root and feet of
-the offline ``root="odometry"`` (:mod:`~step2motion.reconstruction.odometry_feet`) need the whole
-recording (each foot's track is integrated both ways from its still moments, the feet are reconciled
-over all of it), so streaming has no such option.
+foot_contacts.FootPinner`).
+
+The root comes from the feet's odometry where it can (as offline, ``root="odometry"``), in causal form:
+on each push the odometry of the buffered samples (:func:`~step2motion.reconstruction.odometry_root.
+reliable_feet` over one window plus the margin; the newest swing integrated forward from its last still
+moment) gives a pelvis path, and each newly committed frame takes its horizontal move and turn from it
+(moves, not positions: the committed past stays put; later pushes see more and place later frames).
+The pinner anchors each stance where the odometry puts the toe and draws the swinging foot there as it
+goes. Where the buffer holds no trusted odometry (each foot must have walked a metre in it: the first
+steps, turning on the spot, no IMU) the root network's moves carry the body. What the offline odometry
+does and streaming does not: integrate each track both ways over the whole recording (the newest swing
+is one-sided here), reconcile the feet over all of it, and follow the odometry's swing paths and
+clearance (the swing is the pose's, drawn toward the landing place).
 
 Input streams come from the offline feature code run on the newest raw samples: on each push only a
 tail of the buffer (:data:`TAIL_S`) is recomputed and its frames from :data:`SETTLE_S` on replace the
@@ -38,18 +47,30 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
+import torch
 
 from step2motion import skeleton
 from step2motion.dataset.insole_features import insole_size_of, insole_streams
+from step2motion.dataset.pose_features import displacement_from_trajectory, integrate_root, to_world
 from step2motion.errors import InputError
 from step2motion.gait_events import stance_at_times, wearer_weight_n
+from step2motion.heading import rotate_about_y
 from step2motion.model.checkpoint import Checkpoint
 from step2motion.model.denoiser import N_POSE_JOINTS
 from step2motion.motion import forward_kinematics
 from step2motion.reconstruction.foot_contacts import FootPinner
-from step2motion.reconstruction.pipeline import RootState, place_in_world, skeleton_motion
+from step2motion.reconstruction.odometry_feet import chip_at_frames, flat_toe_m
+from step2motion.reconstruction.odometry_root import odometry_root_path, reliable_feet
+from step2motion.reconstruction.pipeline import (
+    ROOT_SOURCES,
+    RootState,
+    from_first_sample,
+    place_in_world,
+    skeleton_motion,
+)
 from step2motion.reconstruction.skeleton_fit import rest_offsets_m
 from step2motion.reconstruction.windowed_sampling import Condition, WindowModel
 from step2motion.recording import FOOT_FIELDS, SIDES, FootSignals, InsoleRecording
@@ -64,6 +85,16 @@ TAIL_S = 1.5
 SETTLE_S = 0.5
 
 
+class _RootMoves(NamedTuple):
+    """The root of newly committed frames: moves ``[n, 4]`` (:func:`~step2motion.dataset.pose_features.
+    integrate_root`), where each toe joint lands ``[n, 2, 3]`` (relative to the root, in its heading
+    frame; ``NaN`` where unknown; None without odometry) and which moves the odometry gave ``[n]``."""
+
+    moves: np.ndarray
+    landing: np.ndarray | None
+    placed: np.ndarray
+
+
 @dataclass(frozen=True)
 class StreamChunk:
     """Frames committed by one push (``n`` may be 0).
@@ -74,6 +105,7 @@ class StreamChunk:
         local_rotations: ``[n, 22, 4]`` joint rotations (``[w, x, y, z]``).
         root_position_m: ``[n, 3]``.
         contacts: ``[n, 2]`` bool, planted (left, right).
+        odometry_root: ``[n]`` bool, frames whose move the feet's odometry gave (elsewhere the network's).
         compute_s: wall-clock time the push took.
     """
 
@@ -82,6 +114,7 @@ class StreamChunk:
     local_rotations: np.ndarray
     root_position_m: np.ndarray
     contacts: np.ndarray
+    odometry_root: np.ndarray
     compute_s: float = 0.0
 
     @property
@@ -96,6 +129,7 @@ class StreamChunk:
             np.zeros((0, skeleton.N_JOINTS, 4)),
             np.zeros((0, 3)),
             np.zeros((0, 2), dtype=bool),
+            np.zeros(0, dtype=bool),
             compute_s,
         )
 
@@ -105,7 +139,8 @@ class StreamingReconstructor:
     end with :meth:`finish`; each returns the newly committed frames (module docstring).
 
     ``steps``/``guidance`` default to the model's; ``body_weight_n`` and ``insole_size`` are estimated
-    from the input when not given.
+    from the input when not given; ``root``: ``"odometry"`` (the feet's, where the buffer has it; module
+    docstring) or ``"network"`` (the root network's moves throughout, the published method).
     """
 
     def __init__(
@@ -119,7 +154,10 @@ class StreamingReconstructor:
         seed: int = 0,
         body_weight_n: float | None = None,
         insole_size: int | None = None,
+        root: str = "odometry",
     ) -> None:
+        if root not in ROOT_SOURCES:
+            raise InputError(f"the root source must be one of {', '.join(ROOT_SOURCES)}, got {root!r}")
         if not rate_hz > 0:
             raise InputError(f"the insole sample rate must be positive, got {rate_hz}")
         if lookahead_frames < 0:
@@ -128,6 +166,7 @@ class StreamingReconstructor:
         self.rate_hz = float(rate_hz)
         self.frame_rate_hz = checkpoint.config.frame_rate_hz
         self.lookahead_frames = lookahead_frames
+        self.root = root
         self.body_weight_n = body_weight_n
         self.insole_size = insole_size
         self._window_model = WindowModel(checkpoint, 1, steps, guidance, seed)
@@ -141,6 +180,8 @@ class StreamingReconstructor:
         self._condition: Condition | None = None  # cached model input, frames from _condition_start
         self._condition_start = 0
         self._root_state = RootState()
+        self._network_moves = np.zeros((0, 4))  # the root network's moves, frames from _moves_start
+        self._moves_start = 0
         self._pinner: FootPinner | None = None
         self.offsets_m: np.ndarray | None = None
         self._last_chunk: StreamChunk | None = None
@@ -195,7 +236,13 @@ class StreamingReconstructor:
             np.concatenate([chunk.time_s, held_time_s]),
             *(
                 np.concatenate([getattr(chunk, name), getattr(last, name)[hold]])
-                for name in ("joint_positions_m", "local_rotations", "root_position_m", "contacts")
+                for name in (
+                    "joint_positions_m",
+                    "local_rotations",
+                    "root_position_m",
+                    "contacts",
+                    "odometry_root",
+                )
             ),
             time.perf_counter() - started_s,
         )
@@ -284,11 +331,52 @@ class StreamingReconstructor:
             self._committed = start + commit
         frame_time_s = np.arange(first_new, self._committed) / self.frame_rate_hz
         stance = stance_at_times(rec, weight_n, frame_time_s - rec.time_s[0])
-        chunk = self._finish_frames(
-            np.concatenate(poses, axis=1), np.concatenate(moves), stance, frame_time_s, started_s
-        )
+        poses_m = np.concatenate(poses, axis=1)
+        if self.offsets_m is None or self._pinner is None:  # bone lengths fixed at the first commit
+            n = poses_m.shape[1]
+            self.offsets_m = rest_offsets_m(to_world(poses_m[0], np.zeros((n, 3)), np.zeros(n)))
+            self._pinner = FootPinner(self.offsets_m, self.frame_rate_hz)
+        root = _RootMoves(np.concatenate(moves), None, np.zeros(len(frame_time_s), dtype=bool))
+        if self.root == "odometry":
+            root = self._odometry(rec, root.moves, first_new)
+        chunk = self._finish_frames(poses_m, root, stance, frame_time_s, started_s)
         self._trim_buffer()
         return chunk
+
+    def _odometry(self, rec: InsoleRecording, network_moves: np.ndarray, first_new: int) -> _RootMoves:
+        """The root of the frames from ``first_new``: the network's ``network_moves`` ``[n, 4]``, except
+        the horizontal move and turn of each frame that the feet's odometry over the buffered samples
+        ``rec`` places, as it does the frame before (module docstring)."""
+        self._network_moves = np.concatenate([self._network_moves, network_moves])
+        stop = first_new + len(network_moves)
+        first_frame = int(np.ceil(rec.time_s[0] * self.frame_rate_hz - 1e-9))
+        unplaced = _RootMoves(network_moves, None, np.zeros(len(network_moves), dtype=bool))
+        if first_new < first_frame:
+            return unplaced
+        network = np.zeros((stop - first_frame, 4))  # frames older than the kept moves: unknown
+        known = max(first_frame, self._moves_start)
+        network[known - first_frame :] = self._network_moves[known - self._moves_start :]
+        frame_time_s = np.arange(first_frame, stop) / self.frame_rate_hz - rec.time_s[0]
+        feet = reliable_feet(from_first_sample(rec), frame_time_s, network)
+        path = None if feet is None else odometry_root_path(feet, frame_time_s, network)
+        if path is None:
+            return unplaced
+        odometry = displacement_from_trajectory(
+            torch.from_numpy(path.position_m), torch.from_numpy(path.yaw_rad)
+        ).numpy()
+        new = np.arange(first_new, stop) - first_frame
+        placed = path.placed[new] & path.placed[np.maximum(new - 1, 0)] & (new > 0)
+        moves = network_moves.copy()
+        moves[placed, :2] = odometry[new[placed], :2]
+        moves[placed, 3] = odometry[new[placed], 3]
+        landing = np.full((new.size, len(SIDES), 3), np.nan)
+        for index, side in enumerate(SIDES):
+            chip, yaw = chip_at_frames(feet.foot(side), frame_time_s[new])
+            toe_offset_m = self.offsets_m[skeleton.joint_index(f"{side.capitalize()}ToeBase")]
+            landing[:, index] = flat_toe_m(chip, yaw, toe_offset_m) - path.position_m[new]
+        landing = rotate_about_y(landing, -path.yaw_rad[new])
+        landing[~path.placed[new]] = np.nan
+        return _RootMoves(moves, landing, placed)
 
     def _remember(self, poses_m: np.ndarray, start: int) -> None:
         """Keep the last window's worth of committed poses ``[1, n, 21, 3]`` (frames from ``start``)."""
@@ -301,17 +389,20 @@ class StreamingReconstructor:
     def _finish_frames(
         self,
         poses_m: np.ndarray,
-        root_motion: np.ndarray,
+        root: _RootMoves,
         stance: np.ndarray,
         time_s: np.ndarray,
         started_s: float,
     ) -> StreamChunk:
         """World placement, skeleton and foot pinning of newly committed frames."""
-        world, self._root_state = place_in_world(poses_m, root_motion, stance, self._root_state)
-        if self.offsets_m is None or self._pinner is None:
-            self.offsets_m = rest_offsets_m(world[0])
-            self._pinner = FootPinner(self.offsets_m, self.frame_rate_hz)
-        motion = skeleton_motion(world[0], stance, self.frame_rate_hz, self.offsets_m, self._pinner, "stream")
+        root_m, heading = integrate_root(
+            root.moves, self._root_state.position_m, self._root_state.heading_rad
+        )
+        world, self._root_state = place_in_world(poses_m, root.moves, stance, self._root_state)
+        landing_m = None if root.landing is None else root_m[:, None] + rotate_about_y(root.landing, heading)
+        motion = skeleton_motion(
+            world[0], stance, self.frame_rate_hz, self.offsets_m, self._pinner, "stream", landing_m
+        )
         positions, _ = forward_kinematics(motion.local_rotations, motion.root_position_m, self.offsets_m)
         chunk = StreamChunk(
             time_s,
@@ -319,6 +410,7 @@ class StreamingReconstructor:
             motion.local_rotations,
             motion.root_position_m,
             stance,
+            root.placed,
             time.perf_counter() - started_s,
         )
         self._last_chunk = chunk
@@ -334,6 +426,10 @@ class StreamingReconstructor:
             for side in SIDES:
                 self._buffer[side] = self._buffer[side].take(slice(cut, None))
             self._buffer_start += cut
+        first_frame = int(np.ceil(self._buffer_start / self.rate_hz * self.frame_rate_hz - 1e-9))
+        if first_frame > self._moves_start:
+            self._network_moves = self._network_moves[first_frame - self._moves_start :]
+            self._moves_start = first_frame
         drop = max(0, oldest_frame - self._condition_start)
         if drop and self._condition is not None:
             self._condition = self._condition.frames(drop, self._condition.n_frames)

@@ -43,8 +43,9 @@ class StreamedReconstruction:
     time ``gaps`` as :meth:`~step2motion.recording.InsoleRecording.time_gaps` gives them and the
     ``empty_sides`` (insoles without a single sample) and ``data_ends_s`` (per insole with data: seconds
     from the first grid slot to its first sample with data, and from its last such sample to the last
-    slot), the facts the recording notes are worded from;
-    ``steps``/``guidance`` of the sampler and the ``wall_s`` it took."""
+    slot), the facts the recording notes are worded from; ``odometry_root`` ``[n_frames]`` (bool): the
+    frames whose move the feet's odometry gave; ``steps``/``guidance`` of the sampler and the ``wall_s``
+    it took."""
 
     n_frames: int
     fps: float
@@ -54,6 +55,7 @@ class StreamedReconstruction:
     gaps: np.ndarray
     empty_sides: tuple[str, ...]
     data_ends_s: dict[str, tuple[float, float]]
+    odometry_root: np.ndarray
     steps: int
     guidance: float
     wall_s: float
@@ -126,10 +128,17 @@ class ChunkedReconstruction:
         guidance: float | None = None,
         seed: int = 0,
         body_weight_n: float | None = None,
+        root: str = "odometry",
     ) -> None:
         self.checkpoint = checkpoint
         self.insole_size = insole_size
-        self._settings = {"steps": steps, "guidance": guidance, "seed": seed, "body_weight_n": body_weight_n}
+        self._settings = {
+            "steps": steps,
+            "guidance": guidance,
+            "seed": seed,
+            "body_weight_n": body_weight_n,
+            "root": root,
+        }
         self.grid = _RegularGrid()
         self.reconstructor: StreamingReconstructor | None = None
 
@@ -160,6 +169,7 @@ def reconstruct_file_streaming(
     guidance: float | None = None,
     seed: int = 0,
     body_weight_n: float | None = None,
+    root: str = "odometry",
     progress: bool = False,
 ) -> StreamedReconstruction:
     """Reconstruct ``stream``'s recording chunk by chunk into ``bvh_path`` and ``npz_path`` (the NPZ has
@@ -169,11 +179,18 @@ def reconstruct_file_streaming(
 
     started_s = time.perf_counter()
     run = ChunkedReconstruction(
-        checkpoint, stream.insole_size, steps=steps, guidance=guidance, seed=seed, body_weight_n=body_weight_n
+        checkpoint,
+        stream.insole_size,
+        steps=steps,
+        guidance=guidance,
+        seed=seed,
+        body_weight_n=body_weight_n,
+        root=root,
     )
     fps = checkpoint.config.frame_rate_hz
     fixed = {"fps": np.float64(fps), "joint_names": np.array(skeleton.JOINT_NAMES)}
     expected_s = header_duration_s(stream.metadata)  # for the progress bar (None: a count without a bar)
+    placed: list[np.ndarray] = []  # 1 byte a frame: what the closing note is worded from
     with (
         BvhWriter(bvh_path) as bvh,
         NpzWriter(npz_path, fixed) as npz,
@@ -193,7 +210,9 @@ def reconstruct_file_streaming(
                 time_s=run.grid.start_s + chunk.time_s,
                 joint_positions_m=chunk.joint_positions_m,
                 **{f"contact_{side}": chunk.contacts[:, i] for i, side in enumerate(SIDES)},
+                odometry_root=chunk.odometry_root,
             )
+            placed.append(chunk.odometry_root)
             done_s = chunk.n_frames / fps
             if bar.total is not None and bar.n + done_s > bar.total:  # the header said a little less
                 bar.total = bar.n + done_s
@@ -212,6 +231,7 @@ def reconstruct_file_streaming(
             side: (first / grid.rate_hz, (grid.next_index - 1 - last) / grid.rate_hz)
             for side, (first, last) in grid.data_slots.items()
         },
+        odometry_root=np.concatenate(placed),
         steps=reconstructor.steps,
         guidance=reconstructor.guidance,
         wall_s=time.perf_counter() - started_s,
