@@ -118,6 +118,8 @@ def test_stream_command_writes_both_files_and_refuses_what_it_cannot_honour(
         3,
     )
     assert "streamed" in capsys.readouterr().out
+    placed = np.load(tmp_path / "m.npz")["odometry_root"]
+    assert placed.dtype == bool and placed.shape == (99,)
     one_sided = dataclasses.replace(walk, right=FootSignals.missing(walk.n_samples))
     one_path = _export(one_sided, tmp_path / "left_only.txt")
     assert (
@@ -134,7 +136,9 @@ def test_stream_command_writes_both_files_and_refuses_what_it_cannot_honour(
         )
         == 0
     )
-    assert f"note: {one_path}: {recording_notes(one_sided)[0]}" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"note: {one_path}: {recording_notes(one_sided)[0]}" in err
+    assert f"note: {one_path}: streamed: no trusted foot odometry" in err  # one insole: the root network
     for extra in (["--samples", "2"], ["--view"], ["--fps", "60"]):
         other = tmp_path / "refused.bvh"
         assert main([*args[:3], str(other), *args[4:], *extra]) == 2

@@ -41,8 +41,8 @@ baselines and ablations regression, no_cross_attention, pressure_only, imu_only 
 'step2motion train --config configs/ablations/<name>.json'; one not trained yet is skipped with a note),
 and the model itself with fewer sensors at inference (step2motion_pressure_only, step2motion_imu_only,
 step2motion_left_foot_only), and the model streamed as 'reconstruct --stream' runs it (step2motion_streamed:
-root network, bounded memory). Name some to run only those. A comparison table (methods × metrics, and
-MPJPE per style) ends the output.
+bounded memory, causal, the root as --root says). Name some to run only those. A comparison table
+(methods × metrics, and MPJPE per style) ends the output.
 
 Only reads models. Test numbers are for reporting: select checkpoints with --split validation. A model
 whose recorded training (or, for test, selection) subjects include evaluated subjects is refused.
@@ -188,7 +188,7 @@ def _baseline_methods(
         )
         methods[name] = CheckpointMethod(settings)
     if STREAMED in named:
-        settings = MethodSettings(model_path, 1, args.steps, args.seed, args.guidance)
+        settings = MethodSettings(model_path, 1, args.steps, args.seed, args.guidance, root=args.root)
         methods[STREAMED] = StreamedMethod(settings)
     return methods
 
