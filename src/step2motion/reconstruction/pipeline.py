@@ -45,9 +45,9 @@ from step2motion.gait_events import stance_at_times, wearer_weight_n
 from step2motion.heading import rotate_about_y
 from step2motion.io.atomic_file import atomic_path
 from step2motion.model.checkpoint import Checkpoint
-from step2motion.motion import Motion
+from step2motion.motion import Motion, by_frame_chunks
 from step2motion.reconstruction.foot_contacts import FootPinner, pelvis_height_m
-from step2motion.reconstruction.odometry_feet import odometry_feet_motion
+from step2motion.reconstruction.odometry_feet import feet_above_floor, odometry_feet_motion
 from step2motion.reconstruction.odometry_root import odometry_root_path, reliable_feet
 from step2motion.reconstruction.skeleton_fit import fit_rotations, rest_offsets_m
 from step2motion.reconstruction.windowed_sampling import WindowModel, WindowPredictor, sample_recording
@@ -216,9 +216,13 @@ def skeleton_motion(
     landing_m: np.ndarray | None = None,
 ) -> Motion:
     """The skeleton motion following ``positions_m`` ``[T, 22, 3]``, planted feet pinned by ``pinner``
-    (where ``landing_m`` ``[T, 2, 3]`` says, when given: :class:`FootPinner`)."""
+    (where ``landing_m`` ``[T, 2, 3]`` says, when given: :class:`FootPinner`), no foot joint below the
+    floor (:func:`~step2motion.reconstruction.odometry_feet.feet_above_floor`, frame by frame)."""
     rotations, root_m = fit_rotations(positions_m, offsets_m)
     rotations, root_m = pinner(rotations, root_m, stance, landing_m)
+    rotations, root_m = by_frame_chunks(
+        lambda chunk: feet_above_floor(rotations[chunk], root_m[chunk], offsets_m), len(root_m)
+    )
     return Motion(rotations, root_m, offsets_m, fps, source=source)
 
 
