@@ -364,8 +364,10 @@ class StreamingReconstructor:
         odometry = displacement_from_trajectory(
             torch.from_numpy(path.position_m), torch.from_numpy(path.yaw_rad)
         ).numpy()
-        new = np.arange(first_new, stop) - first_frame
-        placed = path.placed[new] & path.placed[np.maximum(new - 1, 0)] & (new > 0)
+        frames = np.arange(first_new, stop)
+        new = frames - first_frame
+        before = np.where(new > 0, path.placed[np.maximum(new - 1, 0)], frames == 0)  # frame 0 has no move
+        placed = path.placed[new] & before
         moves = network_moves.copy()
         moves[placed, :2] = odometry[new[placed], :2]
         moves[placed, 3] = odometry[new[placed], 3]
