@@ -15,8 +15,9 @@ MAX_BODY_MASS_KG = 500.0
 DESCRIPTION = """\
 Reconstruct the wearer's full-body motion from a Moticon OpenGo recording alone (real or simulated: the
 same path; no motion capture is read). The diffusion model generates poses window by window (overlaps
-inpainted), the root network the root's moves (start at the origin, heading 0); foot contacts come from
-the insoles' force, and planted feet do not slide.
+inpainted); the body's path and the footprints come from the feet's odometry where it is trusted, the
+root network's moves elsewhere (--root; start at the origin, heading 0); foot contacts come from the
+insoles' force, planted feet do not slide and no foot goes under the floor.
 
 Writes OUT.bvh on the canonical 22-joint skeleton (constant bone lengths), exactly as long as the
 recording, and an NPZ with:
