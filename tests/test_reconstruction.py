@@ -34,7 +34,12 @@ from step2motion.motion import forward_kinematics
 from step2motion.reconstruction.foot_contacts import FootPinner, pelvis_height_m
 from step2motion.reconstruction.pipeline import ReconstructionOptions, reconstruct
 from step2motion.reconstruction.skeleton_fit import fit_rotations, rest_offsets_m
-from step2motion.reconstruction.windowed_sampling import Condition, WindowModel, window_spans
+from step2motion.reconstruction.windowed_sampling import (
+    Condition,
+    WindowModel,
+    sample_recording,
+    window_spans,
+)
 from step2motion.recording import FootSignals, InsoleRecording
 from step2motion.simulation.simulate import simulate_recording
 
@@ -141,6 +146,40 @@ def test_known_frames_come_back_and_new_frames_depend_on_the_seed(checkpoint: Ch
     np.testing.assert_array_equal(
         first, WindowModel(checkpoint, n_samples=2, steps=3, seed=0).sample_poses(condition, known)
     )
+
+
+@dataclasses.dataclass
+class _RecordingPredictor:
+    """A window predictor that answers each frame's first condition value as every coordinate of its pose
+    (and as its forward move) and records the windows it was asked for."""
+
+    window_frames: int = WINDOW_FRAMES
+    n_samples: int = 1
+    asked: list[np.ndarray] = dataclasses.field(default_factory=list)
+
+    def sample_poses(self, condition: Condition, known_m: np.ndarray | None = None) -> np.ndarray:
+        self.asked.append(condition.values[:, 0].copy())
+        return np.broadcast_to(condition.values[:, 0, None, None], (1, condition.n_frames, 21, 3)).copy()
+
+    def root_motion(self, condition: Condition) -> np.ndarray:
+        return np.column_stack([condition.values[:, 0], np.zeros((condition.n_frames, 3))])
+
+
+def test_frames_no_stream_informs_hold_the_nearest_generated_pose() -> None:
+    """An insole whose data starts late (or a lone insole): the windows start at the first frame any
+    stream is present on and end at the last; the frames outside hold the nearest pose and do not move."""
+    n, first, last = 40, 7, 33
+    values = np.zeros((n, CONDITION_SCHEMA.total_channels), dtype=np.float32)
+    values[:, 0] = np.arange(n)
+    present = np.zeros((n, CONDITION_SCHEMA.n_streams), dtype=bool)
+    present[first : last + 1, 2] = True
+    predictor = _RecordingPredictor()
+    sampled = sample_recording(predictor, Condition(values, present))
+    asked = np.concatenate(predictor.asked)
+    assert asked.min() == first and asked.max() == last  # no window reads an uninformed frame
+    pose = sampled.poses_m[0, :, 0, 0]
+    np.testing.assert_array_equal(pose, np.clip(np.arange(n), first, last))
+    np.testing.assert_array_equal(np.flatnonzero(sampled.root_motion[:, 0]), np.arange(first + 1, last + 1))
 
 
 def test_skeleton_fit_reproduces_consistent_positions_and_keeps_bone_lengths_constant() -> None:

@@ -18,6 +18,13 @@ null embedding is used) rather than feeding zeros as if they were readings.
 The root network is deterministic and sees the same windows and stream mask; each frame's root move comes
 from the first window that contains it (the later windows only add new frames), like the poses.
 
+Frames before the first frame any stream is present on (an export whose insoles start late, or one insole
+read alone whose data starts late), and after the last, tell the model nothing: the windows cover only
+the frames from the first to the last informed one, and those outside hold the nearest generated pose
+without moving. Why: a first window that reads nothing draws an unconditioned pose, and the overlapping
+windows carry it on for seconds (one real export, its left insole alone, starting 0.5 s before that
+insole's data: crouched through the whole walk).
+
 Anything with the :class:`WindowPredictor` interface can stand in for the model (the baselines of
 :mod:`step2motion.baselines` do), so every method is cut into windows, placed in the world, fitted to the
 skeleton and pinned by the same code.
@@ -235,16 +242,24 @@ def window_spans(n_frames: int, window_frames: int) -> Iterator[tuple[int, int, 
 def sample_recording(
     window_model: WindowPredictor, condition: Condition, progress: bool = False
 ) -> SampledMotion:
-    """Poses and root moves of every frame of ``condition``, window by window (module docstring)."""
+    """Poses and root moves of every frame of ``condition``, window by window, over the frames from the
+    first to the last with a stream present (module docstring)."""
     from tqdm import tqdm
 
     n = condition.n_frames
+    informed = np.flatnonzero(condition.present.any(axis=1))
+    first, stop_informed = (int(informed[0]), int(informed[-1]) + 1) if informed.size else (0, n)
     poses = np.zeros((window_model.n_samples, n, N_POSE_JOINTS, 3))
     root = np.zeros((n, 4))
-    spans = list(window_spans(n, window_model.window_frames))
+    spans = list(window_spans(stop_informed - first, window_model.window_frames))
     for start, first_new, stop in tqdm(spans, desc="reconstructing", unit="window", disable=not progress):
+        start, first_new, stop = start + first, first_new + first, stop + first
         window = condition.frames(start, stop)
         known = poses[:, start:first_new] if first_new > start else None
         poses[:, start:stop] = window_model.sample_poses(window, known)
         root[first_new:stop] = window_model.root_motion(window)[first_new - start :]
+    poses[:, :first] = poses[:, first : first + 1]
+    poses[:, stop_informed:] = poses[:, stop_informed - 1 : stop_informed]
+    if first:
+        root[first] = 0.0  # a window's first frame has no move of its own (its target is 0 in training)
     return SampledMotion(poses, root)
