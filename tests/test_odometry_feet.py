@@ -42,6 +42,7 @@ from step2motion.reconstruction.pipeline import (
     from_first_sample,
     reconstruct_with,
     resample_frames,
+    smoothed_poses,
     wearer_weight_n,
 )
 from step2motion.reconstruction.skeleton_fit import fit_rotations, rest_offsets_m
@@ -236,8 +237,8 @@ def test_the_network_root_is_unchanged(walk: tuple[Motion, InsoleRecording]) -> 
     motion, rec = walk
     predictor = OraclePredictor(pose_targets(motion, FPS))
     result = reconstruct_with(rec, predictor, ReconstructionOptions(root="network"))
-    # the published pipeline written out: open-loop root, pelvis height from the pose, pinned feet, none
-    # under the floor
+    # the published pipeline written out: open-loop root, pelvis height from the pose, smoothed poses,
+    # pinned feet, none under the floor
     local, weight_n = from_first_sample(rec), wearer_weight_n(rec)
     model_time_s = insole_streams(local, FPS, weight_n).time_s
     frames = np.minimum(np.arange(model_time_s.size), predictor.targets.n_frames - 1)
@@ -245,7 +246,7 @@ def test_the_network_root_is_unchanged(walk: tuple[Motion, InsoleRecording]) -> 
     root_m, heading = integrate_root(predictor.targets.root_motion[frames] * 0.6, np.zeros(3), 0.0)
     height = pelvis_height_m(poses, stance_at_times(local, weight_n, model_time_s))
     world = to_world(poses, np.column_stack([root_m[:, 0], height, root_m[:, 2]]), heading)
-    world = resample_frames(world, FPS, result.time_s - rec.time_s[0])
+    world = resample_frames(smoothed_poses(world[None], FPS)[0], FPS, result.time_s - rec.time_s[0])
     offsets = rest_offsets_m(world)
     rotations, root = FootPinner(offsets, FPS)(*fit_rotations(world, offsets), result.contacts)
     rotations, root = feet_above_floor(rotations, root, offsets)

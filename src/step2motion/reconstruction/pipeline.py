@@ -11,6 +11,9 @@ motion capture):
    from the network); with ``root="odometry"`` the root sits on the feet's odometry pelvis path and
    heading instead, in the odometry's frame (:mod:`~step2motion.reconstruction.odometry_root`); pelvis
    height from the pose and the insole contacts (:mod:`~step2motion.reconstruction.foot_contacts`).
+   Each sample's root-relative joint positions are smoothed over :data:`POSE_SMOOTHING_S` (a quadratic
+   Savitzky-Golay filter, which keeps a stride's peaks): one diffusion sample trembles from frame to frame
+   far more than motion does (:func:`smoothed_poses`; streaming, causal, does not).
 4. Output frames: exactly ``round(duration × fps)`` frames at ``k / fps`` from the first sample (the
    duration is what the time stamps span, rows missing from the export included:
    :attr:`~step2motion.recording.InsoleRecording.duration_s`), linearly interpolated from the model
@@ -36,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 from pymotion.rotations import quat
+from scipy.signal import savgol_filter
 
 from step2motion import skeleton
 from step2motion.dataset.insole_features import insole_streams
@@ -178,6 +182,22 @@ def resample_frames(values: np.ndarray, rate_hz: float, time_s: np.ndarray, axis
     return (1.0 - weight) * first + weight * second
 
 
+#: Root-relative joint positions are smoothed over this time, s (module docstring, step 3).
+POSE_SMOOTHING_S = 0.3
+
+
+def smoothed_poses(samples_m: np.ndarray, rate_hz: float) -> np.ndarray:
+    """World joint positions ``[K, n, 22, 3]`` at ``rate_hz`` with each sample's positions relative to its
+    root smoothed over :data:`POSE_SMOOTHING_S` (quadratic Savitzky-Golay, fitted at the ends); the root
+    itself is left as placed. Fewer frames than three: unchanged."""
+    n = samples_m.shape[1]
+    window = min(2 * round(POSE_SMOOTHING_S * rate_hz / 2) + 1, n - 1 + n % 2)  # odd, at most n
+    if window < 3:
+        return samples_m
+    root = samples_m[:, :, :1]
+    return savgol_filter(samples_m - root, window, 2, axis=1, mode="interp") + root
+
+
 def place_on_path(
     poses_m: np.ndarray,
     root_m: np.ndarray,
@@ -259,6 +279,7 @@ def reconstruct_with(
         samples_m = place_on_path(sampled.poses_m, path.position_m, path.yaw_rad, stance_model)
         placed = path.placed
 
+    samples_m = smoothed_poses(samples_m, rate_hz)
     fps = rate_hz if options.fps is None else options.fps
     time_s = np.arange(output_frame_count(rec, fps)) / fps
     samples_m = resample_frames(samples_m, rate_hz, time_s, axis=1)
