@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -145,3 +146,42 @@ def test_a_streamed_walk_takes_its_pace_from_the_feet_not_from_a_slow_root_netwo
     positions = np.concatenate([c.joint_positions_m for c in chunks])
     speed = np.linalg.norm(np.diff(positions[..., [0, 2]], axis=0), axis=-1) * FPS
     assert speed.max() < 6.0  # no joint faster than a swinging toe
+
+
+@dataclass
+class _Trembling(_AbsoluteFrames):
+    """The oracle with 1-cm noise on every pose it generates (a diffusion sample's frame-to-frame tremble)."""
+
+    rng: np.random.Generator = dataclasses.field(default_factory=lambda: np.random.default_rng(0))
+
+    def sample_poses(self, condition: Condition, known_m: np.ndarray | None = None) -> np.ndarray:
+        poses = super().sample_poses(condition, known_m)
+        poses = poses + self.rng.normal(0.0, 0.01, poses.shape)
+        if known_m is not None:  # inpainted frames come back as they were
+            poses[:, : known_m.shape[1]] = known_m
+        return poses
+
+
+def test_live_streamed_poses_are_smoothed_with_what_a_commit_can_see(checkpoint: Checkpoint) -> None:
+    """Committed poses are smoothed over the committed ones before them and the lookahead after them, as
+    offline: of a 1-cm frame-to-frame tremble, a quarter or less is left."""
+    motion = walking_motion(n_cycles=4, gait=GAIT)
+    rec = simulate_recording(motion, mass_kg=70.0, insole_size=7, noise="none", seed=0)
+    stream = StreamingReconstructor(checkpoint, rec.rate_hz, steps=4, seed=0, root="network")
+    stream._window_model = _Trembling(pose_targets(motion, FPS))
+    raw = []
+    smoothed = stream._smoothed
+    stream._smoothed = lambda new_m, first_new, ahead_m: (
+        raw.append(new_m),
+        smoothed(new_m, first_new, ahead_m),
+    )[1]
+    chunks = [
+        stream.push(rec.left.take(slice(i, i + PUSH_SAMPLES)), rec.right.take(slice(i, i + PUSH_SAMPLES)))
+        for i in range(0, rec.n_samples, PUSH_SAMPLES)
+    ]
+    chunks.append(stream.finish())
+    committed = np.concatenate([c.joint_positions_m for c in chunks])
+    relative = committed[:, 1:] - committed[:, :1]
+    truth = np.concatenate(raw, axis=1)[0]
+    tremble = lambda x: np.abs(np.diff(x, n=3, axis=0)).mean()  # noqa: E731
+    assert tremble(relative) < 0.25 * tremble(truth)

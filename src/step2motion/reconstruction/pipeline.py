@@ -13,7 +13,7 @@ motion capture):
    height from the pose and the insole contacts (:mod:`~step2motion.reconstruction.foot_contacts`).
    Each sample's root-relative joint positions are smoothed over :data:`POSE_SMOOTHING_S` (a quadratic
    Savitzky-Golay filter, which keeps a stride's peaks): one diffusion sample trembles from frame to frame
-   far more than motion does (:func:`smoothed_poses`; streaming, causal, does not).
+   far more than motion does (:func:`smoothed_poses`; streaming smooths over what a commit can see).
 4. Output frames: exactly ``round(duration × fps)`` frames at ``k / fps`` from the first sample (the
    duration is what the time stamps span, rows missing from the export included:
    :attr:`~step2motion.recording.InsoleRecording.duration_s`), linearly interpolated from the model
@@ -186,16 +186,19 @@ def resample_frames(values: np.ndarray, rate_hz: float, time_s: np.ndarray, axis
 POSE_SMOOTHING_S = 0.3
 
 
+def smoothed_over_time(values: np.ndarray, rate_hz: float, axis: int = 1) -> np.ndarray:
+    """``values`` sampled at ``rate_hz`` along ``axis``, smoothed over :data:`POSE_SMOOTHING_S` (quadratic
+    Savitzky-Golay, fitted at the ends); fewer than three samples: unchanged."""
+    n = values.shape[axis]
+    window = min(2 * round(POSE_SMOOTHING_S * rate_hz / 2) + 1, n - 1 + n % 2)  # odd, at most n
+    return values if window < 3 else savgol_filter(values, window, 2, axis=axis, mode="interp")
+
+
 def smoothed_poses(samples_m: np.ndarray, rate_hz: float) -> np.ndarray:
     """World joint positions ``[K, n, 22, 3]`` at ``rate_hz`` with each sample's positions relative to its
-    root smoothed over :data:`POSE_SMOOTHING_S` (quadratic Savitzky-Golay, fitted at the ends); the root
-    itself is left as placed. Fewer frames than three: unchanged."""
-    n = samples_m.shape[1]
-    window = min(2 * round(POSE_SMOOTHING_S * rate_hz / 2) + 1, n - 1 + n % 2)  # odd, at most n
-    if window < 3:
-        return samples_m
+    root smoothed (:func:`smoothed_over_time`); the root itself is left as placed."""
     root = samples_m[:, :, :1]
-    return savgol_filter(samples_m - root, window, 2, axis=1, mode="interp") + root
+    return smoothed_over_time(samples_m - root, rate_hz) + root
 
 
 def place_on_path(

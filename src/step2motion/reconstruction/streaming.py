@@ -6,7 +6,8 @@ sampler as offline, :mod:`~step2motion.reconstruction.windowed_sampling`), so on
 generated and the past does not tremble (domain notes §5). The newest ``lookahead_frames`` of the window
 are generated but not committed: they are regenerated with more input on the next push, because a pose
 is better determined once the insoles have seen what follows it. Frames then go through the offline
-post-processing, in its causal form: open-loop root integration, pelvis height held through flight,
+post-processing, in its causal form: poses smoothed as offline over the committed frames before them and
+the lookahead after them, root integration, pelvis height held through flight,
 bone lengths fixed at the first commit, planted feet pinned (:class:`~step2motion.reconstruction.
 foot_contacts.FootPinner`).
 
@@ -65,11 +66,13 @@ from step2motion.reconstruction.foot_contacts import FootPinner
 from step2motion.reconstruction.odometry_feet import chip_at_frames, flat_toe_m
 from step2motion.reconstruction.odometry_root import odometry_root_path, reliable_feet
 from step2motion.reconstruction.pipeline import (
+    POSE_SMOOTHING_S,
     ROOT_SOURCES,
     RootState,
     from_first_sample,
     place_in_world,
     skeleton_motion,
+    smoothed_over_time,
 )
 from step2motion.reconstruction.skeleton_fit import rest_offsets_m
 from step2motion.reconstruction.windowed_sampling import Condition, WindowModel
@@ -331,7 +334,7 @@ class StreamingReconstructor:
             self._committed = start + commit
         frame_time_s = np.arange(first_new, self._committed) / self.frame_rate_hz
         stance = stance_at_times(rec, weight_n, frame_time_s - rec.time_s[0])
-        poses_m = np.concatenate(poses, axis=1)
+        poses_m = self._smoothed(np.concatenate(poses, axis=1), first_new, window_poses[:, commit:])
         if self.offsets_m is None or self._pinner is None:  # bone lengths fixed at the first commit
             n = poses_m.shape[1]
             self.offsets_m = rest_offsets_m(to_world(poses_m[0], np.zeros((n, 3)), np.zeros(n)))
@@ -342,6 +345,18 @@ class StreamingReconstructor:
         chunk = self._finish_frames(poses_m, root, stance, frame_time_s, started_s)
         self._trim_buffer()
         return chunk
+
+    def _smoothed(self, new_m: np.ndarray, first_new: int, ahead_m: np.ndarray) -> np.ndarray:
+        """The new frames' poses ``[1, n, 21, 3]`` (from ``first_new``) smoothed as offline
+        (:func:`~step2motion.reconstruction.pipeline.smoothed_over_time`) over what a commit can see: the
+        committed poses before them and the generated, not yet committed ones after (``ahead_m``)."""
+        half = round(POSE_SMOOTHING_S * self.frame_rate_hz / 2)
+        # the history may no longer hold them (one push committing more than a window)
+        lo, hi = (max(0, f - self._history_start) for f in (first_new - half, first_new))
+        before = self._history_m[:, lo:hi]
+        around = np.concatenate([before, new_m, ahead_m[:, :half]], axis=1)
+        smooth = smoothed_over_time(around, self.frame_rate_hz)
+        return smooth[:, before.shape[1] : before.shape[1] + new_m.shape[1]]
 
     def _odometry(self, rec: InsoleRecording, network_moves: np.ndarray, first_new: int) -> _RootMoves:
         """The root of the frames from ``first_new``: the network's ``network_moves`` ``[n, 4]``, except
