@@ -25,7 +25,7 @@ foot joint grazing the thresholds), so every source is debounced by the insole s
   toe joint moves horizontally from mid-stance to toe-off, where it is the pivot of the planted foot;
   median and largest over both feet's stances); cadence
   (``120 / median stride``, strides of one foot between consecutive contact onsets, pauses longer than
-  :data:`~step2motion.evaluation.recording_stats.MAX_STRIDE_S` dropped) of the output motion's contacts
+  :data:`~step2motion.gait_events.MAX_STRIDE_S` dropped) of the output motion's contacts
   next to the same statistic from the recording's own force-based stance
   (:func:`~step2motion.evaluation.recording_stats.recording_statistics`).
 * **Contact timing** against the exporter's step events (``left/right steps[]`` columns, read by

@@ -14,10 +14,10 @@ import pytest
 from motion_fixtures import Gait, standing_motion, walking_motion
 
 from step2motion.cli import main
+from step2motion.gait_events import MAX_STRIDE_S
 from step2motion.io.moticon import read_moticon, read_step_events, write_moticon
 from step2motion.odometry.both_feet import track_feet
 from step2motion.odometry.gait_report import DEFINITIONS, gait_report
-from step2motion.odometry.strides import MAX_STEADY_STRIDE_S
 from step2motion.recording import SIDES, InsoleRecording
 from step2motion.simulation.imu import chip_world_poses
 from step2motion.simulation.simulate import motion_at_rate, simulate_recording
@@ -115,7 +115,7 @@ def test_a_stride_over_a_stretch_without_a_still_moment_is_counted_but_not_stead
     force[first : first + round(3.0 * RATE_HZ)] = 0.0
     cut = dataclasses.replace(rec, left=dataclasses.replace(rec.left, total_force_n=force))
     whole, report = gait_report(rec), gait_report(cut)
-    long = [s for s in report["left"]["strides"] if s["duration_s"] > MAX_STEADY_STRIDE_S]
+    long = [s for s in report["left"]["strides"] if s["duration_s"] > MAX_STRIDE_S]
     assert len(long) == 1 and not long[0]["steady"]
     assert report["left"]["n_strides"] < whole["left"]["n_strides"]
     assert report["left"]["distance_m"] == pytest.approx(whole["left"]["distance_m"], rel=0.03)

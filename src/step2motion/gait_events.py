@@ -39,6 +39,9 @@ from scipy import ndimage
 from step2motion.errors import InputError
 from step2motion.recording import SIDES, InsoleRecording
 
+#: Longest gait cycle taken for one stride, s: slow walks at 58 steps/min take 2.1 s; a longer span between
+#: two heel strikes (or two still moments) holds several cycles or a stretch without a step.
+MAX_STRIDE_S = 2.5
 #: UnderPressure's contact level: a foot carries at least this fraction of body weight.
 CONTACT_FRACTION_OF_BODY_WEIGHT = 0.10
 #: Without a body weight: this fraction of the foot's loaded level (90th percentile of its force).

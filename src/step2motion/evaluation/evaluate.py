@@ -102,8 +102,8 @@ class MethodOutput:
         positions_m: ``[T, 22, 3]`` world joint positions of the exported motion (canonical order).
         samples_m: ``[K, T, 22, 3]`` every drawn sample when the method draws ``K > 1``, else None.
         wall_s: wall-clock time the method took.
-        odometry_root: ``[T]`` bool, frames whose root the feet's odometry placed; None for methods that
-            do not say (baselines, the streamed model).
+        odometry_root: ``[T]`` bool, frames whose root the feet's odometry placed; None for a method that
+            does not say (every method here does).
     """
 
     time_s: np.ndarray
@@ -192,6 +192,7 @@ class CheckpointMethod:
             "streams": list(self.streams),
             "samples": self.options.n_samples,
             "seed": self.options.seed,
+            "root": self.options.root,
         }
         if config.pose_model == "diffusion":
             settings["steps"] = self.options.steps or diffusion.sample_steps

@@ -49,7 +49,6 @@ from step2motion.recording import SIDES, FootSignals, InsoleRecording, covered_d
 
 MAX_STEP_STANCE_S = 1.5
 MAX_GAP_IN_STEP_S = 0.05
-MAX_STRIDE_S = 2.5
 HUMP_PROMINENCE_BW = 0.05
 PEAK_SMOOTH_SIGMA_S = 0.017
 REST_GYRO_DPS = 10.0
@@ -346,7 +345,7 @@ def _swing_s(stance: np.ndarray, time_s: np.ndarray) -> float:
     following = np.searchsorted(strikes, offs, side="right")  # first heel strike after each toe-off
     has_next = following < strikes.size
     swings = strikes[following[has_next]] - offs[has_next]
-    return _median(swings[swings <= MAX_STRIDE_S])
+    return _median(swings[swings <= gait_events.MAX_STRIDE_S])
 
 
 def _impulse_shares(foot: FootColumns, stance: np.ndarray) -> dict[str, float]:
@@ -407,7 +406,7 @@ def gait_cycle_statistics(stances: dict[str, np.ndarray], time_s: np.ndarray) ->
     for stance in stances.values():
         onsets = np.searchsorted(time_s, gait_events.heel_strikes(stance, time_s))
         for a, b in itertools.pairwise(onsets):
-            if time_s[b] - time_s[a] <= MAX_STRIDE_S:
+            if time_s[b] - time_s[a] <= gait_events.MAX_STRIDE_S:
                 strides_s.append(time_s[b] - time_s[a])
                 double_support.append(both[a:b].mean())
     stride_s = _median(strides_s)

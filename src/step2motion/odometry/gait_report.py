@@ -38,10 +38,10 @@ from typing import Any
 
 import numpy as np
 
-from step2motion.gait_events import detect_stance
+from step2motion.gait_events import MAX_STRIDE_S, detect_stance
 from step2motion.odometry.both_feet import FeetOdometry, track_feet
 from step2motion.odometry.strapdown import FootTrack
-from step2motion.odometry.strides import MAX_STEADY_STRIDE_S, Stride, foot_strides
+from step2motion.odometry.strides import Stride, foot_strides
 from step2motion.recording import SIDES, InsoleRecording
 
 #: Steps per stride: cadence in steps/min is ``STEPS_PER_STRIDE × 60 / stride time``.
@@ -61,7 +61,7 @@ DEFINITIONS: dict[str, str] = {
     "the start, m",
     "stride.duration_s": "end_s - start_s, s",
     "stride.steady": "true when neither end of the stride is standing at the start or end of a track and it "
-    f"lasts at most {MAX_STEADY_STRIDE_S:g} s (longer: several cycles, or a stretch without a still moment)",
+    f"lasts at most {MAX_STRIDE_S:g} s (longer: several cycles, or a stretch without a still moment)",
     "stride.stance_s, stride.swing_s": "time within the stride with the foot loaded / unloaded (pressure "
     "stance), s; null without force data",
     "foot.n_strides": "number of strides of the foot (n_steady_strides of them steady)",

@@ -11,11 +11,11 @@ track segment, so its duration is one gait cycle and its length is what the foot
 * ``stance_s`` / ``swing_s``: time the foot spends loaded (the pressure stance of
   :func:`step2motion.gait_events.detect_stance`) / unloaded within the stride; ``NaN`` without force data;
 * ``steady``: both still runs are bounded by swings (neither is the standing at the start or end of a
-  track) and it lasts at most ``MAX_STEADY_STRIDE_S``: a gait cycle from one heel strike's foot-flat to
-  the next, as step events count strides. The first step out of standing and the last one into it are
-  strides too, but not steady ones; nor is a longer one, which holds several cycles whose still moments
-  were missed (running) or a long stretch without one (a foot off the floor): its length is what the foot
-  travelled, but not one stride's.
+  track) and it lasts at most :data:`~step2motion.gait_events.MAX_STRIDE_S`: a gait cycle from one heel
+  strike's foot-flat to the next, as step events count strides. The first step out of standing and the
+  last one into it are strides too, but not steady ones; nor is a longer one, which holds several cycles
+  whose still moments were missed (running) or a long stretch without one (a foot off the floor): its
+  length is what the foot travelled, but not one stride's.
 """
 
 from __future__ import annotations
@@ -25,12 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from step2motion.gait_events import runs
+from step2motion.gait_events import MAX_STRIDE_S, runs
 from step2motion.odometry.strapdown import FootTrack
-
-#: Longest steady stride, s: slow walks at 58 steps/min take 2.1 s (the bound of
-#: :data:`step2motion.evaluation.recording_stats.MAX_STRIDE_S` for the recordings' own strides too).
-MAX_STEADY_STRIDE_S = 2.5
 
 
 @dataclass(frozen=True)
@@ -94,7 +90,7 @@ def foot_strides(track: FootTrack, stance: np.ndarray | None = None) -> list[Str
                 clearance_m=float(height.max() - height[0]),
                 stance_s=stance_s,
                 swing_s=swing_s,
-                steady=a0 not in edges and b1 not in edges and duration_s <= MAX_STEADY_STRIDE_S,
+                steady=a0 not in edges and b1 not in edges and duration_s <= MAX_STRIDE_S,
             )
         )
     return out
