@@ -33,13 +33,15 @@ still; without force data there are no stances and nothing is added.
 A stance the recording's edge cut may have its quietest recorded sample on the edge itself: a recording
 that begins while a heel rises (or ends as a foot lands). That sample is not a foot-flat (the foot is on
 its ball, or its heel, and may be turned out), so it is not *still*; but it is the stance's best guess
-of zero velocity (:func:`cut_stance_moments`): without it the loaded foot's track would be integrated
+of zero velocity (:attr:`Rest.cut_stance`): without it the loaded foot's track would be integrated
 one-sided from the next still moment, back through the swing, and any velocity left there would grow
 unchecked (a loaded foot drawn high into the air). The odometry resets the velocity there and nothing else
 (:mod:`~step2motion.odometry.strapdown`).
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
@@ -96,12 +98,22 @@ def stance_minima(
     return out
 
 
-def detect_still(acc_g: np.ndarray, gyro_dps: np.ndarray, force_n: np.ndarray, rate_hz: float) -> np.ndarray:
-    """``[T]`` bool: True where the insole is still on the floor.
+class Rest(NamedTuple):
+    """Where an insole rests on the floor (:func:`detect_rest`), ``[T]`` bool each: ``still``, the foot-flats
+    (and stance minima) the odometry integrates between, and ``cut_stance``, the zero-velocity moments of
+    the stances the recording's edge cut that ``still`` leaves without one (module docstring; not
+    foot-flats)."""
+
+    still: np.ndarray
+    cut_stance: np.ndarray
+
+
+def detect_rest(acc_g: np.ndarray, gyro_dps: np.ndarray, force_n: np.ndarray, rate_hz: float) -> Rest:
+    """Where the insole is still on the floor, and the cut stances' zero-velocity moments (:class:`Rest`).
 
     ``acc_g`` ``[T, 3]`` (g), ``gyro_dps`` ``[T, 3]`` (deg/s), ``force_n`` ``[T]`` (N), all finite except
     ``force_n``, which may be all ``NaN`` (no pressure data: the load test is skipped, and so are the
-    stance minima).
+    stance minima and the cut stances).
     """
     quiet = (np.linalg.norm(gyro_dps, axis=1) < STILL_GYRO_DPS) & (
         np.abs(np.linalg.norm(acc_g, axis=1) - 1.0) < STILL_ACC_DEVIATION_G
@@ -112,20 +124,14 @@ def detect_still(acc_g: np.ndarray, gyro_dps: np.ndarray, force_n: np.ndarray, r
         quiet &= np.nan_to_num(force_n, nan=0.0) > STILL_FORCE_FRACTION * loaded_level
     still = set_short_runs(quiet, False, round(MIN_MOVING_S * rate_hz))
     still = set_short_runs(still, True, round(MIN_STILL_S * rate_hz))
-    if finite_force.size:
-        stance = detect_stance(force_n, rate_hz)
-        still |= stance_minima(stillness_score(acc_g, gyro_dps, rate_hz), stance, still, rate_hz)
-    return still
+    if not finite_force.size:
+        return Rest(still, np.zeros(still.size, dtype=bool))
+    stance, score = detect_stance(force_n, rate_hz), stillness_score(acc_g, gyro_dps, rate_hz)
+    still |= stance_minima(score, stance, still, rate_hz)
+    return Rest(still, stance_minima(score, stance, still, rate_hz, on_edge=True))
 
 
-def cut_stance_moments(
-    acc_g: np.ndarray, gyro_dps: np.ndarray, force_n: np.ndarray, rate_hz: float, still: np.ndarray
-) -> np.ndarray:
-    """``[T]`` bool: the zero-velocity moments of the stances the recording's edge cut that ``still`` (from
-    :func:`detect_still`, same arguments) leaves without one: a run of ``STANCE_MINIMUM_S`` at the edge,
-    where the stance's quietest recorded sample is the edge sample itself (module docstring). Not
-    foot-flats; none without force data."""
-    if not np.isfinite(force_n).any():
-        return np.zeros(still.size, dtype=bool)
-    stance = detect_stance(force_n, rate_hz)
-    return stance_minima(stillness_score(acc_g, gyro_dps, rate_hz), stance, still, rate_hz, on_edge=True)
+def detect_still(acc_g: np.ndarray, gyro_dps: np.ndarray, force_n: np.ndarray, rate_hz: float) -> np.ndarray:
+    """``[T]`` bool: True where the insole is still on the floor (:attr:`Rest.still` of :func:`detect_rest`,
+    same arguments)."""
+    return detect_rest(acc_g, gyro_dps, force_n, rate_hz).still

@@ -35,7 +35,7 @@ The classic foot-mounted-IMU technique (zero-velocity updates, "ZUPT"), written 
    still run; the velocity left at the next still run (which must be zero) is removed as a linear ramp over
    that swing (a constant acceleration error per swing). Swings at a segment's ends, with a still run on
    one side only, are integrated from that side without the ramp. The quietest recorded moment of a
-   stance the recording's edge cut (:func:`~step2motion.odometry.stillness.cut_stance_moments`) counts as
+   stance the recording's edge cut (:attr:`~step2motion.odometry.stillness.Rest.cut_stance`) counts as
    zero velocity here, and only here: the foot is on its ball or heel there, so it neither anchors nor
    corrects the tilt, is not levelled to the floor, and is not a still moment of the track.
 7. **Position**: the integral of the velocity, held while still. With ``flat_floor`` (default) every
@@ -61,7 +61,7 @@ from scipy.spatial.transform import Rotation
 
 from step2motion.gait_events import GRAVITY_MS2, runs
 from step2motion.insole_layout import REPORTED_ACC_SIGNS, REPORTED_GYRO_SIGNS
-from step2motion.odometry.stillness import cut_stance_moments, detect_still
+from step2motion.odometry.stillness import detect_rest
 from step2motion.recording import InsoleRecording, median_rate_hz, samples_spanning
 
 #: Longest stretch of missing samples (or time step) bridged by interpolation inside one track, s.
@@ -440,11 +440,12 @@ def track_foot(rec: InsoleRecording, side: str, *, flat_floor: bool = True) -> F
         if np.isfinite(force).any() and not np.isfinite(force).all():
             force = _bridged(force[:, None], t)[:, 0]
         rate_hz = median_rate_hz(t) if len(t) > 1 else 1.0
-        seg_still = detect_still(acc, gyro, force, rate_hz)
+        rest = detect_rest(acc, gyro, force, rate_hz)
+        seg_still = rest.still
         still[start:stop] = seg_still
         if not seg_still.any() or len(t) < 2:
             continue
-        zero_velocity = seg_still | cut_stance_moments(acc, gyro, force, rate_hz, seg_still)
+        zero_velocity = seg_still | rest.cut_stance
         p, v, h = _integrate_segment(t, acc, gyro, seg_still, zero_velocity, flat_floor)
         anchor = int(np.argmax(seg_still))
         turn = start_heading - h[anchor] if segment.max() >= 0 else 0.0

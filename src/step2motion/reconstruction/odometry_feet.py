@@ -32,7 +32,7 @@ pivot of heel strike) is the point on the floor under the ankle, ``CHIP_FRACTION
 * *cut*, a force stance of a tracked stretch before the foot's first still moment or after its last that
   holds none (the recording began as a heel rose, or ended as a foot landed): held on the floor at the
   flat foot's toe position of its frame nearest that end of the track (at the recording's edge, the
-  stance's zero-velocity moment, :func:`~step2motion.odometry.stillness.cut_stance_moments`): the foot
+  stance's zero-velocity moment, :attr:`~step2motion.odometry.stillness.Rest.cut_stance`): the foot
   is loaded, so it is on the floor, and its ball (heel) is the pivot, whatever the chip's pitch;
 * *free* (swing): the chip's path (horizontal and height) carried to
   the toe with the foot's orientation, plus a correction ramping linearly in time from the gap at the
