@@ -60,9 +60,9 @@ pose's (pipeline), lowered where the legs need it. A foot still out of reach giv
 Two-bone IK (:func:`~step2motion.reconstruction.foot_contacts.solve_leg`) then puts each ankle on its
 target with the foot's orientation; bone lengths stay constant.
 
-Without trusted odometry (the root then comes from the network), the feet are pinned by the
-:class:`~step2motion.reconstruction.foot_contacts.FootPinner`. Either way, no foot joint ends below the
-floor (:func:`feet_above_floor`).
+Without trusted odometry (the root then comes from the network), the pipeline pins the feet with the
+:class:`~step2motion.reconstruction.foot_contacts.FootPinner` instead. Either way, no foot joint ends below
+the floor (:func:`feet_above_floor`).
 """
 
 from __future__ import annotations
@@ -80,7 +80,6 @@ from step2motion.odometry.both_feet import FeetOdometry
 from step2motion.odometry.strapdown import FootTrack
 from step2motion.reconstruction.foot_contacts import (
     REACH_PASSES,
-    FootPinner,
     leg_reach_m,
     reach_excess,
     solve_leg,
@@ -408,30 +407,26 @@ def odometry_feet_motion(
     time_s: np.ndarray,
     fps: float,
     offsets_m: np.ndarray,
-    feet: FeetOdometry | None,
+    feet: FeetOdometry,
     source: str,
 ) -> Motion:
-    """The skeleton motion following ``positions_m`` ``[T, 22, 3]`` (placed on the odometry's root path
-    when ``feet`` is given, frames at ``time_s`` ``[T]`` on its clock) with its feet on the odometry's
-    targets; without ``feet``, pinned by the :class:`FootPinner` on the force ``stance`` ``[T, 2]``; no
-    foot joint below the floor either way."""
+    """The skeleton motion following ``positions_m`` ``[T, 22, 3]`` (placed on the odometry's root path,
+    frames at ``time_s`` ``[T]`` on its clock) with its feet on the targets of ``feet`` and the force
+    ``stance`` ``[T, 2]``; no foot joint below the floor."""
     rotations, root_m = fit_rotations(positions_m, offsets_m)
-    if feet is None:
-        rotations, root_m = FootPinner(offsets_m, fps)(rotations, root_m, stance)
-    else:
-        pose_m = joint_positions(rotations, root_m, offsets_m)
-        targets = {
-            side: foot_targets(
-                feet.foot(side),
-                time_s,
-                stance[:, index],
-                offsets_m[_LEGS[side][3]],
-                pose_m[:, _LEGS[side][3]],
-                fps,
-            )
-            for index, side in enumerate(SIDES)
-        }
-        rotations, root_m = follow_feet(rotations, root_m, offsets_m, targets, fps)
+    pose_m = joint_positions(rotations, root_m, offsets_m)
+    targets = {
+        side: foot_targets(
+            feet.foot(side),
+            time_s,
+            stance[:, index],
+            offsets_m[_LEGS[side][3]],
+            pose_m[:, _LEGS[side][3]],
+            fps,
+        )
+        for index, side in enumerate(SIDES)
+    }
+    rotations, root_m = follow_feet(rotations, root_m, offsets_m, targets, fps)
     rotations, root_m = by_frame_chunks(
         lambda chunk: feet_above_floor(rotations[chunk], root_m[chunk], offsets_m), len(root_m)
     )

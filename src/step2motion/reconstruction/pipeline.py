@@ -290,11 +290,10 @@ def reconstruct_with(
     uncertainty_m = np.sqrt(np.mean(np.sum((samples_m - mean_m) ** 2, axis=-1), axis=0))
     contacts = stance_at_times(local_rec, weight_n, time_s)
     offsets_m = rest_offsets_m(mean_m)
-    if options.root == "network":
+    if path is None:  # the network's root: planted feet pinned
         motion = skeleton_motion(mean_m, contacts, fps, offsets_m, FootPinner(offsets_m, fps), rec.source)
     else:
-        feet_on_path = None if path is None else feet
-        motion = odometry_feet_motion(mean_m, contacts, time_s, fps, offsets_m, feet_on_path, rec.source)
+        motion = odometry_feet_motion(mean_m, contacts, time_s, fps, offsets_m, feet, rec.source)
     if path is not None:  # the odometry's frame → the network's convention: origin, heading 0 at frame 0
         motion, samples_m = _turned_to_start(motion, samples_m, float(path.yaw_rad[0]))
     return Reconstruction(
