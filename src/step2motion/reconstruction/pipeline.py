@@ -221,12 +221,13 @@ def place_on_path(
 
 def place_in_world(
     poses_m: np.ndarray, root_motion: np.ndarray, stance: np.ndarray, state: RootState
-) -> tuple[np.ndarray, RootState]:
+) -> tuple[np.ndarray, np.ndarray, RootState]:
     """World joint positions ``[K, n, 22, 3]`` of poses ``[K, n, 21, 3]`` with root moves ``[n, 4]`` and
-    stance ``[n, 2]``, continuing from ``state``; and the state after the last frame."""
+    stance ``[n, 2]``, continuing from ``state``; the root's headings ``[n]`` (rad) and the state after the
+    last frame."""
     root_m, heading = integrate_root(root_motion, state.position_m, state.heading_rad)
     world = place_on_path(poses_m, root_m, heading, stance, state.pelvis_height_m)
-    return world, RootState(root_m[-1], float(heading[-1]), world[:, -1, 0, 1].copy())
+    return world, heading, RootState(root_m[-1], float(heading[-1]), world[:, -1, 0, 1].copy())
 
 
 def skeleton_motion(
@@ -276,7 +277,7 @@ def reconstruct_with(
         feet = reliable_feet(local_rec, features.time_s, sampled.root_motion)
     path = None if feet is None else odometry_root_path(feet, features.time_s, sampled.root_motion)
     if path is None:
-        samples_m, _ = place_in_world(sampled.poses_m, sampled.root_motion, stance_model, RootState())
+        samples_m, _, _ = place_in_world(sampled.poses_m, sampled.root_motion, stance_model, RootState())
         placed = np.zeros(features.time_s.size, dtype=bool)
     else:
         samples_m = place_on_path(sampled.poses_m, path.position_m, path.yaw_rad, stance_model)

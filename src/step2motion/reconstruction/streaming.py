@@ -55,7 +55,7 @@ import torch
 
 from step2motion import skeleton
 from step2motion.dataset.insole_features import insole_size_of, insole_streams
-from step2motion.dataset.pose_features import displacement_from_trajectory, integrate_root, to_world
+from step2motion.dataset.pose_features import displacement_from_trajectory, to_world
 from step2motion.errors import InputError
 from step2motion.gait_events import stance_at_times, wearer_weight_n
 from step2motion.heading import rotate_about_y
@@ -412,11 +412,9 @@ class StreamingReconstructor:
         started_s: float,
     ) -> StreamChunk:
         """World placement, skeleton and foot pinning of newly committed frames."""
-        root_m, heading = integrate_root(
-            root.moves, self._root_state.position_m, self._root_state.heading_rad
-        )
-        world, self._root_state = place_in_world(poses_m, root.moves, stance, self._root_state)
-        landing_m = None if root.landing is None else root_m[:, None] + rotate_about_y(root.landing, heading)
+        world, heading, self._root_state = place_in_world(poses_m, root.moves, stance, self._root_state)
+        root_m = world[0, :, :1]  # only x and z are read
+        landing_m = None if root.landing is None else root_m + rotate_about_y(root.landing, heading)
         motion = skeleton_motion(
             world[0], stance, self.frame_rate_hz, self.offsets_m, self._pinner, "stream", landing_m
         )
