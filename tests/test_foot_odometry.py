@@ -12,7 +12,7 @@ from motion_fixtures import Gait, standing_motion, walking_motion
 from step2motion.gait_events import detect_stance, runs
 from step2motion.insole_layout import REPORTED_ACC_SIGNS, REPORTED_GYRO_SIGNS
 from step2motion.odometry import strapdown
-from step2motion.odometry.both_feet import combine_feet, track_feet
+from step2motion.odometry.both_feet import STANCE_WIDTH_M, combine_feet, track_feet
 from step2motion.odometry.stillness import detect_still
 from step2motion.odometry.strapdown import (
     FootTrack,
@@ -195,6 +195,35 @@ def test_both_feet_travel_the_same_path_side_by_side() -> None:
     for side, sign in (("left", 1.0), ("right", -1.0)):
         offset = (feet.foot(side).position_m[:, :2] - feet.pelvis_xy_m) @ normal
         assert sign * np.nanmedian(offset) > 0.03, side
+
+
+def test_walking_there_and_back_keeps_each_foot_on_its_own_side() -> None:
+    # 4 m along +X, a half circle of 0.5 m radius to the left, 4 m back: the feet stand a stance width
+    # apart across the way the walker faces, so the left foot is on +Y going and on -Y coming back; the
+    # right track starts in a frame of its own (shifted), and only its gait-cycle average is matched
+    time_s = np.arange(0.0, 10.0 + np.pi * 0.5, 0.01)
+    s = time_s  # 1 m/s along the path
+    turning = (s > 4.0) & (s < 4.0 + np.pi * 0.5)
+    angle = np.clip((s - 4.0) / 0.5, 0.0, np.pi)
+    x = np.where(s <= 4.0, s, np.where(turning, 4.0 + 0.5 * np.sin(angle), 4.0 - (s - 4.0 - np.pi * 0.5)))
+    y = np.where(s <= 4.0, 0.0, np.where(turning, 0.5 - 0.5 * np.cos(angle), 1.0))
+    heading = angle
+    to_left = np.column_stack([-np.sin(heading), np.cos(heading)])
+    width = STANCE_WIDTH_M
+
+    def track(side: str, sign: float, shift_xy: np.ndarray) -> FootTrack:
+        xy = np.column_stack([x, y]) + sign * 0.5 * width * to_left + shift_xy
+        position = np.column_stack([xy, np.zeros_like(x)])
+        still, segment = np.ones(time_s.size, dtype=bool), np.zeros(time_s.size, dtype=int)
+        return FootTrack(side, time_s, position, np.zeros_like(position), heading, still, segment)
+
+    feet = combine_feet(track("left", 1.0, np.zeros(2)), track("right", -1.0, np.array([0.3, -0.7])))
+    assert feet.reconciled
+    apart = np.sum((feet.left.position_m[:, :2] - feet.right.position_m[:, :2]) * to_left, axis=1)
+    going, coming = s < 3.5, s > 4.5 + np.pi * 0.5
+    # a width across the first heading alone: twice the width going, the feet on top of each other back
+    assert np.abs(apart[going] - width).max() < 0.02
+    assert np.abs(apart[coming] - width).max() < 0.02
 
 
 def _stepping_track(

@@ -328,7 +328,8 @@ def test_a_foot_moving_too_long_between_still_moments_cuts_the_odometry_into_pie
     assert before.sum() > 2 * FPS and after.sum() > 2 * FPS
     true_xz = truth.root_position_m[:, [0, 2]]
     a, b = position[before][:, [0, 2]], true_xz[before]  # the first piece's frame onto the mocap's
-    angle = np.arctan2(np.sum(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]), np.sum(a * b))
+    ac, bc = a - a.mean(axis=0), b - b.mean(axis=0)  # (the rotation of the centred paths: Kabsch)
+    angle = np.arctan2(np.sum(ac[:, 0] * bc[:, 1] - ac[:, 1] * bc[:, 0]), np.sum(ac * bc))
     rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     shift = b.mean(axis=0) - a.mean(axis=0) @ rotation.T
     placed = position[after][:, [0, 2]] @ rotation.T + shift

@@ -2,14 +2,17 @@
 
 Each foot's track (:func:`~step2motion.odometry.strapdown.track_foot`) starts at its own first still
 moment with heading 0 along its own toe axis, so the two tracks differ by a rotation (the toe-out of each
-foot, ~5-15° together) and by where the feet stood. Both feet travel the same path, so the right track is
-rotated and moved onto the left one: a 2-D Kabsch fit of the feet's *gait-cycle averages* (positions
-averaged over ``AVERAGE_WINDOW_S``, which removes the half-cycle lag between the feet; a line fitted at
-the ends, so the average does not lag there), when both feet
+foot, ~5-15° together) and by where the feet stood. Both feet travel the same path, a stance width apart
+across the way they face, so the right track is rotated and moved onto the left one: a 2-D Kabsch fit of
+the right foot's *gait-cycle average* (positions averaged over ``AVERAGE_WINDOW_S``, which removes the
+half-cycle lag between the feet; a line fitted at the ends, so the average does not lag there) onto the
+left one's moved ``STANCE_WIDTH_M`` to its right across the feet's heading at that moment, when both feet
 travel at least ``MIN_TRAVEL_M`` (below that the rotation is not observable and only the start positions
-are matched). The fit puts the two averages on one line; the feet are then set ``STANCE_WIDTH_M`` apart,
-across the starting direction of travel (the insoles cannot measure how far apart the feet are: this is
-a nominal adult walking base width).
+are matched). The width turns with the walker: fitting the bare averages onto each other and setting the
+feet apart across one heading afterwards put them twice the width apart on the way out and on top of
+each other on the way back of a walk there and back (and the inner and outer foot's paths of a turn are
+not a rigid move of each other, which turned the fit). The insoles cannot measure how far apart the feet
+are: the width is a nominal one.
 
 The pelvis path is the mean of the two feet's averaged tracks (one foot's, shifted to the middle, where
 only one is tracked); its heading is the circular mean of the two feet's *planted* toe headings (their
@@ -43,8 +46,9 @@ from step2motion.recording import InsoleRecording, samples_spanning
 AVERAGE_WINDOW_S = 1.0
 #: Fewest metres both feet must travel for their relative rotation to be fitted.
 MIN_TRAVEL_M = 1.0
-#: Nominal distance between the two feet's mid-foot lines, m.
-STANCE_WIDTH_M = 0.15
+#: Nominal distance between the two feet's mid-foot (insole chip) lines across the way they face, m: the
+#: median over the training subjects' walks (across their mocap hips' heading; p10-p90 about 0.10-0.19).
+STANCE_WIDTH_M = 0.13
 #: Walking forward: the pelvis path faster than this, m/s, ...
 FORWARD_MIN_SPEED_M_S = 0.3
 #: ... and its direction within this of the toes' mean heading, rad; over at least ``FORWARD_MIN_S``, s.
@@ -143,43 +147,43 @@ def combine_feet(left: FootTrack, right: FootTrack) -> FeetOdometry:
     mean_right = _nan_average(right.position_m[:, :2], window)
     both = np.isfinite(mean_left).all(axis=1) & np.isfinite(mean_right).all(axis=1)
     reconciled = bool(both.sum() >= 2 and min(_travel_m(mean_left), _travel_m(mean_right)) >= MIN_TRAVEL_M)
+    left_heading = _planted_heading(left)
+    # the right foot's average belongs a stance width right of the left one's, across the way the feet
+    # face (read with the right track turned by a first fit of the bare averages)
+    turn = _kabsch_2d(mean_right[both], mean_left[both])[0] if reconciled else 0.0
+    to_right = _to_right(_circular_mean(left_heading, _planted_heading(right) + turn))
+    target = mean_left + STANCE_WIDTH_M * to_right
     if reconciled:
-        angle, shift = _kabsch_2d(mean_right[both], mean_left[both])
+        angle, shift = _kabsch_2d(mean_right[both], target[both])
     elif both.any():
         first = int(np.argmax(both))
-        angle, shift = 0.0, mean_left[first] - mean_right[first]
+        angle, shift = 0.0, target[first] - mean_right[first]
     else:
         angle, shift = 0.0, np.zeros(2)
     right = _moved(right, angle, shift)
-    heading = _circular_mean(_planted_heading(left), _planted_heading(right))
-    first_heading = heading[np.isfinite(heading)]
-    forward = first_heading[0] if len(first_heading) else 0.0
-    to_right = np.array([np.sin(forward), -np.cos(forward)])
-    right = _moved(right, 0.0, 0.5 * STANCE_WIDTH_M * to_right)
-    left = _moved(left, 0.0, -0.5 * STANCE_WIDTH_M * to_right)
-    # the average of a rigidly moved track is the moved average (the filter is linear, keeps constants)
-    averaged = np.stack(
-        [
-            mean_left - 0.5 * STANCE_WIDTH_M * to_right,
-            _rotate(mean_right, angle) + shift + 0.5 * STANCE_WIDTH_M * to_right,
-        ]
-    )
-    pelvis = averaged.mean(axis=0)  # NaN unless both feet are tracked
-    # One foot alone: its average lies half a stance width off the middle.
-    pelvis = np.where(
-        np.isfinite(averaged[0]) & ~np.isfinite(averaged[1]),
-        averaged[0] + 0.5 * STANCE_WIDTH_M * to_right,
-        pelvis,
-    )
-    pelvis = np.where(
-        np.isfinite(averaged[1]) & ~np.isfinite(averaged[0]),
-        averaged[1] - 0.5 * STANCE_WIDTH_M * to_right,
-        pelvis,
-    )
+    mean_right = _rotate(mean_right, angle) + shift  # the average of the moved track (a linear filter)
+    heading = _circular_mean(left_heading, _planted_heading(right))
+    # the middle of the two averages; one foot alone lies half a stance width off it
+    half = 0.5 * STANCE_WIDTH_M * to_right
+    pelvis = np.where(np.isfinite(mean_left), mean_left + half, mean_right - half)
+    pelvis = np.where(both[:, None], 0.5 * (mean_left + mean_right), pelvis)
     heading_xy = _nan_average(np.stack([np.cos(heading), np.sin(heading)], axis=1), window, end_order=0)
     heading = np.arctan2(heading_xy[:, 1], heading_xy[:, 0])
     heading += _toe_out_correction_rad(left.time_s, pelvis, heading, window)
     return FeetOdometry(left, right, pelvis, heading, reconciled)
+
+
+def _to_right(heading_rad: np.ndarray) -> np.ndarray:
+    """``[T, 2]`` unit vectors to the right of headings ``[T]`` (rad), interpolated across missing ones
+    and held beyond the first and last known (heading 0's right, -Y, without any)."""
+    known = np.flatnonzero(np.isfinite(heading_rad))
+    if not known.size:
+        return np.tile([0.0, -1.0], (heading_rad.size, 1))
+    index = np.arange(heading_rad.size)
+    right = np.column_stack([np.sin(heading_rad[known]), -np.cos(heading_rad[known])])
+    right = np.column_stack([np.interp(index, known, right[:, 0]), np.interp(index, known, right[:, 1])])
+    # (where the headings either side point opposite ways the mean is no direction: no width there)
+    return right / np.maximum(np.linalg.norm(right, axis=1, keepdims=True), 1e-9)
 
 
 def _toe_out_correction_rad(
