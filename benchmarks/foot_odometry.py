@@ -13,6 +13,11 @@ capture's own chip (:func:`step2motion.simulation.imu.chip_world_poses`) between
   still moments ("vs floor line"; CMU capture floors are not level: stance heights drift by centimetres
   along a walk, which the odometry, assuming a level floor, cannot see).
 
+**Stance width** (needs the corpus): how far apart the two chips are across the mocap hips' heading on every
+frame of each split's walk clips (median, p10, p90), against the nominal width the odometry sets the feet
+apart by (:data:`~step2motion.odometry.both_feet.STANCE_WIDTH_M`, the training median), which insoles cannot
+measure.
+
 **Real exports** (no motion capture; default: both exports in ``../shared/data/insoles_real``): distance
 walked per foot (sum of stride lengths) and their ratio, strides and cadence per foot against the heel
 strikes of the exporter's step events (strides = heel strikes − 1; cadence = 120 / median time between
@@ -34,11 +39,12 @@ from rich.console import Console
 from rich.table import Table
 
 from step2motion import gait_events
-from step2motion.evaluation.split import load_split
+from step2motion.evaluation.split import SPLIT_NAMES, load_split, subjects_of
+from step2motion.heading import heading_rad
 from step2motion.io.corpus import corpus_entries, read_corpus_motion
 from step2motion.io.moticon import read_moticon, read_step_events
 from step2motion.motion import Motion
-from step2motion.odometry.both_feet import track_feet
+from step2motion.odometry.both_feet import STANCE_WIDTH_M, track_feet
 from step2motion.odometry.strapdown import track_foot
 from step2motion.odometry.strides import Stride, foot_strides
 from step2motion.recording import SIDES
@@ -138,6 +144,31 @@ def simulated_table(errors: StrideErrors, n_clips: int, noise: str) -> Table:
     return table
 
 
+def stance_width_table() -> Table:
+    """The chips' separation across the hips' heading on each split's walks (module docstring)."""
+    split = load_split()
+    table = Table(
+        title="Stance width: the chips' distance across the hips' heading on walks (mocap)",
+        caption=f"the odometry sets the feet {STANCE_WIDTH_M:.2f} m apart (the training median)",
+    )
+    for column in ("split", "clips", "median m", "p10 m", "p90 m"):
+        table.add_column(column, justify="right")
+    entries = [e for e in corpus_entries(CORPUS) if e.style == "walk"]
+    for name in SPLIT_NAMES:
+        subjects = set(subjects_of(split, name))
+        widths = []
+        for entry in (e for e in entries if e.subject in subjects):
+            motion = read_corpus_motion(CORPUS, entry)
+            (left, _), (right, _) = (chip_world_poses(motion, side) for side in SIDES)
+            heading = heading_rad(motion.joint_positions_m())
+            to_right = np.stack([-np.cos(heading), np.zeros_like(heading), np.sin(heading)], axis=1)
+            widths.append(np.sum((right - left) * to_right, axis=1))
+        if widths:
+            w = np.concatenate(widths)
+            table.add_row(name, str(len(widths)), *(f"{np.percentile(w, q):.3f}" for q in (50, 10, 90)))
+    return table
+
+
 def real_table(paths: list[Path]) -> Table:
     table = Table(title="Foot odometry on real exports (no motion capture)")
     for column in ("export", "foot", "distance m", "L/R distance", "strides (events)", "cadence (events)"):
@@ -180,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     if CORPUS.is_dir():
         errors, n_clips = simulated_errors(args.noise)
         console.print(simulated_table(errors, n_clips, args.noise))
+        console.print(stance_width_table())
     else:
         console.print(f"{CORPUS} not present: simulated comparison skipped")
     if args.real:
