@@ -235,6 +235,15 @@ def test_body_mass_is_checked_in_kilograms(
     assert "--body-mass-kg must be above 0 and at most 500 kg, got -70" in error
 
 
+def test_the_wearers_height_is_checked_in_metres(
+    files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for extra in ((), ("--stream",)):
+        command = _reconstruct(files, tmp_path, files["recording"], "--height-m", "175", *extra)
+        error = _one_line_error(command, capsys)
+        assert "the wearer's height must be in metres, 0.5 to 2.5, got 175" in error
+
+
 def test_reconstruct_notes_a_missing_insole(
     files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

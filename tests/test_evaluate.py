@@ -27,6 +27,7 @@ from step2motion.heading import rotate_about_y
 from step2motion.io.bvh import read_bvh
 from step2motion.io.moticon import read_moticon
 from step2motion.model.checkpoint import load_checkpoint, save_checkpoint
+from step2motion.reconstruction.body_size import LEG_PER_STATURE
 from step2motion.recording import InsoleRecording
 
 SPLIT = {"train": ["3"], "validation": ["9"], "test": ["1", "2"]}
@@ -140,6 +141,7 @@ class TruthMethod:
     def __init__(self, data: Path, delay_s: float = 0.0) -> None:
         self.motions = {str(e.recording_path): e.motion_path for e in read_paired_index(data)}
         self.delay_s = delay_s
+        self.heights_m: list[float | None] = []  # what each call was told
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -149,7 +151,8 @@ class TruthMethod:
     def subjects_seen(self) -> Mapping[str, frozenset[str]]:
         return {}
 
-    def __call__(self, rec: InsoleRecording) -> MethodOutput:
+    def __call__(self, rec: InsoleRecording, height_m: float | None = None) -> MethodOutput:
+        self.heights_m.append(height_m)
         motion = read_bvh(self.motions[rec.source])
         fps = 25.0
         time_s = np.arange(round(rec.duration_s * fps)) / fps
@@ -164,7 +167,8 @@ def test_the_truth_as_a_method_scores_zero_error_and_a_delayed_truth_does_not(
 ) -> None:
     data, split = corpus
     clips = select_clips(data, load_split(split), "test", variants=(0, 1))
-    result = evaluate({"truth": TruthMethod(data), "late": TruthMethod(data, 0.2)}, clips, progress=False)
+    told = TruthMethod(data)
+    result = evaluate({"truth": told, "late": TruthMethod(data, 0.2)}, clips, progress=False)
     truth, late = result.methods["truth"], result.methods["late"]
     for clip in truth.clips:
         m = clip.metrics
@@ -180,6 +184,21 @@ def test_the_truth_as_a_method_scores_zero_error_and_a_delayed_truth_does_not(
         c.metrics["mpjpe_legs_cm"] > 1.0 for c in late.clips if c.clip.entry.style == "walk"
     )  # the metric path does see a 0.2-s error
     assert result.meta["clips"] == 4 and result.meta["variants"] == [0, 1]
+    assert result.meta["wearer_height"] is None and told.heights_m == [None] * len(clips)
+
+
+def test_told_the_wearer_height_a_method_gets_the_height_of_the_captured_legs(
+    corpus: tuple[Path, Path],
+) -> None:
+    data, split = corpus
+    clips = select_clips(data, load_split(split), "test")
+    method = TruthMethod(data)
+    result = evaluate({"truth": method}, clips, progress=False, wearer_height=True)
+    assert result.meta["wearer_height"] == "from the motion capture's legs"
+    for clip, height_m in zip(clips, method.heights_m, strict=True):
+        offsets = read_bvh(clip.entry.motion_path).offsets_m
+        legs = [np.linalg.norm(offsets[[knee, ankle]], axis=1).sum() for knee, ankle in ((2, 3), (6, 7))]
+        assert height_m == pytest.approx(np.mean(legs) / LEG_PER_STATURE)
 
 
 def _with_info(model_path: Path, path: Path, info: dict[str, Any]) -> Path:

@@ -82,6 +82,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="simulation variants to evaluate (index.csv's 'variant' column; default 0, the base simulation)",
     )
     data.add_argument("--limit", type=int, metavar="N", help="evaluate only the first N clips")
+    data.add_argument(
+        "--wearer-height",
+        action="store_true",
+        help="tell every method each wearer's standing height, as a user who measured it would (reconstruct "
+        "--height-m): the height whose legs (hip to ankle, 0.491 of it) are the clip's motion capture's. "
+        "Default: not told; the insoles cannot measure it",
+    )
     baselines = parser.add_argument_group("baselines and ablations")
     baselines.add_argument(
         "--baselines",
@@ -258,7 +265,7 @@ def run(args: argparse.Namespace) -> int:
         "split_file": str(split_path),
         "data": str(args.data),
     }
-    evaluation = evaluate(methods, clips, meta)
+    evaluation = evaluate(methods, clips, meta, wearer_height=args.wearer_height)
 
     for name, result in evaluation.methods.items():
         print(f"\n{name} on {args.split} ({len(clips)} clips, {result.seconds:.1f} s of motion):")

@@ -108,6 +108,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="wearer's mass; default: estimated from the insoles' force (as in training)",
     )
     output.add_argument(
+        "--height-m",
+        type=float,
+        metavar="M",
+        help="wearer's standing height in metres: the skeleton is scaled to it (legs 0.491 of it, the body "
+        "in the model's proportions); default: the size the model draws, which the insoles cannot measure",
+    )
+    output.add_argument(
         "--view",
         nargs="?",
         const=True,
@@ -139,6 +146,7 @@ def run(args: argparse.Namespace) -> int:
     from step2motion.io.bvh import write_bvh
     from step2motion.io.moticon import read_moticon
     from step2motion.model.checkpoint import load_checkpoint, model_path_or_default
+    from step2motion.reconstruction.body_size import check_height_m
     from step2motion.reconstruction.pipeline import ReconstructionOptions, reconstruct, write_npz
 
     model_path = model_path_or_default(args.model)
@@ -157,6 +165,8 @@ def run(args: argparse.Namespace) -> int:
             f"--body-mass-kg must be above 0 and at most {MAX_BODY_MASS_KG:g} kg, got {args.body_mass_kg:g}"
         )
     body_weight_n = None if args.body_mass_kg is None else args.body_mass_kg * GRAVITY_MS2
+    if args.height_m is not None:
+        check_height_m(args.height_m)
     if args.stream:
         return _run_streaming(args, model_path, npz_path, body_weight_n)
     options = ReconstructionOptions(
@@ -167,6 +177,7 @@ def run(args: argparse.Namespace) -> int:
         fps=args.fps,
         body_weight_n=body_weight_n,
         root=args.root,
+        height_m=args.height_m,
     )
     checkpoint = load_checkpoint(model_path)
     check_steps(args.steps, checkpoint.config, model_path)
@@ -238,6 +249,7 @@ def _run_streaming(
         seed=args.seed,
         body_weight_n=body_weight_n,
         root=args.root,
+        height_m=args.height_m,
         progress=True,
     )
     for note in notes(result.gaps, result.empty_sides, result.data_ends_s):

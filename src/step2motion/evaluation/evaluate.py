@@ -32,6 +32,7 @@ overall and per style.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -54,6 +55,7 @@ from step2motion.io.bvh import read_bvh, resample_motion
 from step2motion.io.moticon import read_moticon
 from step2motion.model.checkpoint import load_checkpoint
 from step2motion.motion import Motion
+from step2motion.reconstruction.body_size import height_of_skeleton_m
 from step2motion.reconstruction.pipeline import (
     Reconstruction,
     ReconstructionOptions,
@@ -117,7 +119,8 @@ class MethodOutput:
 class Method(Protocol):
     """Something that turns a recording into motion. ``settings`` (JSON-able) go into reports;
     ``subjects_seen`` maps a role (``train``, ``validation``) to the subjects whose data the method
-    learnt from or was selected on, so that it is never evaluated on them."""
+    learnt from or was selected on, so that it is never evaluated on them. A call may be told the wearer's
+    standing height (:mod:`~step2motion.reconstruction.body_size`), as a user may know it."""
 
     @property
     def settings(self) -> dict[str, Any]: ...
@@ -125,7 +128,7 @@ class Method(Protocol):
     @property
     def subjects_seen(self) -> Mapping[str, frozenset[str]]: ...
 
-    def __call__(self, rec: InsoleRecording) -> MethodOutput: ...
+    def __call__(self, rec: InsoleRecording, height_m: float | None = None) -> MethodOutput: ...
 
 
 @dataclass(frozen=True)
@@ -206,8 +209,9 @@ class CheckpointMethod:
         recorded = self.checkpoint.info.get("subjects", {})
         return {role: frozenset(recorded.get(role, ())) for role in ("train", "validation")}
 
-    def __call__(self, rec: InsoleRecording) -> MethodOutput:
-        return method_output(reconstruct(rec, self.checkpoint, self.options))
+    def __call__(self, rec: InsoleRecording, height_m: float | None = None) -> MethodOutput:
+        options = dataclasses.replace(self.options, height_m=height_m)
+        return method_output(reconstruct(rec, self.checkpoint, options))
 
 
 class PredictorMethod:
@@ -229,8 +233,8 @@ class PredictorMethod:
     def subjects_seen(self) -> Mapping[str, frozenset[str]]:
         return {"train": self._train_subjects, "validation": frozenset()}
 
-    def __call__(self, rec: InsoleRecording) -> MethodOutput:
-        return method_output(reconstruct_with(rec, self.predictor, ReconstructionOptions()))
+    def __call__(self, rec: InsoleRecording, height_m: float | None = None) -> MethodOutput:
+        return method_output(reconstruct_with(rec, self.predictor, ReconstructionOptions(height_m=height_m)))
 
 
 #: The default model's name in reports.
@@ -250,7 +254,7 @@ class StreamedMethod(CheckpointMethod):
     def settings(self) -> dict[str, Any]:
         return {**super().settings, "streamed": True}
 
-    def __call__(self, rec: InsoleRecording) -> MethodOutput:
+    def __call__(self, rec: InsoleRecording, height_m: float | None = None) -> MethodOutput:
         from step2motion.io.moticon import PARSE_CHUNK_ROWS
         from step2motion.reconstruction.streaming_file import ChunkedReconstruction
 
@@ -262,6 +266,7 @@ class StreamedMethod(CheckpointMethod):
             guidance=self.options.guidance,
             seed=self.options.seed,
             root=self.options.root,
+            height_m=height_m,
         )
         rows = (
             rec.take(slice(start, start + PARSE_CHUNK_ROWS))
@@ -463,10 +468,13 @@ def score_motion(
     return metrics
 
 
-def evaluate_clip(method: Method, clip: EvaluationClip, rec: InsoleRecording, motion: Motion) -> ClipResult:
+def evaluate_clip(
+    method: Method, clip: EvaluationClip, rec: InsoleRecording, motion: Motion, wearer_height: bool = False
+) -> ClipResult:
     """Run ``method`` on ``rec`` (the clip's recording) and score what it exports against ``motion`` (the
-    clip's) (module docstring)."""
-    output = method(rec)
+    clip's) (module docstring); with ``wearer_height`` the method is told the height of the wearer whose
+    legs are ``motion``'s skeleton's (:func:`~step2motion.reconstruction.body_size.height_of_skeleton_m`)."""
+    output = method(rec, height_of_skeleton_m(motion.offsets_m) if wearer_height else None)
     n_frames = output.positions_m.shape[0]
     if output.time_s.shape != (n_frames,) or n_frames == 0:
         raise ValueError(f"method output has {n_frames} frames but {output.time_s.shape} frame times")
@@ -565,9 +573,11 @@ def evaluate(
     clips: Sequence[EvaluationClip],
     meta: Mapping[str, Any] | None = None,
     progress: bool = True,
+    wearer_height: bool = False,
 ) -> Evaluation:
-    """Every method on every clip (a progress bar with the running MPJPE of the first method); ``meta``
-    (split, data, ...) is completed with the clip count, seconds of motion, variants and wall time."""
+    """Every method on every clip (a progress bar with the running MPJPE of the first method), told each
+    wearer's height with ``wearer_height`` (:func:`evaluate_clip`); ``meta`` (split, data, ...) is
+    completed with the clip count, seconds of motion, variants, whether heights were given and wall time."""
     started_s = time.perf_counter()
     results = {name: MethodEvaluation(name, method.settings) for name, method in methods.items()}
     first = next(iter(results.values()))
@@ -575,13 +585,14 @@ def evaluate(
     for clip in bar:
         rec, motion = read_moticon(clip.entry.recording_path), read_bvh(clip.entry.motion_path)
         for name, method in methods.items():
-            results[name].clips.append(evaluate_clip(method, clip, rec, motion))
+            results[name].clips.append(evaluate_clip(method, clip, rec, motion, wearer_height))
         bar.set_postfix(mpjpe_cm=f"{first.overall()['mpjpe_cm']:.2f}")
     return Evaluation(
         results,
         {
             **(meta or {}),
             "variants": sorted({c.variant for c in clips}),
+            "wearer_height": "from the motion capture's legs" if wearer_height else None,
             "clips": len(clips),
             "seconds": round(first.seconds, 2),
             "wall_s": round(time.perf_counter() - started_s, 2),

@@ -6,7 +6,8 @@ motion capture):
 1. Input streams at the model's rate (:func:`~step2motion.dataset.insole_features.insole_streams`), on a
    time axis that starts at the recording's first sample; z-scored with the checkpoint's statistics.
 2. Poses (``K`` samples) and root moves, window by window with inpainted overlaps
-   (:mod:`~step2motion.reconstruction.windowed_sampling`).
+   (:mod:`~step2motion.reconstruction.windowed_sampling`); with the wearer's height given, the poses
+   scaled to it (:mod:`~step2motion.reconstruction.body_size`).
 3. World placement: root moves integrated open loop from the origin with heading 0 (heading changes come
    from the network); with ``root="odometry"`` the root sits on the feet's odometry pelvis path and
    heading instead, in the odometry's frame (:mod:`~step2motion.reconstruction.odometry_root`); pelvis
@@ -50,6 +51,7 @@ from step2motion.heading import rotate_about_y
 from step2motion.io.atomic_file import atomic_path
 from step2motion.model.checkpoint import Checkpoint
 from step2motion.motion import Motion, by_frame_chunks
+from step2motion.reconstruction.body_size import check_height_m, height_scale
 from step2motion.reconstruction.foot_contacts import FootPinner, pelvis_height_m
 from step2motion.reconstruction.odometry_feet import feet_above_floor, odometry_feet_motion
 from step2motion.reconstruction.odometry_root import odometry_root_path, reliable_feet
@@ -73,6 +75,8 @@ ODOMETRY_SENSOR_STREAMS: tuple[str, ...] = ("left_imu", "right_imu", "left_force
 class ReconstructionOptions:
     """How to sample: ``n_samples`` (K), DDIM ``steps`` and ``guidance`` (None: the model's defaults),
     noise ``seed``, output ``fps`` (None: the model's rate), ``body_weight_n`` (None: estimated),
+    ``height_m``: the wearer's standing height (None: the size the model draws;
+    :mod:`~step2motion.reconstruction.body_size`),
     condition ``streams`` the model may read (None: all), ``root``: where the root's horizontal path and
     heading come from, ``"odometry"`` (default: the feet's, :mod:`~step2motion.reconstruction.
     odometry_root`, the network's where the feet cannot tell; the feet then follow the odometry too,
@@ -87,6 +91,7 @@ class ReconstructionOptions:
     body_weight_n: float | None = None
     streams: tuple[str, ...] | None = None
     root: str = "odometry"
+    height_m: float | None = None
 
     def __post_init__(self) -> None:
         if self.root not in ROOT_SOURCES:
@@ -105,6 +110,8 @@ class ReconstructionOptions:
             raise InputError(f"the seed must be 0 to 2**63 - 1 (what torch can take), got {self.seed}")
         if self.body_weight_n is not None and not self.body_weight_n > 0:
             raise InputError(f"the body weight must be positive, got {self.body_weight_n}")
+        if self.height_m is not None:
+            check_height_m(self.height_m)
 
 
 @dataclass(frozen=True)
@@ -271,6 +278,9 @@ def reconstruct_with(
     local_rec = from_first_sample(rec)
     features = insole_streams(local_rec, rate_hz, weight_n)
     sampled = sample_recording(predictor, predictor.prepare(features), progress)
+    if options.height_m is not None:
+        scale = height_scale(sampled.poses_m, options.height_m)
+        sampled = dataclasses.replace(sampled, poses_m=scale * sampled.poses_m)
     stance_model = stance_at_times(local_rec, weight_n, features.time_s)
     feet = None
     if options.root == "odometry" and odometry_allowed(options):

@@ -62,6 +62,7 @@ from step2motion.heading import rotate_about_y
 from step2motion.model.checkpoint import Checkpoint
 from step2motion.model.denoiser import N_POSE_JOINTS
 from step2motion.motion import forward_kinematics
+from step2motion.reconstruction.body_size import check_height_m, height_scale
 from step2motion.reconstruction.foot_contacts import FootPinner
 from step2motion.reconstruction.odometry_feet import chip_at_frames, flat_toe_m
 from step2motion.reconstruction.odometry_root import odometry_root_path, reliable_feet
@@ -142,7 +143,9 @@ class StreamingReconstructor:
     end with :meth:`finish`; each returns the newly committed frames (module docstring).
 
     ``steps``/``guidance`` default to the model's; ``body_weight_n`` and ``insole_size`` are estimated
-    from the input when not given; ``root``: ``"odometry"`` (the feet's, where the buffer has it; module
+    from the input when not given; ``height_m``, the wearer's standing height, scales the poses to it
+    by a factor fixed at the first commit (None: the size the model draws; :mod:`~step2motion.
+    reconstruction.body_size`); ``root``: ``"odometry"`` (the feet's, where the buffer has it; module
     docstring) or ``"network"`` (the root network's moves throughout, the published method).
     """
 
@@ -158,6 +161,7 @@ class StreamingReconstructor:
         body_weight_n: float | None = None,
         insole_size: int | None = None,
         root: str = "odometry",
+        height_m: float | None = None,
     ) -> None:
         if root not in ROOT_SOURCES:
             raise InputError(f"the root source must be one of {', '.join(ROOT_SOURCES)}, got {root!r}")
@@ -172,6 +176,8 @@ class StreamingReconstructor:
         self.root = root
         self.body_weight_n = body_weight_n
         self.insole_size = insole_size
+        self.height_m = None if height_m is None else check_height_m(height_m)
+        self._height_scale = 1.0  # fixed at the first commit, as the bone lengths are
         self._window_model = WindowModel(checkpoint, 1, steps, guidance, seed)
         self._margin_samples = round(BUFFER_MARGIN_S * self.rate_hz)
         self._buffer = {side: FootSignals.missing(0) for side in SIDES}
@@ -335,10 +341,15 @@ class StreamingReconstructor:
         frame_time_s = np.arange(first_new, self._committed) / self.frame_rate_hz
         stance = stance_at_times(rec, weight_n, frame_time_s - rec.time_s[0])
         poses_m = self._smoothed(np.concatenate(poses, axis=1), first_new, window_poses[:, commit:])
-        if self.offsets_m is None or self._pinner is None:  # bone lengths fixed at the first commit
+        if self.offsets_m is None or self._pinner is None:  # size and bone lengths fixed at the first commit
+            if self.height_m is not None:
+                self._height_scale = height_scale(poses_m, self.height_m)
             n = poses_m.shape[1]
-            self.offsets_m = rest_offsets_m(to_world(poses_m[0], np.zeros((n, 3)), np.zeros(n)))
+            self.offsets_m = rest_offsets_m(
+                to_world(self._height_scale * poses_m[0], np.zeros((n, 3)), np.zeros(n))
+            )
             self._pinner = FootPinner(self.offsets_m, self.frame_rate_hz)
+        poses_m = self._height_scale * poses_m
         root = _RootMoves(np.concatenate(moves), None, np.zeros(len(frame_time_s), dtype=bool))
         if self.root == "odometry":
             root = self._odometry(rec, root.moves, first_new)

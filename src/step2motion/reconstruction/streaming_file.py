@@ -129,6 +129,7 @@ class ChunkedReconstruction:
         seed: int = 0,
         body_weight_n: float | None = None,
         root: str = "odometry",
+        height_m: float | None = None,
     ) -> None:
         self.checkpoint = checkpoint
         self.insole_size = insole_size
@@ -138,6 +139,7 @@ class ChunkedReconstruction:
             "seed": seed,
             "body_weight_n": body_weight_n,
             "root": root,
+            "height_m": height_m,
         }
         self.grid = _RegularGrid()
         self.reconstructor: StreamingReconstructor | None = None
@@ -170,6 +172,7 @@ def reconstruct_file_streaming(
     seed: int = 0,
     body_weight_n: float | None = None,
     root: str = "odometry",
+    height_m: float | None = None,
     progress: bool = False,
 ) -> StreamedReconstruction:
     """Reconstruct ``stream``'s recording chunk by chunk into ``bvh_path`` and ``npz_path`` (the NPZ has
@@ -186,6 +189,7 @@ def reconstruct_file_streaming(
         seed=seed,
         body_weight_n=body_weight_n,
         root=root,
+        height_m=height_m,
     )
     fps = checkpoint.config.frame_rate_hz
     fixed = {"fps": np.float64(fps), "joint_names": np.array(skeleton.JOINT_NAMES)}

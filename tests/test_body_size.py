@@ -1,0 +1,98 @@
+"""The wearer's height: poses scaled to it offline and streamed; the feet stay on the floor, the path kept."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from motion_fixtures import walking_motion
+from test_odometry_feet import FPS, GAIT, OraclePredictor
+from test_reconstruction import _one_torch_thread, simulated_walk, tiny_checkpoint  # noqa: F401 (fixture)
+
+from step2motion import skeleton
+from step2motion.dataset.pose_features import pose_targets
+from step2motion.errors import InputError
+from step2motion.model.checkpoint import load_checkpoint
+from step2motion.motion import Motion
+from step2motion.reconstruction import ReconstructionOptions, StreamingReconstructor
+from step2motion.reconstruction.body_size import (
+    LEG_PER_STATURE,
+    height_of_skeleton_m,
+    height_scale,
+    leg_length_m,
+)
+from step2motion.reconstruction.pipeline import Reconstruction, reconstruct_with
+from step2motion.recording import InsoleRecording
+from step2motion.simulation.simulate import simulate_recording
+
+_FEET = skeleton.joint_indices(("LeftFoot", "LeftToeBase", "RightFoot", "RightToeBase"))
+
+
+@pytest.fixture(scope="module")
+def walk() -> tuple[Motion, InsoleRecording]:
+    motion = walking_motion(n_cycles=6, gait=GAIT)
+    return motion, simulate_recording(motion, mass_kg=70.0, insole_size=7, noise="none", seed=0)
+
+
+def _reconstruct(walk: tuple[Motion, InsoleRecording], height_m: float | None) -> Reconstruction:
+    motion, rec = walk
+    options = ReconstructionOptions(height_m=height_m)
+    return reconstruct_with(rec, OraclePredictor(pose_targets(motion, FPS)), options)
+
+
+def _legs_m(offsets_m: np.ndarray) -> float:
+    """Mean hip-to-ankle length of a skeleton's rest offsets (thigh + shank)."""
+    thigh_and_shank = [np.linalg.norm(offsets_m[joints], axis=1).sum() for joints in ([2, 3], [6, 7])]
+    return float(np.mean(thigh_and_shank))
+
+
+def test_the_skeleton_takes_the_wearers_height_and_the_path_and_floor_stay(
+    walk: tuple[Motion, InsoleRecording],
+) -> None:
+    motion, _ = walk
+    true_height_m = height_of_skeleton_m(motion.offsets_m)
+    assert _legs_m(motion.offsets_m) == pytest.approx(LEG_PER_STATURE * true_height_m)
+    as_drawn = _reconstruct(walk, None)
+    told = _reconstruct(walk, 1.1 * true_height_m)
+    # the oracle draws the mocap's own body; told a wearer 10 % taller, the whole body is 10 % larger
+    assert _legs_m(as_drawn.motion.offsets_m) == pytest.approx(_legs_m(motion.offsets_m), abs=2e-3)
+    assert _legs_m(told.motion.offsets_m) == pytest.approx(1.1 * _legs_m(motion.offsets_m), abs=2e-3)
+    np.testing.assert_allclose(told.motion.offsets_m, 1.1 * as_drawn.motion.offsets_m, atol=2e-3)
+    # the path is the feet's, in metres: not scaled; the planted feet still stand on the floor
+    drawn_root, told_root = (r.motion.root_position_m[:, [0, 2]] for r in (as_drawn, told))
+    assert np.linalg.norm(told_root - drawn_root, axis=1).max() < 0.03
+    for result in (as_drawn, told):
+        feet = result.motion.joint_positions_m()[:, _FEET, 1]
+        assert feet.min() > -1e-6 and np.median(feet.min(axis=1)) < 0.03
+    assert told.motion.root_position_m[:, 1].mean() > as_drawn.motion.root_position_m[:, 1].mean() + 0.05
+
+
+def test_the_scale_gives_the_legs_their_share_of_the_height() -> None:
+    rng = np.random.default_rng(0)
+    poses = rng.normal(0.0, 0.3, (2, 40, skeleton.N_JOINTS - 1, 3))  # any root-relative poses
+    scale = height_scale(poses, 1.62)
+    with_root = np.concatenate([np.zeros((2, 40, 1, 3)), scale * poses], axis=-2)
+    assert leg_length_m(with_root) == pytest.approx(LEG_PER_STATURE * 1.62)
+
+
+@pytest.mark.parametrize("height_m", [170.0, 0.0, -1.7, 3.0])
+def test_a_height_that_is_not_in_metres_is_refused(height_m: float) -> None:
+    with pytest.raises(InputError, match="height must be in metres"):
+        ReconstructionOptions(height_m=height_m)
+
+
+def test_a_stream_told_the_height_keeps_it_from_its_first_commit(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    walk_rec, stats = simulated_walk()
+    path = tiny_checkpoint(tmp_path_factory.mktemp("model") / "tiny.safetensors", stats)
+    checkpoint = load_checkpoint(path)
+    legs = []
+    for height_m in (None, 1.5, 1.9):
+        stream = StreamingReconstructor(checkpoint, walk_rec.rate_hz, steps=2, seed=0, height_m=height_m)
+        chunks = [stream.push(walk_rec.left, walk_rec.right), stream.finish()]
+        positions = np.concatenate([c.joint_positions_m for c in chunks])
+        assert np.isfinite(positions).all() and positions[:, _FEET, 1].min() > -1e-6
+        legs.append(_legs_m(stream.offsets_m))
+        if height_m is not None:
+            assert legs[-1] == pytest.approx(LEG_PER_STATURE * height_m, abs=0.01)
+    assert legs[2] / legs[1] == pytest.approx(1.9 / 1.5, rel=1e-3)
