@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from motion_fixtures import walking_motion
@@ -9,8 +11,10 @@ from test_odometry_feet import FPS, GAIT, OraclePredictor
 from test_reconstruction import _one_torch_thread, simulated_walk, tiny_checkpoint  # noqa: F401 (fixture)
 
 from step2motion import skeleton
+from step2motion.cli import main
 from step2motion.dataset.pose_features import pose_targets
 from step2motion.errors import InputError
+from step2motion.io.bvh import write_bvh
 from step2motion.model.checkpoint import load_checkpoint
 from step2motion.motion import Motion
 from step2motion.reconstruction import ReconstructionOptions, StreamingReconstructor
@@ -96,3 +100,12 @@ def test_a_stream_told_the_height_keeps_it_from_its_first_commit(
         if height_m is not None:
             assert legs[-1] == pytest.approx(LEG_PER_STATURE * height_m, abs=0.01)
     assert legs[2] / legs[1] == pytest.approx(1.9 / 1.5, rel=1e-3)
+
+
+def test_info_tells_the_height_a_skeleton_stands_for(
+    walk: tuple[Motion, InsoleRecording], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "told.bvh"
+    write_bvh(_reconstruct(walk, 1.62).motion, path)
+    assert main(["info", str(path)]) == 0
+    assert "a wearer 1.62 m tall at the average share" in capsys.readouterr().out
