@@ -64,3 +64,13 @@ def joint_index(name: str) -> int:
 def joint_indices(names: tuple[str, ...] | list[str]) -> np.ndarray:
     """Indices of several canonical joints, in the given order."""
     return np.array([joint_index(n) for n in names], dtype=int)
+
+
+#: Each leg's hip, knee and ankle joints: thigh + shank is the leg length (hip joint to ankle joint) that
+#: sets a body's size (the wearer's height, the proportions of training targets).
+LEG_CHAINS: tuple[np.ndarray, ...] = tuple(joint_indices(leg[:3]) for leg in (_LEFT_LEG, _RIGHT_LEG))
+
+
+def rest_leg_length_m(offsets_m: np.ndarray) -> float:
+    """Mean thigh + shank length of both legs of a skeleton's rest offsets ``[22, 3]``."""
+    return float(np.mean([np.linalg.norm(offsets_m[chain[1:]], axis=1).sum() for chain in LEG_CHAINS]))

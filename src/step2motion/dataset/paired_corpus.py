@@ -44,6 +44,7 @@ from tqdm import tqdm
 
 from step2motion.dataset.insole_features import insole_streams
 from step2motion.dataset.pose_features import pose_targets
+from step2motion.dataset.proportions import with_reference_proportions
 from step2motion.dataset.windows import TrainingClip, pair_clip
 from step2motion.errors import InputError
 from step2motion.worker_pool import worker_pool
@@ -147,13 +148,17 @@ def _parse_row(row: dict[str, str], folder: Path, index_path: Path, line: int, e
     )
 
 
-def load_paired_clip(entry: PairedEntry, rate_hz: float) -> TrainingClip:
-    """Features and targets of one take at ``rate_hz`` on their common frames."""
+def load_paired_clip(entry: PairedEntry, rate_hz: float, proportions: str = "captured") -> TrainingClip:
+    """Features and targets of one take at ``rate_hz`` on their common frames, the targets drawn on the
+    captured skeleton or on ``reference`` proportions (:mod:`~step2motion.dataset.proportions`)."""
     from step2motion.io.bvh import read_bvh
     from step2motion.io.moticon import read_moticon
 
     features = insole_streams(read_moticon(entry.recording_path), rate_hz)
-    targets = pose_targets(read_bvh(entry.motion_path), rate_hz)
+    motion = read_bvh(entry.motion_path)
+    if proportions == "reference":
+        motion = with_reference_proportions(motion)
+    targets = pose_targets(motion, rate_hz)
     try:
         return pair_clip(features, targets, entry.name)
     except ValueError as error:
@@ -174,10 +179,10 @@ def _feature_code_digest() -> str:
     return digest.hexdigest()
 
 
-def _cache_key(entry: PairedEntry, rate_hz: float) -> str:
-    """Name of the cache file of ``entry``: changes with either file's path, size or mtime, the rate or
-    the feature code."""
-    parts: list[object] = [_feature_code_digest(), rate_hz]
+def _cache_key(entry: PairedEntry, rate_hz: float, proportions: str) -> str:
+    """Name of the cache file of ``entry``: changes with either file's path, size or mtime, the rate, the
+    targets' proportions or the feature code."""
+    parts: list[object] = [_feature_code_digest(), rate_hz, proportions]
     for path in (entry.recording_path, entry.motion_path):
         stat = path.stat()
         parts += [str(path.resolve()), stat.st_size, stat.st_mtime_ns]
@@ -215,18 +220,20 @@ def load_paired_clips(
     cache_dir: str | Path | None = None,
     progress: bool = True,
     jobs: int = 1,
+    proportions: str = "captured",
 ) -> list[TrainingClip]:
-    """Clips of ``entries`` (same order) at ``rate_hz``, read from / written to ``cache_dir`` when given;
-    the clips not cached are computed in ``jobs`` processes, with a progress bar."""
+    """Clips of ``entries`` (same order) at ``rate_hz`` with targets on ``proportions``
+    (:func:`load_paired_clip`), read from / written to ``cache_dir`` when given; the clips not cached
+    are computed in ``jobs`` processes, with a progress bar."""
     cache_path = None if cache_dir is None else Path(cache_dir)
     if cache_path is not None:
         cache_path.mkdir(parents=True, exist_ok=True)
     clips: list[TrainingClip | None] = []
     for entry in entries:
-        file = None if cache_path is None else cache_path / f"{_cache_key(entry, rate_hz)}.npz"
+        file = None if cache_path is None else cache_path / f"{_cache_key(entry, rate_hz, proportions)}.npz"
         clips.append(_load_clip(file, entry.name) if file is not None and file.is_file() else None)
     to_compute = [i for i, clip in enumerate(clips) if clip is None]
-    computed = _compute([entries[i] for i in to_compute], rate_hz, jobs)
+    computed = _compute([entries[i] for i in to_compute], rate_hz, jobs, proportions)
     bar = tqdm(
         computed,
         total=len(to_compute),
@@ -236,19 +243,21 @@ def load_paired_clips(
     )
     for index, clip in zip(to_compute, bar, strict=True):
         if cache_path is not None:
-            _save_clip(clip, cache_path / f"{_cache_key(entries[index], rate_hz)}.npz")
+            _save_clip(clip, cache_path / f"{_cache_key(entries[index], rate_hz, proportions)}.npz")
         clips[index] = clip
     return [clip for clip in clips if clip is not None]
 
 
-def _compute(entries: Sequence[PairedEntry], rate_hz: float, jobs: int) -> Iterator[TrainingClip]:
+def _compute(
+    entries: Sequence[PairedEntry], rate_hz: float, jobs: int, proportions: str
+) -> Iterator[TrainingClip]:
     """Clips of ``entries`` in order, in this process or in a pool of ``jobs`` processes.
 
     The pool spawns fresh interpreters: forking a process whose BLAS/OpenMP threads have run (e.g. after
     training in the same process) can deadlock the children.
     """
     if jobs <= 1 or len(entries) <= 1:
-        yield from (load_paired_clip(entry, rate_hz) for entry in entries)
+        yield from (load_paired_clip(entry, rate_hz, proportions) for entry in entries)
         return
     with worker_pool(jobs, multiprocessing.get_context("spawn")) as pool:
-        yield from pool.map(load_paired_clip, entries, [rate_hz] * len(entries))
+        yield from pool.map(load_paired_clip, entries, [rate_hz] * len(entries), [proportions] * len(entries))

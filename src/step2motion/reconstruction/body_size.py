@@ -25,12 +25,6 @@ LEG_PER_STATURE = 0.530 - 0.039
 #: Standing heights accepted, m (a typo such as centimetres for metres is refused, not scaled by 100).
 MIN_HEIGHT_M, MAX_HEIGHT_M = 0.5, 2.5
 
-_LEGS = tuple(
-    tuple(int(j) for j in skeleton.joint_indices(names))
-    for names in (("LeftUpLeg", "LeftLeg", "LeftFoot"), ("RightUpLeg", "RightLeg", "RightFoot"))
-)
-
-
 def check_height_m(height_m: float) -> float:
     """``height_m`` when it is a standing height in metres, else ``InputError``."""
     if not MIN_HEIGHT_M <= height_m <= MAX_HEIGHT_M:
@@ -45,7 +39,7 @@ def leg_length_m(joint_positions_m: np.ndarray) -> float:
     lengths = [
         np.linalg.norm(joint_positions_m[..., knee, :] - joint_positions_m[..., hip, :], axis=-1)
         + np.linalg.norm(joint_positions_m[..., ankle, :] - joint_positions_m[..., knee, :], axis=-1)
-        for hip, knee, ankle in _LEGS
+        for hip, knee, ankle in skeleton.LEG_CHAINS
     ]
     return float(np.median(np.stack(lengths)))
 
@@ -53,8 +47,7 @@ def leg_length_m(joint_positions_m: np.ndarray) -> float:
 def height_of_skeleton_m(offsets_m: np.ndarray) -> float:
     """The standing height whose legs are those of a skeleton's rest offsets ``[22, 3]`` (the inverse of
     :func:`height_scale`'s rule: how tall a user would say its wearer is)."""
-    legs = [np.linalg.norm(offsets_m[knee]) + np.linalg.norm(offsets_m[ankle]) for _, knee, ankle in _LEGS]
-    return float(np.mean(legs)) / LEG_PER_STATURE
+    return skeleton.rest_leg_length_m(offsets_m) / LEG_PER_STATURE
 
 
 def height_scale(root_relative_m: np.ndarray, height_m: float) -> float:

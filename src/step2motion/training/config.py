@@ -29,6 +29,8 @@ changes — objects such as ``model`` merge key by key):
                             first copies the weights), so early weights fade out of short runs too
                             (false = ``ema_decay`` throughout)
 ``mirror``                  left/right mirroring augmentation (half the windows are mirrored)
+``target_proportions``      what the pose targets are drawn on: ``captured`` (each take's own skeleton)
+                            or ``reference`` (one convention: :mod:`step2motion.dataset.proportions`)
 ``sensor_drop_prob``        probability that a window loses one sensor group (chosen uniformly)
 ``sensor_groups``           {group: [stream name patterns]}; a dropped group's streams are marked
                             absent, so one model also runs on one foot, pressure only or IMU only
@@ -73,6 +75,7 @@ from pathlib import Path
 from typing import Any
 
 from step2motion.dataset.insole_features import CONDITION_SCHEMA
+from step2motion.dataset.proportions import TARGET_PROPORTIONS
 from step2motion.errors import InputError
 from step2motion.io.json_file import read_json_object
 from step2motion.model.config import ModelConfig
@@ -105,7 +108,9 @@ RESUMABLE_SETTINGS: frozenset[str] = frozenset(
 #: Settings added after runs had been saved without them, each with the value that describes what such a
 #: run did (a run saved before ``init_from`` started from fresh weights and froze nothing), so that it can
 #: still be resumed. A setting whose default would change what a run computes (``ema_decay``) is not here.
-SETTINGS_ADDED_SINCE: dict[str, Any] = {"init_from": None, "frozen": [], "select_on": "windows"}
+SETTINGS_ADDED_SINCE: dict[str, Any] = {
+    "init_from": None, "frozen": [], "select_on": "windows", "target_proportions": "captured",
+}  # fmt: skip
 #: What ``select_on`` may name → the validation metric a run's best checkpoint is chosen on (lower is
 #: better; ``pipeline``'s comes from the scorer the command line passes to the loop).
 SELECTION_METRICS: dict[str, str] = {"windows": "val_mpjpe_cm", "pipeline": "val_pipeline_mpjpe_cm"}
@@ -134,6 +139,7 @@ class TrainConfig:
     ema_decay: float = 0.999
     ema_warmup: bool = True
     mirror: bool = True
+    target_proportions: str = "captured"
     sensor_drop_prob: float = 0.2
     sensor_groups: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_SENSOR_GROUPS))
     style_weights: Mapping[str, float] = field(default_factory=dict)
@@ -184,6 +190,11 @@ class TrainConfig:
             raise InputError("style_weights must map styles to weights")
         for style, weight in self.style_weights.items():
             _number(weight, f"style_weights[{style!r}]", 0.0)
+        if self.target_proportions not in TARGET_PROPORTIONS:
+            raise InputError(
+                f"target_proportions must be one of {list(TARGET_PROPORTIONS)}, "
+                f"got {self.target_proportions!r}"
+            )
         if self.select_on not in SELECTION_METRICS:
             raise InputError(f"select_on must be one of {list(SELECTION_METRICS)}, got {self.select_on!r}")
         if not isinstance(self.device, str) or not _DEVICE.fullmatch(self.device):

@@ -291,7 +291,12 @@ class _Run:
         jobs = config.feature_jobs or available_cpus()
         clips = context.main_first(
             lambda: load_paired_clips(
-                entries, model.frame_rate_hz, config.feature_cache_dir, context.is_main, jobs
+                entries,
+                model.frame_rate_hz,
+                config.feature_cache_dir,
+                context.is_main,
+                jobs,
+                config.target_proportions,
             )
         )
         train_clips, validation_clips = clips[: len(chosen.train)], clips[len(chosen.train) :]
