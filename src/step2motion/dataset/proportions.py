@@ -39,11 +39,11 @@ _LEG_JOINTS = skeleton.joint_indices(
 
 def with_reference_proportions(motion: Motion) -> Motion:
     """``motion`` on bones of :data:`REFERENCE_BONE_SHARES` × its leg length, legs kept (module docstring);
-    a zero offset stays zero (it has no direction)."""
+    a zero offset stays zero (it has no direction); end sites (toe tips) as captured."""
     offsets = motion.offsets_m.copy()
     lengths = np.linalg.norm(offsets, axis=1)
     wanted = REFERENCE_BONE_SHARES * skeleton.rest_leg_length_m(offsets)
     scale = np.divide(wanted, lengths, out=np.zeros_like(lengths), where=lengths > 0)
     scale[_LEG_JOINTS] = 1.0
     scale[skeleton.joint_index("Hips")] = 1.0
-    return dataclasses.replace(motion, offsets_m=offsets * scale[:, None], end_sites_m={})
+    return dataclasses.replace(motion, offsets_m=offsets * scale[:, None])

@@ -25,6 +25,7 @@ LEG_PER_STATURE = 0.530 - 0.039
 #: Standing heights accepted, m (a typo such as centimetres for metres is refused, not scaled by 100).
 MIN_HEIGHT_M, MAX_HEIGHT_M = 0.5, 2.5
 
+
 def check_height_m(height_m: float) -> float:
     """``height_m`` when it is a standing height in metres, else ``InputError``."""
     if not MIN_HEIGHT_M <= height_m <= MAX_HEIGHT_M:
