@@ -91,27 +91,29 @@ def test_a_config_extends_another_and_changes_only_what_it_names(tmp_path: Path)
         assert caught.value.path == str(child)
 
 
-def test_ablation_configs_change_one_thing_of_the_default_model() -> None:
-    default = load_train_config(REPO / "configs" / "default.json").model
+def test_ablation_configs_change_one_thing_of_the_default_run() -> None:
+    default = load_train_config(REPO / "configs" / "default.json")
     changed = {}
     for path in sorted((REPO / "configs" / "ablations").glob("*.json")):
         config = load_train_config(path)
         assert Path(config.output_dir).name == f"train_{path.stem}"
         model = config.model
         changed[path.stem] = (
-            model.pose_model != default.pose_model,
-            model.denoiser != default.denoiser,
-            model.used_stream_names != default.used_stream_names,
+            model.pose_model != default.model.pose_model,
+            model.denoiser != default.model.denoiser,
+            model.used_stream_names != default.model.used_stream_names,
+            config.target_proportions != default.target_proportions,
         )
-        assert replace(config, output_dir="x", cache_dir=None, model=default) == replace(
-            load_train_config(REPO / "configs" / "default.json"), output_dir="x"
-        )
+        assert replace(
+            config, output_dir="x", cache_dir=None, model=default.model, target_proportions="captured"
+        ) == replace(default, output_dir="x")
     assert changed == {
-        "imu_only": (False, False, True),
-        "left_foot_only": (False, False, True),
-        "no_cross_attention": (False, True, False),
-        "pressure_only": (False, False, True),
-        "regression": (True, False, False),
+        "imu_only": (False, False, True, False),
+        "left_foot_only": (False, False, True, False),
+        "no_cross_attention": (False, True, False, False),
+        "pressure_only": (False, False, True, False),
+        "reference_proportions": (False, False, False, True),
+        "regression": (True, False, False, False),
     }
 
 

@@ -10,7 +10,8 @@ they carry the feet whose motion the insoles recorded) is given :data:`REFERENCE
 subject's own leg length, along its own rest direction; the joint rotations stay the capture's, so the
 motion is the same, drawn on bones of one convention. The shares are the median over the training
 subjects whose skeletons the capture calibrated (``scripts/reference_proportions.py`` derives them from
-the corpus).
+the corpus). An ablation, not the default (``configs/ablations/reference_proportions.json``; README):
+the samples' spread over seeds falls, but the walks and the DAZ-skeleton subjects come out worse.
 """
 
 from __future__ import annotations
