@@ -19,8 +19,6 @@ from step2motion.model.checkpoint import load_checkpoint
 from step2motion.motion import Motion
 from step2motion.reconstruction import ReconstructionOptions, StreamingReconstructor
 from step2motion.reconstruction.body_size import (
-    LEG_PER_STATURE,
-    height_of_skeleton_m,
     height_scale,
     leg_length_m,
 )
@@ -53,8 +51,8 @@ def test_the_skeleton_takes_the_wearers_height_and_the_path_and_floor_stay(
     walk: tuple[Motion, InsoleRecording],
 ) -> None:
     motion, _ = walk
-    true_height_m = height_of_skeleton_m(motion.offsets_m)
-    assert _legs_m(motion.offsets_m) == pytest.approx(LEG_PER_STATURE * true_height_m)
+    true_height_m = skeleton.stature_m(motion.offsets_m)
+    assert _legs_m(motion.offsets_m) == pytest.approx(skeleton.LEG_PER_STATURE * true_height_m)
     as_drawn = _reconstruct(walk, None)
     told = _reconstruct(walk, 1.1 * true_height_m)
     # the oracle draws the mocap's own body; told a wearer 10 % taller, the whole body is 10 % larger
@@ -75,7 +73,7 @@ def test_the_scale_gives_the_legs_their_share_of_the_height() -> None:
     poses = rng.normal(0.0, 0.3, (2, 40, skeleton.N_JOINTS - 1, 3))  # any root-relative poses
     scale = height_scale(poses, 1.62)
     with_root = np.concatenate([np.zeros((2, 40, 1, 3)), scale * poses], axis=-2)
-    assert leg_length_m(with_root) == pytest.approx(LEG_PER_STATURE * 1.62)
+    assert leg_length_m(with_root) == pytest.approx(skeleton.LEG_PER_STATURE * 1.62)
 
 
 @pytest.mark.parametrize("height_m", [170.0, 0.0, -1.7, 3.0])
@@ -98,7 +96,7 @@ def test_a_stream_told_the_height_keeps_it_from_its_first_commit(
         assert np.isfinite(positions).all() and positions[:, _FEET, 1].min() > -1e-6
         legs.append(_legs_m(stream.offsets_m))
         if height_m is not None:
-            assert legs[-1] == pytest.approx(LEG_PER_STATURE * height_m, abs=0.01)
+            assert legs[-1] == pytest.approx(skeleton.LEG_PER_STATURE * height_m, abs=0.01)
     assert legs[2] / legs[1] == pytest.approx(1.9 / 1.5, rel=1e-3)
 
 

@@ -27,8 +27,8 @@ from step2motion.heading import rotate_about_y
 from step2motion.io.bvh import read_bvh
 from step2motion.io.moticon import read_moticon
 from step2motion.model.checkpoint import load_checkpoint, save_checkpoint
-from step2motion.reconstruction.body_size import LEG_PER_STATURE
 from step2motion.recording import InsoleRecording
+from step2motion.skeleton import LEG_PER_STATURE
 
 SPLIT = {"train": ["3"], "validation": ["9"], "test": ["1", "2"]}
 #: Variant per (subject, take); the others are 0.

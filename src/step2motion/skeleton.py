@@ -74,3 +74,15 @@ LEG_CHAINS: tuple[np.ndarray, ...] = tuple(joint_indices(leg[:3]) for leg in (_L
 def rest_leg_length_m(offsets_m: np.ndarray) -> float:
     """Mean thigh + shank length of both legs of a skeleton's rest offsets ``[22, 3]``."""
     return float(np.mean([np.linalg.norm(offsets_m[chain[1:]], axis=1).sum() for chain in LEG_CHAINS]))
+
+
+#: Leg length (hip joint to ankle joint) over standing height: the hip joint's height minus the ankle
+#: joint's, 0.530 - 0.039 of it (Drillis and Contini's segment proportions, as tabulated in Winter,
+#: *Biomechanics and Motor Control of Human Movement*): an average adult's.
+LEG_PER_STATURE = 0.530 - 0.039
+
+
+def stature_m(offsets_m: np.ndarray) -> float:
+    """The standing height whose legs, at :data:`LEG_PER_STATURE` of it, are a skeleton's rest offsets'
+    ``[22, 3]`` (how tall a user would say its wearer is)."""
+    return rest_leg_length_m(offsets_m) / LEG_PER_STATURE

@@ -49,7 +49,7 @@ def describe_bvh(path: Path, table: SkeletonTable | None = None) -> list[str]:
     user's skeleton table, when given)."""
     from step2motion.io.bvh import inspect_bvh
     from step2motion.io.corpus import manifest_entry_for
-    from step2motion.reconstruction.body_size import LEG_PER_STATURE, height_of_skeleton_m
+    from step2motion.skeleton import LEG_PER_STATURE, stature_m
 
     summary = inspect_bvh(path, table)
     entry = manifest_entry_for(path)
@@ -74,11 +74,11 @@ def describe_bvh(path: Path, table: SkeletonTable | None = None) -> list[str]:
     positions = motion.joint_positions_m()
     height_m = positions[..., 1].max(axis=1) - positions[..., 1].min(axis=1)
     travel_m = np.linalg.norm(np.diff(motion.root_position_m[:, [0, 2]], axis=0), axis=1).sum()
-    stature_m = height_of_skeleton_m(motion.offsets_m)
+    wearer_m = stature_m(motion.offsets_m)
     lines += [
         f"  canonical map: {summary.matched_table} → 22 joints",
         f"  body extent:   {np.median(height_m):.2f} m (median vertical span)",
-        f"  legs:          {LEG_PER_STATURE * stature_m:.3f} m hip to ankle: a wearer {stature_m:.2f} m tall "
+        f"  legs:          {LEG_PER_STATURE * wearer_m:.3f} m hip to ankle: a wearer {wearer_m:.2f} m tall "
         "at the average share (what reconstruct --height-m sets)",
         f"  root travel:   {travel_m:.2f} m (horizontal path of the hips)",
     ]

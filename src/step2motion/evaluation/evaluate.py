@@ -55,7 +55,6 @@ from step2motion.io.bvh import read_bvh, resample_motion
 from step2motion.io.moticon import read_moticon
 from step2motion.model.checkpoint import load_checkpoint
 from step2motion.motion import Motion
-from step2motion.reconstruction.body_size import height_of_skeleton_m
 from step2motion.reconstruction.pipeline import (
     Reconstruction,
     ReconstructionOptions,
@@ -473,8 +472,8 @@ def evaluate_clip(
 ) -> ClipResult:
     """Run ``method`` on ``rec`` (the clip's recording) and score what it exports against ``motion`` (the
     clip's) (module docstring); with ``wearer_height`` the method is told the height of the wearer whose
-    legs are ``motion``'s skeleton's (:func:`~step2motion.reconstruction.body_size.height_of_skeleton_m`)."""
-    output = method(rec, height_of_skeleton_m(motion.offsets_m) if wearer_height else None)
+    legs are ``motion``'s skeleton's (:func:`~step2motion.skeleton.stature_m`)."""
+    output = method(rec, skeleton.stature_m(motion.offsets_m) if wearer_height else None)
     n_frames = output.positions_m.shape[0]
     if output.time_s.shape != (n_frames,) or n_frames == 0:
         raise ValueError(f"method output has {n_frames} frames but {output.time_s.shape} frame times")

@@ -4,13 +4,10 @@ Insoles do not measure how tall their wearer is, so the model draws a body of th
 gait and load, which can be centimetres off in leg length (and so in every root-relative leg joint and
 in the pelvis height over the planted feet). Whoever records insoles usually knows the wearer's height
 (stature): given it, every generated pose is scaled about the root so that the legs (thigh + shank, the
-hip-to-ankle length of a straight leg, both sides' median) are :data:`LEG_PER_STATURE` of it; the whole
-body takes the same factor, so its proportions are the model's. The root's horizontal path is not
-scaled: the feet's odometry and the root network measure it in metres.
-
-:data:`LEG_PER_STATURE` is the hip joint's height over stature minus the ankle joint's, 0.530 − 0.039
-(Drillis and Contini's segment proportions, as tabulated in Winter, *Biomechanics and Motor Control of
-Human Movement*): an average adult's; a given wearer's legs may be a few per cent longer or shorter.
+hip-to-ankle length of a straight leg, both sides' median) are an average adult's share of it
+(:data:`~step2motion.skeleton.LEG_PER_STATURE`; a given wearer's legs may be a few per cent longer or
+shorter); the whole body takes the same factor, so its proportions are the model's. The root's
+horizontal path is not scaled: the feet's odometry and the root network measure it in metres.
 """
 
 from __future__ import annotations
@@ -20,8 +17,6 @@ import numpy as np
 from step2motion import skeleton
 from step2motion.errors import InputError
 
-#: Leg length (hip joint to ankle joint) over standing height.
-LEG_PER_STATURE = 0.530 - 0.039
 #: Standing heights accepted, m (a typo such as centimetres for metres is refused, not scaled by 100).
 MIN_HEIGHT_M, MAX_HEIGHT_M = 0.5, 2.5
 
@@ -45,14 +40,8 @@ def leg_length_m(joint_positions_m: np.ndarray) -> float:
     return float(np.median(np.stack(lengths)))
 
 
-def height_of_skeleton_m(offsets_m: np.ndarray) -> float:
-    """The standing height whose legs are those of a skeleton's rest offsets ``[22, 3]`` (the inverse of
-    :func:`height_scale`'s rule: how tall a user would say its wearer is)."""
-    return skeleton.rest_leg_length_m(offsets_m) / LEG_PER_STATURE
-
-
 def height_scale(root_relative_m: np.ndarray, height_m: float) -> float:
     """The factor that scales root-relative poses ``[..., 21, 3]`` (joints after the root, canonical order)
     to a wearer ``height_m`` tall (module docstring)."""
     with_root = np.concatenate([np.zeros((*root_relative_m.shape[:-2], 1, 3)), root_relative_m], axis=-2)
-    return LEG_PER_STATURE * check_height_m(height_m) / leg_length_m(with_root)
+    return skeleton.LEG_PER_STATURE * check_height_m(height_m) / leg_length_m(with_root)
