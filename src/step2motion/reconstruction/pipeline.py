@@ -81,7 +81,8 @@ class ReconstructionOptions:
     heading come from, ``"odometry"`` (default: the feet's, :mod:`~step2motion.reconstruction.
     odometry_root`, the network's where the feet cannot tell; the feet then follow the odometry too,
     :mod:`~step2motion.reconstruction.odometry_feet`) or ``"network"`` (the root network's moves,
-    integrated, as published). Offline only: streaming uses the network's."""
+    integrated, as published); streaming takes the same choice (:class:`~step2motion.reconstruction.
+    streaming.StreamingReconstructor`)."""
 
     n_samples: int = 1
     steps: int | None = None

@@ -341,15 +341,14 @@ class StreamingReconstructor:
         frame_time_s = np.arange(first_new, self._committed) / self.frame_rate_hz
         stance = stance_at_times(rec, weight_n, frame_time_s - rec.time_s[0])
         poses_m = self._smoothed(np.concatenate(poses, axis=1), first_new, window_poses[:, commit:])
-        if self.offsets_m is None or self._pinner is None:  # size and bone lengths fixed at the first commit
-            if self.height_m is not None:
-                self._height_scale = height_scale(poses_m, self.height_m)
-            n = poses_m.shape[1]
-            self.offsets_m = rest_offsets_m(
-                to_world(self._height_scale * poses_m[0], np.zeros((n, 3)), np.zeros(n))
-            )
-            self._pinner = FootPinner(self.offsets_m, self.frame_rate_hz)
+        first_commit = self.offsets_m is None or self._pinner is None  # size and bones are fixed then
+        if first_commit and self.height_m is not None:
+            self._height_scale = height_scale(poses_m, self.height_m)
         poses_m = self._height_scale * poses_m
+        if first_commit:
+            n = poses_m.shape[1]
+            self.offsets_m = rest_offsets_m(to_world(poses_m[0], np.zeros((n, 3)), np.zeros(n)))
+            self._pinner = FootPinner(self.offsets_m, self.frame_rate_hz)
         root = _RootMoves(np.concatenate(moves), None, np.zeros(len(frame_time_s), dtype=bool))
         if self.root == "odometry":
             root = self._odometry(rec, root.moves, first_new)
