@@ -215,7 +215,7 @@ def test_walking_there_and_back_keeps_each_foot_on_its_own_side() -> None:
         xy = np.column_stack([x, y]) + sign * 0.5 * width * to_left + shift_xy
         position = np.column_stack([xy, np.zeros_like(x)])
         still, segment = np.ones(time_s.size, dtype=bool), np.zeros(time_s.size, dtype=int)
-        return FootTrack(side, time_s, position, np.zeros_like(position), heading, still, segment)
+        return FootTrack(side, time_s, position, np.zeros_like(position), heading, still, segment, still)
 
     feet = combine_feet(track("left", 1.0, np.zeros(2)), track("right", -1.0, np.array([0.3, -0.7])))
     assert feet.reconciled
@@ -246,8 +246,16 @@ def _stepping_track(
     heading += 2 * np.pi * turns * (time_s > first_swing_s + 0.3)
     heading += np.radians(toe_out_deg)
     position = np.column_stack([x, np.zeros_like(x), np.zeros_like(x)])
+    still = ~swinging
     return FootTrack(
-        side, time_s, position, np.zeros_like(position), heading, ~swinging, np.zeros(time_s.size, dtype=int)
+        side,
+        time_s,
+        position,
+        np.zeros_like(position),
+        heading,
+        still,
+        np.zeros(time_s.size, dtype=int),
+        still,
     )
 
 
@@ -440,6 +448,58 @@ def test_every_loaded_stance_of_a_fast_stride_gets_its_zero_velocity_moment(monk
     monkeypatch.setattr(stillness, "STANCE_MAX_SCORE", -1.0)
     assert not stillness.detect_still(foot.acc_g, foot.gyro_dps, foot.total_force_n, RATE_HZ).any()
     assert foot_strides(track_foot(rec, "right")) == []
+
+
+def _pivot_on_the_spot(pivot_s: float = 2.5) -> InsoleRecording:
+    """1 s flat, ``pivot_s`` loaded and turning about the vertical (50-250 deg/s, quietest every 0.6 s:
+    faster than a foot-flat), 1 s flat; an accelerometer bias of 0.05 g while it turns."""
+    t = np.arange(int((2.0 + pivot_s) * RATE_HZ)) / RATE_HZ
+    pivoting = (t >= 1.0) & (t < 1.0 + pivot_s)
+    gyro = np.zeros((t.size, 3))
+    gyro[pivoting, 2] = 150.0 - 100.0 * np.cos(2 * np.pi * (t[pivoting] - 1.0) / 0.6)
+    acc = np.tile([0.0, 0.0, 1.0], (t.size, 1))
+    acc[pivoting, 0] += 0.05
+    return _imu_recording(gyro, acc, np.full(t.size, 800.0))
+
+
+def test_a_foot_pivoting_under_load_resets_its_velocity_at_its_quiet_moments(monkeypatch) -> None:
+    """Stopping and turning about on the spot: a loaded foot turning faster than a foot-flat for seconds.
+    Its quiet moments reset the velocity (not still: the foot is on its heel or ball), so no stretch
+    between resets lasts long enough for the reconstruction to cut the track; without them it would."""
+    from step2motion.odometry import stillness
+    from step2motion.reconstruction.odometry_root import MAX_MOVING_S, _without_long_moves
+
+    rec = _pivot_on_the_spot()
+    track = track_foot(rec, "right")
+    pivoting = (rec.time_s >= 1.0) & (rec.time_s < 3.5)
+    assert not track.still[pivoting].any()
+    starts, stops, reset = runs(track.velocity_reset)
+    inside = [(a, b) for a, b, r in zip(starts, stops, reset, strict=True) if r and pivoting[a]]
+    # the quiet moments at 1.6, 2.2, 2.8 and 3.4 s (the one at 1.0 s starts the move)
+    np.testing.assert_allclose(
+        [rec.time_s[(a + b - 1) // 2] for a, b in inside], [1.6, 2.2, 2.8, 3.4], atol=0.02
+    )
+    gaps = [rec.time_s[b] - rec.time_s[a - 1] for a, b, r in zip(starts, stops, reset, strict=True) if not r]
+    assert max(gaps) < MAX_MOVING_S
+    assert np.isfinite(_without_long_moves(track)[0].position_m).all()
+    # the bias integrates between resets only: the chip stays near where it stood
+    assert np.abs(track.position_m[:, :2]).max() < 0.15
+    # without the quiet moments the whole turn is one move, too long to trust
+    monkeypatch.setattr(stillness, "LOADED_MOVE_MAX_SCORE", -1.0)
+    open_loop = track_foot(rec, "right")
+    assert not open_loop.velocity_reset[pivoting].any()
+    assert np.isnan(_without_long_moves(open_loop)[0].position_m[pivoting]).all()
+
+
+def test_walking_stances_get_no_loaded_quiet_moments() -> None:
+    """A walking stance's heel-strike and heel-rise parts are short: walking keeps its foot-flats only."""
+    from step2motion.odometry.stillness import detect_rest
+
+    for gait in (Gait(), Gait(cycle_s=0.9, stride_m=1.5, heel_rocker_end=0.12, heel_rise_start=0.12)):
+        rec = simulate_recording(walking_motion(n_cycles=4, gait=gait), noise="realistic", seed=1)
+        for foot in (rec.left, rec.right):
+            rest = detect_rest(foot.acc_g, foot.gyro_dps, foot.total_force_n, RATE_HZ)
+            assert rest.still.any() and not rest.loaded_quiet.any()
 
 
 def test_stances_that_hold_still_keep_what_the_three_signal_test_found(monkeypatch) -> None:

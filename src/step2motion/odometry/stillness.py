@@ -30,6 +30,17 @@ a heel strike, the foot still moving fast). Stances with a still run keep exactl
 test found, so slow walking is unchanged and heel-strike and heel-rise samples are still never taken as
 still; without force data there are no stances and nothing is added.
 
+A foot can also carry weight for long without coming to rest: stopping, rocking and turning about on
+the spot, the foot rolls onto its heel or ball and pivots there, loaded and turning faster than a
+foot-flat, for a second or two. A track integrated open loop that long drifts, and the reconstruction
+stops trusting it. Yet such a foot hardly goes anywhere, and it comes close to rest between its rolls:
+inside every loaded stretch without a still sample longer than ``LONG_LOADED_MOVE_S`` (longer than a
+whole walking stance: a stance's stretches without one are shorter, or get its stance minimum above),
+each local minimum of the stillness score of at most ``LOADED_MOVE_MAX_SCORE``, ``LOADED_MOVE_SPACING_S``
+apart at least and not at the stretch's ends, is a zero-velocity moment of ``STANCE_MINIMUM_S``
+(:attr:`Rest.loaded_quiet`). The foot is not flat there (on its heel or ball, turning), so, like the cut
+stances below, these moments reset the velocity and nothing else: they are not *still*.
+
 A stance the recording's edge cut may have its quietest recorded sample on the edge itself: a recording
 that begins while a heel rises (or ends as a foot lands). That sample is not a foot-flat (the foot is on
 its ball, or its heel, and may be turned out), so it is not *still*; but it is the stance's best guess
@@ -45,6 +56,7 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
+from scipy.signal import find_peaks
 
 from step2motion.gait_events import detect_stance, runs, set_short_runs
 
@@ -66,6 +78,13 @@ STANCE_MAX_SCORE = 100.0
 STANCE_MINIMUM_S = 0.05
 #: A stance cut by the edge of the recording counts when at least this much of it was recorded, s.
 MIN_CUT_STANCE_S = 0.15
+#: A loaded stretch without a still sample longer than this (a whole walking stance), s, gets
+#: zero-velocity moments ...
+LONG_LOADED_MOVE_S = 1.0
+#: ... at the local minima of its stillness score of at most this (4: twice the still thresholds) ...
+LOADED_MOVE_MAX_SCORE = 4.0
+#: ... that lie this far from a quieter one at least, s.
+LOADED_MOVE_SPACING_S = 0.2
 
 
 def stillness_score(acc_g: np.ndarray, gyro_dps: np.ndarray, rate_hz: float) -> np.ndarray:
@@ -98,22 +117,43 @@ def stance_minima(
     return out
 
 
+def loaded_quiet_moments(
+    score: np.ndarray, stance: np.ndarray, still: np.ndarray, rate_hz: float
+) -> np.ndarray:
+    """``[T]`` bool: a run of ``STANCE_MINIMUM_S`` around each local minimum of ``score`` of at most
+    ``LOADED_MOVE_MAX_SCORE`` (``LOADED_MOVE_SPACING_S`` apart at least) inside every run of ``stance``
+    without ``still`` longer than ``LONG_LOADED_MOVE_S``, the run around it lying inside too (module
+    docstring)."""
+    out = np.zeros(score.size, dtype=bool)
+    half = max(1, int(STANCE_MINIMUM_S * rate_hz) // 2)
+    spacing = max(1, round(LOADED_MOVE_SPACING_S * rate_hz))
+    quiet, _ = find_peaks(-score, height=-LOADED_MOVE_MAX_SCORE, distance=spacing)
+    for start, stop, moving in zip(*runs(stance & ~still), strict=True):
+        if not moving or stop - start <= LONG_LOADED_MOVE_S * rate_hz:
+            continue
+        for k in quiet[(quiet > start + half) & (quiet < stop - 1 - half)]:
+            out[k - half : k + half + 1] = True
+    return out
+
+
 class Rest(NamedTuple):
     """Where an insole rests on the floor (:func:`detect_rest`), ``[T]`` bool each: ``still``, the foot-flats
-    (and stance minima) the odometry integrates between, and ``cut_stance``, the zero-velocity moments of
-    the stances the recording's edge cut that ``still`` leaves without one (module docstring; not
-    foot-flats)."""
+    (and stance minima) the odometry integrates between; ``cut_stance``, the zero-velocity moments of the
+    stances the recording's edge cut that ``still`` leaves without one; ``loaded_quiet``, those of long
+    loaded moves (module docstring; neither is a foot-flat)."""
 
     still: np.ndarray
     cut_stance: np.ndarray
+    loaded_quiet: np.ndarray
 
 
 def detect_rest(acc_g: np.ndarray, gyro_dps: np.ndarray, force_n: np.ndarray, rate_hz: float) -> Rest:
-    """Where the insole is still on the floor, and the cut stances' zero-velocity moments (:class:`Rest`).
+    """Where the insole is still on the floor, and the zero-velocity moments that are no foot-flats
+    (:class:`Rest`).
 
     ``acc_g`` ``[T, 3]`` (g), ``gyro_dps`` ``[T, 3]`` (deg/s), ``force_n`` ``[T]`` (N), all finite except
     ``force_n``, which may be all ``NaN`` (no pressure data: the load test is skipped, and so are the
-    stance minima and the cut stances).
+    stance minima and the other zero-velocity moments).
     """
     quiet = (np.linalg.norm(gyro_dps, axis=1) < STILL_GYRO_DPS) & (
         np.abs(np.linalg.norm(acc_g, axis=1) - 1.0) < STILL_ACC_DEVIATION_G
@@ -125,10 +165,14 @@ def detect_rest(acc_g: np.ndarray, gyro_dps: np.ndarray, force_n: np.ndarray, ra
     still = set_short_runs(quiet, False, round(MIN_MOVING_S * rate_hz))
     still = set_short_runs(still, True, round(MIN_STILL_S * rate_hz))
     if not finite_force.size:
-        return Rest(still, np.zeros(still.size, dtype=bool))
+        return Rest(still, np.zeros(still.size, dtype=bool), np.zeros(still.size, dtype=bool))
     stance, score = detect_stance(force_n, rate_hz), stillness_score(acc_g, gyro_dps, rate_hz)
     still |= stance_minima(score, stance, still, rate_hz)
-    return Rest(still, stance_minima(score, stance, still, rate_hz, on_edge=True))
+    return Rest(
+        still,
+        stance_minima(score, stance, still, rate_hz, on_edge=True),
+        loaded_quiet_moments(score, stance, still, rate_hz),
+    )
 
 
 def detect_still(acc_g: np.ndarray, gyro_dps: np.ndarray, force_n: np.ndarray, rate_hz: float) -> np.ndarray:

@@ -35,9 +35,11 @@ The classic foot-mounted-IMU technique (zero-velocity updates, "ZUPT"), written 
    still run; the velocity left at the next still run (which must be zero) is removed as a linear ramp over
    that swing (a constant acceleration error per swing). Swings at a segment's ends, with a still run on
    one side only, are integrated from that side without the ramp. The quietest recorded moment of a
-   stance the recording's edge cut (:attr:`~step2motion.odometry.stillness.Rest.cut_stance`) counts as
-   zero velocity here, and only here: the foot is on its ball or heel there, so it neither anchors nor
-   corrects the tilt, is not levelled to the floor, and is not a still moment of the track.
+   stance the recording's edge cut (:attr:`~step2motion.odometry.stillness.Rest.cut_stance`) and the
+   quiet moments of a long loaded move (:attr:`~step2motion.odometry.stillness.Rest.loaded_quiet`) count
+   as zero velocity here, and only here: the foot is on its ball or heel there, so they neither anchor
+   nor correct the tilt, are not levelled to the floor, and are not still moments of the track (its
+   ``velocity_reset`` marks them).
 7. **Position**: the integral of the velocity, held while still. With ``flat_floor`` (default) every
    still run is put back at floor height 0 and the height error is ramped out over each swing the same way,
    so walking on level ground never drifts up or down (stairs and slopes need ``flat_floor=False``).
@@ -112,8 +114,10 @@ class FootTrack:
         position_m: ``[T, 3]`` insole chip (mid-foot) position in the navigation frame, m (Z up).
         velocity_m_s: ``[T, 3]`` its velocity, m/s (exactly 0 while still).
         heading_rad: ``[T]`` yaw of the insole's toe axis, rad, unwrapped within each segment.
-        still: ``[T]`` bool, the zero-velocity moments.
+        still: ``[T]`` bool, the foot-flats (zero velocity, the foot on the floor).
         segment: ``[T]`` int, index of the track segment each sample belongs to, -1 where untracked.
+        velocity_reset: ``[T]`` bool, every sample whose velocity was set to zero: ``still`` and the
+            zero-velocity moments that are no foot-flats (step 6 of the module docstring).
     """
 
     side: str
@@ -123,6 +127,7 @@ class FootTrack:
     heading_rad: np.ndarray
     still: np.ndarray
     segment: np.ndarray
+    velocity_reset: np.ndarray
 
     @property
     def tracked(self) -> np.ndarray:
@@ -430,6 +435,7 @@ def track_foot(rec: InsoleRecording, side: str, *, flat_floor: bool = True) -> F
     velocity = np.full((n, 3), np.nan)
     heading = np.full(n, np.nan)
     still = np.zeros(n, dtype=bool)
+    reset = np.zeros(n, dtype=bool)
     segment = np.full(n, -1)
     origin, start_heading = np.zeros(3), 0.0
     for start, stop in segment_spans(imu_missing, time_s):
@@ -445,7 +451,8 @@ def track_foot(rec: InsoleRecording, side: str, *, flat_floor: bool = True) -> F
         still[start:stop] = seg_still
         if not seg_still.any() or len(t) < 2:
             continue
-        zero_velocity = seg_still | rest.cut_stance
+        zero_velocity = seg_still | rest.cut_stance | rest.loaded_quiet
+        reset[start:stop] = zero_velocity
         p, v, h = _integrate_segment(t, acc, gyro, seg_still, zero_velocity, flat_floor)
         anchor = int(np.argmax(seg_still))
         turn = start_heading - h[anchor] if segment.max() >= 0 else 0.0
@@ -457,4 +464,4 @@ def track_foot(rec: InsoleRecording, side: str, *, flat_floor: bool = True) -> F
         origin, start_heading = position[stop - 1].copy(), float(heading[stop - 1])
         if flat_floor:
             origin[2] = 0.0
-    return FootTrack(side, time_s, position, velocity, heading, still, segment)
+    return FootTrack(side, time_s, position, velocity, heading, still, segment, reset)

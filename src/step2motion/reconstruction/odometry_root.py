@@ -7,7 +7,8 @@ walking heading place the root directly (:func:`odometry_root_path`), in the odo
 that the feet's tracks (:mod:`~step2motion.reconstruction.odometry_feet`) are in the same frame as the
 body.
 
-What is trusted (:func:`reliable_feet`): zero-velocity odometry is only as good as its still moments. A
+What is trusted (:func:`reliable_feet`): zero-velocity odometry is only as good as its zero-velocity
+moments (the foot-flats, and a loaded foot's quiet moments: :attr:`FootTrack.velocity_reset`). A
 foot that moves for long without one (dancing, running, a foot off the floor while sitting; a walking
 swing with its heel strike and roll-over lasts about a second) integrates its accelerometer open loop for
 that long, and its track ends up metres off. Between two still moments the velocity error is ramped out,
@@ -58,17 +59,17 @@ PELVIS_SWING_WINDOW_S = 1.0
 
 
 def _without_long_moves(track: FootTrack) -> tuple[FootTrack, np.ndarray]:
-    """``track`` with its too long moving stretches untracked, and ``[T]`` bool marking those that lie
-    between two still moments (module docstring)."""
+    """``track`` with its too long moving stretches (between velocity resets) untracked, and ``[T]`` bool
+    marking those that lie between two resets (module docstring)."""
     drop = np.zeros(track.time_s.size, dtype=bool)
     interior_long = np.zeros(track.time_s.size, dtype=bool)
     for segment in np.unique(track.segment[track.tracked]):
         indices = np.flatnonzero(track.segment == segment)
-        time_s, still = track.time_s[indices], track.still[indices]
-        for start, stop, is_still in zip(*runs(still), strict=True):
+        time_s, reset = track.time_s[indices], track.velocity_reset[indices]
+        for start, stop, is_reset in zip(*runs(reset), strict=True):
             interior = start > 0 and stop < indices.size
             duration_s = time_s[min(stop, indices.size - 1)] - time_s[max(start - 1, 0)]
-            if is_still or duration_s <= (MAX_MOVING_S if interior else MAX_OPEN_END_S):
+            if is_reset or duration_s <= (MAX_MOVING_S if interior else MAX_OPEN_END_S):
                 continue
             interior_long[indices[start:stop]] = interior
             drop[indices[start:stop]] = True
@@ -83,6 +84,7 @@ def _without_long_moves(track: FootTrack) -> tuple[FootTrack, np.ndarray]:
             heading_rad=np.where(drop, np.nan, track.heading_rad),
             still=track.still & ~drop,
             segment=np.where(drop, -1, track.segment),
+            velocity_reset=track.velocity_reset & ~drop,
         ),
         interior_long,
     )
@@ -150,7 +152,16 @@ def _turned(vector: np.ndarray, yaw_rad: float) -> np.ndarray:
 def _empty_track(side: str, time_s: np.ndarray) -> FootTrack:
     n = time_s.size
     nan3 = np.full((n, 3), np.nan)
-    return FootTrack(side, time_s, nan3, nan3.copy(), np.full(n, np.nan), np.zeros(n, bool), np.full(n, -1))
+    return FootTrack(
+        side,
+        time_s,
+        nan3,
+        nan3.copy(),
+        np.full(n, np.nan),
+        np.zeros(n, bool),
+        np.full(n, -1),
+        np.zeros(n, bool),
+    )
 
 
 def _empty_feet(time_s: np.ndarray) -> FeetOdometry:
@@ -166,7 +177,7 @@ def _put(feet: FeetOdometry, first_sample: int, piece: FeetOdometry, segments: i
     used = segments
     for side in SIDES:
         track, new = feet.foot(side), piece.foot(side)
-        for name in ("position_m", "velocity_m_s", "heading_rad", "still"):
+        for name in ("position_m", "velocity_m_s", "heading_rad", "still", "velocity_reset"):
             getattr(track, name)[span] = getattr(new, name)
         track.segment[span] = np.where(new.segment >= 0, new.segment + segments, -1)
         used = max(used, segments + int(new.segment.max()) + 1)
