@@ -19,7 +19,7 @@ from test_reconstruction import _one_torch_thread, simulated_walk, tiny_checkpoi
 
 from step2motion.cli import main
 from step2motion.errors import InputError
-from step2motion.io.bvh import write_bvh
+from step2motion.io.bvh import read_bvh, write_bvh
 from step2motion.io.moticon import write_moticon
 from step2motion.model.checkpoint import load_checkpoint, save_checkpoint
 from step2motion.recording import FootSignals, InsoleRecording
@@ -242,6 +242,26 @@ def test_the_wearers_height_is_checked_in_metres(
         command = _reconstruct(files, tmp_path, files["recording"], "--height-m", "175", *extra)
         error = _one_line_error(command, capsys)
         assert "the wearer's height must be in metres, 0.5 to 2.5, got 175" in error
+
+
+def test_the_wearers_skeleton_is_read_checked_and_not_taken_with_a_height(
+    files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    skeleton_bvh = tmp_path / "wearer.bvh"
+    write_bvh(walking_motion(n_cycles=1), skeleton_bvh)
+    for extra in ((), ("--stream",)):
+        command = _reconstruct(
+            files, tmp_path, files["recording"], "--skeleton", str(skeleton_bvh), "--height-m", "1.7"
+        )
+        assert "give the wearer's height or skeleton, not both" in _one_line_error([*command, *extra], capsys)
+        missing = _reconstruct(
+            files, tmp_path, files["recording"], "--skeleton", str(tmp_path / "none.bvh"), *extra
+        )
+        assert "none.bvh" in _one_line_error(missing, capsys)
+    assert main(_reconstruct(files, tmp_path, files["recording"], "--skeleton", str(skeleton_bvh))) == 0
+    np.testing.assert_allclose(
+        read_bvh(tmp_path / "out.bvh").offsets_m, read_bvh(skeleton_bvh).offsets_m, atol=1e-5
+    )
 
 
 def test_reconstruct_notes_a_missing_insole(

@@ -142,6 +142,7 @@ class TruthMethod:
         self.motions = {str(e.recording_path): e.motion_path for e in read_paired_index(data)}
         self.delay_s = delay_s
         self.heights_m: list[float | None] = []  # what each call was told
+        self.skeletons_m: list[np.ndarray | None] = []
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -151,8 +152,14 @@ class TruthMethod:
     def subjects_seen(self) -> Mapping[str, frozenset[str]]:
         return {}
 
-    def __call__(self, rec: InsoleRecording, height_m: float | None = None) -> MethodOutput:
+    def __call__(
+        self,
+        rec: InsoleRecording,
+        height_m: float | None = None,
+        skeleton_offsets_m: np.ndarray | None = None,
+    ) -> MethodOutput:
         self.heights_m.append(height_m)
+        self.skeletons_m.append(skeleton_offsets_m)
         motion = read_bvh(self.motions[rec.source])
         fps = 25.0
         time_s = np.arange(round(rec.duration_s * fps)) / fps
@@ -185,6 +192,7 @@ def test_the_truth_as_a_method_scores_zero_error_and_a_delayed_truth_does_not(
     )  # the metric path does see a 0.2-s error
     assert result.meta["clips"] == 4 and result.meta["variants"] == [0, 1]
     assert result.meta["wearer_height"] is None and told.heights_m == [None] * len(clips)
+    assert result.meta["wearer_skeleton"] is None and told.skeletons_m == [None] * len(clips)
 
 
 def test_told_the_wearer_height_a_method_gets_the_height_of_the_captured_legs(
@@ -193,12 +201,26 @@ def test_told_the_wearer_height_a_method_gets_the_height_of_the_captured_legs(
     data, split = corpus
     clips = select_clips(data, load_split(split), "test")
     method = TruthMethod(data)
-    result = evaluate({"truth": method}, clips, progress=False, wearer_height=True)
+    result = evaluate({"truth": method}, clips, progress=False, wearer="height")
     assert result.meta["wearer_height"] == "from the motion capture's legs"
+    assert method.skeletons_m == [None] * len(clips)
     for clip, height_m in zip(clips, method.heights_m, strict=True):
         offsets = read_bvh(clip.entry.motion_path).offsets_m
         legs = [np.linalg.norm(offsets[[knee, ankle]], axis=1).sum() for knee, ankle in ((2, 3), (6, 7))]
         assert height_m == pytest.approx(np.mean(legs) / LEG_PER_STATURE)
+
+
+def test_told_the_wearer_skeleton_a_method_gets_the_captured_rest_offsets(corpus: tuple[Path, Path]) -> None:
+    data, split = corpus
+    clips = select_clips(data, load_split(split), "test")
+    method = TruthMethod(data)
+    result = evaluate({"truth": method}, clips, progress=False, wearer="skeleton")
+    assert result.meta["wearer_skeleton"] == "the motion capture's" and result.meta["wearer_height"] is None
+    assert method.heights_m == [None] * len(clips)
+    for clip, offsets_m in zip(clips, method.skeletons_m, strict=True):
+        np.testing.assert_array_equal(offsets_m, read_bvh(clip.entry.motion_path).offsets_m)
+    with pytest.raises(ValueError, match="wearer must be one of"):
+        evaluate({"truth": method}, clips, progress=False, wearer="weight")
 
 
 def _with_info(model_path: Path, path: Path, info: dict[str, Any]) -> Path:

@@ -82,12 +82,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="simulation variants to evaluate (index.csv's 'variant' column; default 0, the base simulation)",
     )
     data.add_argument("--limit", type=int, metavar="N", help="evaluate only the first N clips")
-    data.add_argument(
+    wearer = data.add_mutually_exclusive_group()
+    wearer.add_argument(
         "--wearer-height",
         action="store_true",
         help="tell every method each wearer's standing height, as a user who measured it would (reconstruct "
         "--height-m): the height whose legs (hip to ankle, 0.491 of it) are the clip's motion capture's. "
         "Default: not told; the insoles cannot measure it",
+    )
+    wearer.add_argument(
+        "--wearer-skeleton",
+        action="store_true",
+        help="tell every method each wearer's skeleton, as a user with a calibration capture of the subject "
+        "would (reconstruct --skeleton): the clip's motion capture's rest offsets. Default: not told",
     )
     baselines = parser.add_argument_group("baselines and ablations")
     baselines.add_argument(
@@ -265,7 +272,8 @@ def run(args: argparse.Namespace) -> int:
         "split_file": str(split_path),
         "data": str(args.data),
     }
-    evaluation = evaluate(methods, clips, meta, wearer_height=args.wearer_height)
+    wearer = "height" if args.wearer_height else "skeleton" if args.wearer_skeleton else None
+    evaluation = evaluate(methods, clips, meta, wearer=wearer)
 
     for name, result in evaluation.methods.items():
         print(f"\n{name} on {args.split} ({len(clips)} clips, {result.seconds:.1f} s of motion):")

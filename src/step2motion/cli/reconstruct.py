@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from step2motion.model.config import ModelConfig
 
 #: Largest ``--body-mass-kg`` taken for a wearer's mass rather than a typo.
@@ -19,8 +21,8 @@ inpainted); the body's path and the footprints come from the feet's odometry whe
 root network's moves elsewhere (--root; start at the origin, heading 0); foot contacts come from the
 insoles' force, planted feet do not slide and no foot goes under the floor.
 
-Writes OUT.bvh on the canonical 22-joint skeleton (constant bone lengths), exactly as long as the
-recording, and an NPZ with:
+Writes OUT.bvh on the canonical 22-joint skeleton (constant bone lengths; the wearer's with --skeleton),
+exactly as long as the recording, and an NPZ with:
   time_s [T], fps                     frame times (recording clock) and rate
   joint_positions_m [T,22,3]          world positions of the BVH's joints (m, Y up)
   joint_names [22]                    canonical joint order
@@ -115,6 +117,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "in the model's proportions); default: the size the model draws, which the insoles cannot measure",
     )
     output.add_argument(
+        "--skeleton",
+        type=Path,
+        metavar="BVH",
+        help="the wearer's skeleton, from a BVH of any rig the reader knows (a calibration capture of the "
+        "subject, or the character to animate): the motion is drawn on its bones, and the output BVH has "
+        "its rest offsets (canonical joint names); not with --height-m (a skeleton has its own height)",
+    )
+    output.add_argument(
         "--view",
         nargs="?",
         const=True,
@@ -143,10 +153,10 @@ def run(args: argparse.Namespace) -> int:
     from step2motion.cli._recording_notes import recording_notes, root_notes
     from step2motion.errors import InputError
     from step2motion.gait_events import GRAVITY_MS2
-    from step2motion.io.bvh import write_bvh
+    from step2motion.io.bvh import read_bvh, write_bvh
     from step2motion.io.moticon import read_moticon
     from step2motion.model.checkpoint import load_checkpoint, model_path_or_default
-    from step2motion.reconstruction.body_size import check_height_m
+    from step2motion.reconstruction.body_size import check_wearer
     from step2motion.reconstruction.pipeline import ReconstructionOptions, reconstruct, write_npz
 
     model_path = model_path_or_default(args.model)
@@ -159,16 +169,18 @@ def run(args: argparse.Namespace) -> int:
             view_path
         )
     inputs = {"the input recording": args.recording, "the model": model_path}
+    if args.skeleton is not None:
+        inputs["--skeleton"] = args.skeleton
     check_outputs(inputs, outputs)
     if args.body_mass_kg is not None and not 0 < args.body_mass_kg <= MAX_BODY_MASS_KG:
         raise InputError(
             f"--body-mass-kg must be above 0 and at most {MAX_BODY_MASS_KG:g} kg, got {args.body_mass_kg:g}"
         )
     body_weight_n = None if args.body_mass_kg is None else args.body_mass_kg * GRAVITY_MS2
-    if args.height_m is not None:
-        check_height_m(args.height_m)
+    skeleton_offsets_m = None if args.skeleton is None else read_bvh(args.skeleton).offsets_m
+    _, skeleton_offsets_m = check_wearer(args.height_m, skeleton_offsets_m)
     if args.stream:
-        return _run_streaming(args, model_path, npz_path, body_weight_n)
+        return _run_streaming(args, model_path, npz_path, body_weight_n, skeleton_offsets_m)
     options = ReconstructionOptions(
         n_samples=args.samples,
         steps=args.steps,
@@ -178,6 +190,7 @@ def run(args: argparse.Namespace) -> int:
         body_weight_n=body_weight_n,
         root=args.root,
         height_m=args.height_m,
+        skeleton_offsets_m=skeleton_offsets_m,
     )
     checkpoint = load_checkpoint(model_path)
     check_steps(args.steps, checkpoint.config, model_path)
@@ -211,7 +224,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_streaming(
-    args: argparse.Namespace, model_path: Path, npz_path: Path, body_weight_n: float | None
+    args: argparse.Namespace,
+    model_path: Path,
+    npz_path: Path,
+    body_weight_n: float | None,
+    skeleton_offsets_m: np.ndarray | None,
 ) -> int:
     """``--stream``: the file reconstructed chunk by chunk (:mod:`step2motion.reconstruction.streaming_file`);
     options the stream cannot honour are refused before any work."""
@@ -250,6 +267,7 @@ def _run_streaming(
         body_weight_n=body_weight_n,
         root=args.root,
         height_m=args.height_m,
+        skeleton_offsets_m=skeleton_offsets_m,
         progress=True,
     )
     for note in notes(result.gaps, result.empty_sides, result.data_ends_s):

@@ -119,7 +119,7 @@ class Method(Protocol):
     """Something that turns a recording into motion. ``settings`` (JSON-able) go into reports;
     ``subjects_seen`` maps a role (``train``, ``validation``) to the subjects whose data the method
     learnt from or was selected on, so that it is never evaluated on them. A call may be told the wearer's
-    standing height (:mod:`~step2motion.reconstruction.body_size`), as a user may know it."""
+    standing height or skeleton (:mod:`~step2motion.reconstruction.body_size`), as a user may know them."""
 
     @property
     def settings(self) -> dict[str, Any]: ...
@@ -127,7 +127,12 @@ class Method(Protocol):
     @property
     def subjects_seen(self) -> Mapping[str, frozenset[str]]: ...
 
-    def __call__(self, rec: InsoleRecording, height_m: float | None = None) -> MethodOutput: ...
+    def __call__(
+        self,
+        rec: InsoleRecording,
+        height_m: float | None = None,
+        skeleton_offsets_m: np.ndarray | None = None,
+    ) -> MethodOutput: ...
 
 
 @dataclass(frozen=True)
@@ -208,8 +213,13 @@ class CheckpointMethod:
         recorded = self.checkpoint.info.get("subjects", {})
         return {role: frozenset(recorded.get(role, ())) for role in ("train", "validation")}
 
-    def __call__(self, rec: InsoleRecording, height_m: float | None = None) -> MethodOutput:
-        options = dataclasses.replace(self.options, height_m=height_m)
+    def __call__(
+        self,
+        rec: InsoleRecording,
+        height_m: float | None = None,
+        skeleton_offsets_m: np.ndarray | None = None,
+    ) -> MethodOutput:
+        options = dataclasses.replace(self.options, height_m=height_m, skeleton_offsets_m=skeleton_offsets_m)
         return method_output(reconstruct(rec, self.checkpoint, options))
 
 
@@ -232,12 +242,20 @@ class PredictorMethod:
     def subjects_seen(self) -> Mapping[str, frozenset[str]]:
         return {"train": self._train_subjects, "validation": frozenset()}
 
-    def __call__(self, rec: InsoleRecording, height_m: float | None = None) -> MethodOutput:
-        return method_output(reconstruct_with(rec, self.predictor, ReconstructionOptions(height_m=height_m)))
+    def __call__(
+        self,
+        rec: InsoleRecording,
+        height_m: float | None = None,
+        skeleton_offsets_m: np.ndarray | None = None,
+    ) -> MethodOutput:
+        options = ReconstructionOptions(height_m=height_m, skeleton_offsets_m=skeleton_offsets_m)
+        return method_output(reconstruct_with(rec, self.predictor, options))
 
 
 #: The default model's name in reports.
 MODEL_METHOD = "step2motion"
+#: What a method may be told of each clip's wearer (None: nothing; :func:`evaluate_clip`).
+WEARER_KNOWLEDGE: tuple[str | None, ...] = (None, "height", "skeleton")
 
 
 #: Baselines and ablations that are trained models: ``configs/ablations/<name>.json`` trains each into
@@ -253,7 +271,12 @@ class StreamedMethod(CheckpointMethod):
     def settings(self) -> dict[str, Any]:
         return {**super().settings, "streamed": True}
 
-    def __call__(self, rec: InsoleRecording, height_m: float | None = None) -> MethodOutput:
+    def __call__(
+        self,
+        rec: InsoleRecording,
+        height_m: float | None = None,
+        skeleton_offsets_m: np.ndarray | None = None,
+    ) -> MethodOutput:
         from step2motion.io.moticon import PARSE_CHUNK_ROWS
         from step2motion.reconstruction.streaming_file import ChunkedReconstruction
 
@@ -266,6 +289,7 @@ class StreamedMethod(CheckpointMethod):
             seed=self.options.seed,
             root=self.options.root,
             height_m=height_m,
+            skeleton_offsets_m=skeleton_offsets_m,
         )
         rows = (
             rec.take(slice(start, start + PARSE_CHUNK_ROWS))
@@ -468,12 +492,16 @@ def score_motion(
 
 
 def evaluate_clip(
-    method: Method, clip: EvaluationClip, rec: InsoleRecording, motion: Motion, wearer_height: bool = False
+    method: Method, clip: EvaluationClip, rec: InsoleRecording, motion: Motion, wearer: str | None = None
 ) -> ClipResult:
     """Run ``method`` on ``rec`` (the clip's recording) and score what it exports against ``motion`` (the
-    clip's) (module docstring); with ``wearer_height`` the method is told the height of the wearer whose
-    legs are ``motion``'s skeleton's (:func:`~step2motion.skeleton.stature_m`)."""
-    output = method(rec, skeleton.stature_m(motion.offsets_m) if wearer_height else None)
+    clip's) (module docstring); told what :data:`WEARER_KNOWLEDGE` ``wearer`` names: ``"height"``, the
+    height of the wearer whose legs are ``motion``'s skeleton's (:func:`~step2motion.skeleton.stature_m`),
+    ``"skeleton"``, ``motion``'s skeleton itself."""
+    if wearer not in WEARER_KNOWLEDGE:
+        raise ValueError(f"wearer must be one of {', '.join(map(str, WEARER_KNOWLEDGE))}, got {wearer!r}")
+    height_m = skeleton.stature_m(motion.offsets_m) if wearer == "height" else None
+    output = method(rec, height_m, motion.offsets_m if wearer == "skeleton" else None)
     n_frames = output.positions_m.shape[0]
     if output.time_s.shape != (n_frames,) or n_frames == 0:
         raise ValueError(f"method output has {n_frames} frames but {output.time_s.shape} frame times")
@@ -572,10 +600,10 @@ def evaluate(
     clips: Sequence[EvaluationClip],
     meta: Mapping[str, Any] | None = None,
     progress: bool = True,
-    wearer_height: bool = False,
+    wearer: str | None = None,
 ) -> Evaluation:
     """Every method on every clip (a progress bar with the running MPJPE of the first method), told each
-    wearer's height with ``wearer_height`` (:func:`evaluate_clip`); ``meta`` (split, data, ...) is
+    wearer's height or skeleton as ``wearer`` says (:func:`evaluate_clip`); ``meta`` (split, data, ...) is
     completed with the clip count, seconds of motion, variants, whether heights were given and wall time."""
     started_s = time.perf_counter()
     results = {name: MethodEvaluation(name, method.settings) for name, method in methods.items()}
@@ -584,14 +612,15 @@ def evaluate(
     for clip in bar:
         rec, motion = read_moticon(clip.entry.recording_path), read_bvh(clip.entry.motion_path)
         for name, method in methods.items():
-            results[name].clips.append(evaluate_clip(method, clip, rec, motion, wearer_height))
+            results[name].clips.append(evaluate_clip(method, clip, rec, motion, wearer))
         bar.set_postfix(mpjpe_cm=f"{first.overall()['mpjpe_cm']:.2f}")
     return Evaluation(
         results,
         {
             **(meta or {}),
             "variants": sorted({c.variant for c in clips}),
-            "wearer_height": "from the motion capture's legs" if wearer_height else None,
+            "wearer_height": "from the motion capture's legs" if wearer == "height" else None,
+            "wearer_skeleton": "the motion capture's" if wearer == "skeleton" else None,
             "clips": len(clips),
             "seconds": round(first.seconds, 2),
             "wall_s": round(time.perf_counter() - started_s, 2),

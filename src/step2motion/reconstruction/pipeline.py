@@ -7,7 +7,8 @@ motion capture):
    time axis that starts at the recording's first sample; z-scored with the checkpoint's statistics.
 2. Poses (``K`` samples) and root moves, window by window with inpainted overlaps
    (:mod:`~step2motion.reconstruction.windowed_sampling`); with the wearer's height given, the poses
-   scaled to it (:mod:`~step2motion.reconstruction.body_size`).
+   scaled to it, with the wearer's skeleton given, redrawn on it
+   (:mod:`~step2motion.reconstruction.body_size`).
 3. World placement: root moves integrated open loop from the origin with heading 0 (heading changes come
    from the network); with ``root="odometry"`` the root sits on the feet's odometry pelvis path and
    heading instead, in the odometry's frame (:mod:`~step2motion.reconstruction.odometry_root`); pelvis
@@ -21,7 +22,7 @@ motion capture):
    frames (the last model frame holds when the model grid ends earlier). With ``K > 1`` the output
    follows the mean of the samples, and the per-joint spread (RMS distance of the samples from that
    mean) is the uncertainty.
-5. Skeleton: constant bone lengths, rotations fitted to the positions
+5. Skeleton: constant bone lengths (the wearer's skeleton when given), rotations fitted to the positions
    (:mod:`~step2motion.reconstruction.skeleton_fit`), then planted feet pinned; with ``root="odometry"``
    the feet follow the odometry instead (planted while still, swinging along their tracks, never under
    the floor, the body following them: :mod:`~step2motion.reconstruction.odometry_feet`).
@@ -51,7 +52,7 @@ from step2motion.heading import rotate_about_y
 from step2motion.io.atomic_file import atomic_path
 from step2motion.model.checkpoint import Checkpoint
 from step2motion.motion import Motion, by_frame_chunks
-from step2motion.reconstruction.body_size import check_height_m, height_scale
+from step2motion.reconstruction.body_size import check_wearer, height_scale, on_skeleton
 from step2motion.reconstruction.foot_contacts import FootPinner, pelvis_height_m
 from step2motion.reconstruction.odometry_feet import feet_above_floor, odometry_feet_motion
 from step2motion.reconstruction.odometry_root import odometry_root_path, reliable_feet
@@ -75,8 +76,9 @@ ODOMETRY_SENSOR_STREAMS: tuple[str, ...] = ("left_imu", "right_imu", "left_force
 class ReconstructionOptions:
     """How to sample: ``n_samples`` (K), DDIM ``steps`` and ``guidance`` (None: the model's defaults),
     noise ``seed``, output ``fps`` (None: the model's rate), ``body_weight_n`` (None: estimated),
-    ``height_m``: the wearer's standing height (None: the size the model draws;
-    :mod:`~step2motion.reconstruction.body_size`),
+    ``height_m``: the wearer's standing height, or ``skeleton_offsets_m``: the wearer's skeleton, rest
+    offsets ``[22, 3]`` of the canonical joints in metres (not both; None: the size and shape the model
+    draws; :mod:`~step2motion.reconstruction.body_size`),
     condition ``streams`` the model may read (None: all), ``root``: where the root's horizontal path and
     heading come from, ``"odometry"`` (default: the feet's, :mod:`~step2motion.reconstruction.
     odometry_root`, the network's where the feet cannot tell; the feet then follow the odometry too,
@@ -93,6 +95,7 @@ class ReconstructionOptions:
     streams: tuple[str, ...] | None = None
     root: str = "odometry"
     height_m: float | None = None
+    skeleton_offsets_m: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.root not in ROOT_SOURCES:
@@ -111,8 +114,9 @@ class ReconstructionOptions:
             raise InputError(f"the seed must be 0 to 2**63 - 1 (what torch can take), got {self.seed}")
         if self.body_weight_n is not None and not self.body_weight_n > 0:
             raise InputError(f"the body weight must be positive, got {self.body_weight_n}")
-        if self.height_m is not None:
-            check_height_m(self.height_m)
+        object.__setattr__(
+            self, "skeleton_offsets_m", check_wearer(self.height_m, self.skeleton_offsets_m)[1]
+        )
 
 
 @dataclass(frozen=True)
@@ -282,6 +286,10 @@ def reconstruct_with(
     if options.height_m is not None:
         scale = height_scale(sampled.poses_m, options.height_m)
         sampled = dataclasses.replace(sampled, poses_m=scale * sampled.poses_m)
+    if options.skeleton_offsets_m is not None:
+        sampled = dataclasses.replace(
+            sampled, poses_m=on_skeleton(sampled.poses_m, options.skeleton_offsets_m)
+        )
     stance_model = stance_at_times(local_rec, weight_n, features.time_s)
     feet = None
     if options.root == "odometry" and odometry_allowed(options):
@@ -301,7 +309,7 @@ def reconstruct_with(
     mean_m = samples_m.mean(axis=0)
     uncertainty_m = np.sqrt(np.mean(np.sum((samples_m - mean_m) ** 2, axis=-1), axis=0))
     contacts = stance_at_times(local_rec, weight_n, time_s)
-    offsets_m = rest_offsets_m(mean_m)
+    offsets_m = rest_offsets_m(mean_m) if options.skeleton_offsets_m is None else options.skeleton_offsets_m
     if path is None:  # the network's root: planted feet pinned
         motion = skeleton_motion(mean_m, contacts, fps, offsets_m, FootPinner(offsets_m, fps), rec.source)
     else:

@@ -62,7 +62,7 @@ from step2motion.heading import rotate_about_y
 from step2motion.model.checkpoint import Checkpoint
 from step2motion.model.denoiser import N_POSE_JOINTS
 from step2motion.motion import forward_kinematics
-from step2motion.reconstruction.body_size import check_height_m, height_scale
+from step2motion.reconstruction.body_size import check_wearer, height_scale, on_skeleton
 from step2motion.reconstruction.foot_contacts import FootPinner
 from step2motion.reconstruction.odometry_feet import chip_at_frames, flat_toe_m
 from step2motion.reconstruction.odometry_root import odometry_root_path, reliable_feet
@@ -144,9 +144,11 @@ class StreamingReconstructor:
 
     ``steps``/``guidance`` default to the model's; ``body_weight_n`` and ``insole_size`` are estimated
     from the input when not given; ``height_m``, the wearer's standing height, scales the poses to it
-    by a factor fixed at the first commit (None: the size the model draws; :mod:`~step2motion.
-    reconstruction.body_size`); ``root``: ``"odometry"`` (the feet's, where the buffer has it; module
-    docstring) or ``"network"`` (the root network's moves throughout, the published method).
+    by a factor fixed at the first commit, or ``skeleton_offsets_m``, the wearer's skeleton (rest offsets
+    ``[22, 3]``), redraws every commit's poses on it and is the output's (None: the size and shape the
+    model draws; :mod:`~step2motion.reconstruction.body_size`); ``root``: ``"odometry"`` (the feet's,
+    where the buffer has it; module docstring) or ``"network"`` (the root network's moves throughout, the
+    published method).
     """
 
     def __init__(
@@ -162,6 +164,7 @@ class StreamingReconstructor:
         insole_size: int | None = None,
         root: str = "odometry",
         height_m: float | None = None,
+        skeleton_offsets_m: np.ndarray | None = None,
     ) -> None:
         if root not in ROOT_SOURCES:
             raise InputError(f"the root source must be one of {', '.join(ROOT_SOURCES)}, got {root!r}")
@@ -169,6 +172,7 @@ class StreamingReconstructor:
             raise InputError(f"the insole sample rate must be positive, got {rate_hz}")
         if lookahead_frames < 0:
             raise InputError(f"the lookahead must be ≥ 0 frames, got {lookahead_frames}")
+        self.height_m, self.skeleton_offsets_m = check_wearer(height_m, skeleton_offsets_m)
         self.checkpoint = checkpoint
         self.rate_hz = float(rate_hz)
         self.frame_rate_hz = checkpoint.config.frame_rate_hz
@@ -176,7 +180,6 @@ class StreamingReconstructor:
         self.root = root
         self.body_weight_n = body_weight_n
         self.insole_size = insole_size
-        self.height_m = None if height_m is None else check_height_m(height_m)
         self._height_scale = 1.0  # fixed at the first commit, as the bone lengths are
         self._window_model = WindowModel(checkpoint, 1, steps, guidance, seed)
         self._margin_samples = round(BUFFER_MARGIN_S * self.rate_hz)
@@ -345,9 +348,15 @@ class StreamingReconstructor:
         if first_commit and self.height_m is not None:
             self._height_scale = height_scale(poses_m, self.height_m)
         poses_m = self._height_scale * poses_m
+        if self.skeleton_offsets_m is not None:
+            poses_m = on_skeleton(poses_m, self.skeleton_offsets_m)
         if first_commit:
             n = poses_m.shape[1]
-            self.offsets_m = rest_offsets_m(to_world(poses_m[0], np.zeros((n, 3)), np.zeros(n)))
+            self.offsets_m = (
+                rest_offsets_m(to_world(poses_m[0], np.zeros((n, 3)), np.zeros(n)))
+                if self.skeleton_offsets_m is None
+                else self.skeleton_offsets_m
+            )
             self._pinner = FootPinner(self.offsets_m, self.frame_rate_hz)
         root = _RootMoves(np.concatenate(moves), None, np.zeros(len(frame_time_s), dtype=bool))
         if self.root == "odometry":

@@ -130,6 +130,7 @@ class ChunkedReconstruction:
         body_weight_n: float | None = None,
         root: str = "odometry",
         height_m: float | None = None,
+        skeleton_offsets_m: np.ndarray | None = None,
     ) -> None:
         self.checkpoint = checkpoint
         self.insole_size = insole_size
@@ -140,6 +141,7 @@ class ChunkedReconstruction:
             "body_weight_n": body_weight_n,
             "root": root,
             "height_m": height_m,
+            "skeleton_offsets_m": skeleton_offsets_m,
         }
         self.grid = _RegularGrid()
         self.reconstructor: StreamingReconstructor | None = None
@@ -173,6 +175,7 @@ def reconstruct_file_streaming(
     body_weight_n: float | None = None,
     root: str = "odometry",
     height_m: float | None = None,
+    skeleton_offsets_m: np.ndarray | None = None,
     progress: bool = False,
 ) -> StreamedReconstruction:
     """Reconstruct ``stream``'s recording chunk by chunk into ``bvh_path`` and ``npz_path`` (the NPZ has
@@ -190,6 +193,7 @@ def reconstruct_file_streaming(
         body_weight_n=body_weight_n,
         root=root,
         height_m=height_m,
+        skeleton_offsets_m=skeleton_offsets_m,
     )
     fps = checkpoint.config.frame_rate_hz
     fixed = {"fps": np.float64(fps), "joint_names": np.array(skeleton.JOINT_NAMES)}
