@@ -433,3 +433,21 @@ def test_a_recording_that_begins_as_a_heel_rises_keeps_that_loaded_foot_on_the_f
     later_track = track_foot(rec.take(slice(cut, None)), "right")
     assert not later_track.still[0] and later_track.velocity_m_s[0] == pytest.approx(np.zeros(3))
     assert all(s.steady for s in foot_strides(later_track))
+
+
+def test_the_bodys_moves_toward_out_of_reach_feet_are_smooth_and_never_too_shallow() -> None:
+    """Per frame, the body must come down by whatever a foot out of reach needs, which changes from frame to
+    frame as feet come into and out of reach (the whole body shook with it). Smoothed, it comes down at
+    least as far on every frame, and shakes a fraction as much."""
+    from step2motion.reconstruction.odometry_feet import _smoothed_shift
+
+    rng = np.random.default_rng(0)
+    n = 300
+    need = np.zeros((n, 3))
+    need[:, 1] = -np.abs(rng.normal(0.0, 0.02, n)) * (rng.random(n) < 0.3)  # now and then down by cm
+    need[:, 0] = rng.normal(0.0, 0.01, n)
+    smooth = _smoothed_shift(need, 9)
+    assert np.all(smooth[:, 1] <= need[:, 1] + 1e-12)
+    shake = lambda x: np.abs(np.diff(x, n=3, axis=0)).mean(axis=0)  # noqa: E731
+    assert np.all(shake(smooth)[:2] < 0.25 * shake(need)[:2])
+    np.testing.assert_array_equal(_smoothed_shift(need, 1), need)

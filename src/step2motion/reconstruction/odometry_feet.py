@@ -54,8 +54,11 @@ the angle at which the chip stands as high as the odometry measures it (either p
 the toe target minus the oriented toe offset, lifted (with the toe) where it would dip under the floor.
 
 **Reach**: the body moves toward ankle targets out of the leg's reach (the mean of the feet's excess, a
-few passes, as the pinner does), for that frame only, so the root stays on the odometry's path wherever
-the legs reach: the pelvis path is an estimate, the feet are measurements. The pelvis height is the
+few passes, as the pinner does), so the root stays on the odometry's path wherever the legs reach: the
+pelvis path is an estimate, the feet are measurements. The moves are smoothed over
+:data:`REACH_SMOOTHING_S` (a move made frame by frame shakes the whole body each time a foot comes in or
+out of reach): across, a moving average; down, a moving average of the moving minimum, which lowers the
+body on every frame at least as far as that frame needs. The pelvis height is the
 pose's (pipeline), lowered where the legs need it. A foot still out of reach gives way toward the hip.
 Two-bone IK (:func:`~step2motion.reconstruction.foot_contacts.solve_leg`) then puts each ankle on its
 target with the foot's orientation; bone lengths stay constant.
@@ -102,6 +105,8 @@ GROUNDED_BLEND_S = 0.1
 UNTRACKED_BLEND_S = 0.5
 #: Largest foot pitch (toes down about the ball, or up about the heel) read from the chip's height.
 MAX_FOOT_PITCH_RAD = np.radians(60.0)
+#: The body's moves toward out-of-reach feet are smoothed over this time, s (module docstring: reach).
+REACH_SMOOTHING_S = 0.3
 
 _LEGS = {side: skeleton.joint_indices(skeleton.BODY_PARTS[f"{side}_leg"]) for side in SIDES}
 _FOOT_JOINTS = np.concatenate([_LEGS[side][2:] for side in SIDES])  # ankles and toe joints
@@ -328,12 +333,43 @@ def follow_feet(
             feet_q[:, index], np.broadcast_to(offsets_m[_LEGS[side][3]], (n, 3))
         )
     ankles[..., 1] = np.maximum(ankles[..., 1], 0.0)
+    reach = leg_reach_m(offsets_m)
+    shift = _smoothed_shift(_reach_shift(hips, ankles, reach), round(REACH_SMOOTHING_S * fps))
+    shift += _reach_shift(hips + shift[:, None], ankles, reach)  # what the smoothing left out of reach
     return by_frame_chunks(
         lambda chunk: _legs_on_ankles(
-            local_rotations[chunk], root_m[chunk], offsets_m, hips[chunk], ankles[chunk], feet_q[chunk]
+            local_rotations[chunk],
+            root_m[chunk] + shift[chunk],
+            offsets_m,
+            hips[chunk] + shift[chunk, None],
+            ankles[chunk],
+            feet_q[chunk],
         ),
         n,
     )
+
+
+def _reach_shift(hips_m: np.ndarray, ankles_m: np.ndarray, reach_m: np.ndarray) -> np.ndarray:
+    """``[n, 3]`` per frame, the body's move toward ankle targets ``[n, 2, 3]`` out of reach from the hips
+    ``[n, 2, 3]`` (module docstring: reach)."""
+    shift = np.zeros((len(hips_m), 3))
+    for _ in range(REACH_PASSES):
+        excess = reach_excess(hips_m + shift[:, None], ankles_m, reach_m)
+        pulling = np.any(excess != 0.0, axis=-1).sum(axis=1)
+        if not pulling.any():
+            break
+        shift += excess.sum(axis=1) / np.maximum(pulling, 1)[:, None]
+    return shift
+
+
+def _smoothed_shift(shift_m: np.ndarray, window: int) -> np.ndarray:
+    """``shift_m`` ``[n, 3]`` smoothed over ``window`` frames (module docstring: reach): never higher."""
+    if window < 2:
+        return shift_m
+    out = ndimage.uniform_filter1d(shift_m, window, axis=0, mode="nearest")
+    lowest = ndimage.minimum_filter1d(np.minimum(shift_m[:, 1], 0.0), window, mode="nearest")
+    out[:, 1] = ndimage.uniform_filter1d(lowest, window, mode="nearest")
+    return out
 
 
 def _oriented_feet(
@@ -366,19 +402,11 @@ def _legs_on_ankles(
     ankles_m: np.ndarray,
     feet_q: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per frame: the body moved toward ankle targets ``[n, 2, 3]`` out of reach from the hips ``[n, 2, 3]``
-    (module docstring: reach), then both legs solved onto them with the feet's orientations ``[n, 2, 4]``."""
-    reach = leg_reach_m(offsets_m)
-    shift = np.zeros((len(root_m), 3))
-    for _ in range(REACH_PASSES):
-        excess = reach_excess(hips_m + shift[:, None], ankles_m, reach)
-        pulling = np.any(excess != 0.0, axis=-1).sum(axis=1)
-        if not pulling.any():
-            break
-        shift += excess.sum(axis=1) / np.maximum(pulling, 1)[:, None]
-    ankles_m = ankles_m - reach_excess(hips_m + shift[:, None], ankles_m, reach)
-    root = root_m + shift
-    return solve_legs(local_rotations, root, offsets_m, ankles_m, feet_q), root
+    """Per frame: both legs solved onto ankle targets ``[n, 2, 3]`` with the feet's orientations ``[n, 2, 4]``
+    from the root ``[n, 3]`` and hips ``[n, 2, 3]`` already moved toward them; a target still out of reach
+    gives way toward its hip (module docstring: reach)."""
+    ankles_m = ankles_m - reach_excess(hips_m, ankles_m, leg_reach_m(offsets_m))
+    return solve_legs(local_rotations, root_m, offsets_m, ankles_m, feet_q), root_m
 
 
 def feet_above_floor(

@@ -13,9 +13,10 @@ motion capture):
    from the network); with ``root="odometry"`` the root sits on the feet's odometry pelvis path and
    heading instead, in the odometry's frame (:mod:`~step2motion.reconstruction.odometry_root`); pelvis
    height from the pose and the insole contacts (:mod:`~step2motion.reconstruction.foot_contacts`).
-   Each sample's root-relative joint positions are smoothed over :data:`POSE_SMOOTHING_S` (a quadratic
-   Savitzky-Golay filter, which keeps a stride's peaks): one diffusion sample trembles from frame to frame
-   far more than motion does (:func:`smoothed_poses`; streaming smooths over what a commit can see).
+   Each sample's root-relative joint positions and pelvis height are smoothed over :data:`POSE_SMOOTHING_S`
+   (a quadratic Savitzky-Golay filter, which keeps a stride's peaks): one diffusion sample trembles from
+   frame to frame far more than motion does (:func:`smoothed_poses`; streaming smooths the poses over what
+   a commit can see).
 4. Output frames: exactly ``round(duration × fps)`` frames at ``k / fps`` from the first sample (the
    duration is what the time stamps span, rows missing from the export included:
    :attr:`~step2motion.recording.InsoleRecording.duration_s`), linearly interpolated from the model
@@ -208,9 +209,13 @@ def smoothed_over_time(values: np.ndarray, rate_hz: float, axis: int = 1) -> np.
 
 def smoothed_poses(samples_m: np.ndarray, rate_hz: float) -> np.ndarray:
     """World joint positions ``[K, n, 22, 3]`` at ``rate_hz`` with each sample's positions relative to its
-    root smoothed (:func:`smoothed_over_time`); the root itself is left as placed."""
-    root = samples_m[:, :, :1]
-    return smoothed_over_time(samples_m - root, rate_hz) + root
+    root smoothed (:func:`smoothed_over_time`), and its root's height: it was read off the pose's planted
+    toe (:func:`~step2motion.reconstruction.foot_contacts.pelvis_height_m`), which trembles with the pose
+    and steps where the planted foot changes. The root's horizontal path is left as placed."""
+    root = samples_m[:, :, :1].copy()
+    smoothed = smoothed_over_time(samples_m - root, rate_hz)
+    root[..., 1] = smoothed_over_time(root[..., 1], rate_hz)
+    return smoothed + root
 
 
 def place_on_path(
