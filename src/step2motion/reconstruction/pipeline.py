@@ -224,26 +224,32 @@ def place_on_path(
     heading_rad: np.ndarray,
     stance: np.ndarray,
     last_height_m: np.ndarray | None = None,
+    heights_m: np.ndarray | None = None,
 ) -> np.ndarray:
     """World joint positions ``[K, n, 22, 3]`` of poses ``[K, n, 21, 3]`` on the root's horizontal path
     ``[n, 3]`` (its height is not used) with yaws ``[n]``; each sample's pelvis height from its pose and
-    the stance ``[n, 2]``, continuing from ``last_height_m`` ``[K]`` when given."""
+    the stance ``[n, 2]``, continuing from ``last_height_m`` ``[K]`` when given, or ``heights_m`` ``[K, n]``
+    when given."""
     world = np.empty((*poses_m.shape[:2], skeleton.N_JOINTS, 3))
     for k, pose in enumerate(poses_m):
         last = None if last_height_m is None else float(last_height_m[k])
-        height = pelvis_height_m(pose, stance, last)
+        height = pelvis_height_m(pose, stance, last) if heights_m is None else heights_m[k]
         world[k] = to_world(pose, np.column_stack([root_m[:, 0], height, root_m[:, 2]]), heading_rad)
     return world
 
 
 def place_in_world(
-    poses_m: np.ndarray, root_motion: np.ndarray, stance: np.ndarray, state: RootState
+    poses_m: np.ndarray,
+    root_motion: np.ndarray,
+    stance: np.ndarray,
+    state: RootState,
+    heights_m: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, RootState]:
     """World joint positions ``[K, n, 22, 3]`` of poses ``[K, n, 21, 3]`` with root moves ``[n, 4]`` and
-    stance ``[n, 2]``, continuing from ``state``; the root's headings ``[n]`` (rad) and the state after the
-    last frame."""
+    stance ``[n, 2]`` (pelvis heights ``heights_m`` ``[K, n]`` when given, else :func:`place_on_path`'s),
+    continuing from ``state``; the root's headings ``[n]`` (rad) and the state after the last frame."""
     root_m, heading = integrate_root(root_motion, state.position_m, state.heading_rad)
-    world = place_on_path(poses_m, root_m, heading, stance, state.pelvis_height_m)
+    world = place_on_path(poses_m, root_m, heading, stance, state.pelvis_height_m, heights_m)
     return world, heading, RootState(root_m[-1], float(heading[-1]), world[:, -1, 0, 1].copy())
 
 

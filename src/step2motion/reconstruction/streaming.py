@@ -6,8 +6,8 @@ sampler as offline, :mod:`~step2motion.reconstruction.windowed_sampling`), so on
 generated and the past does not tremble (domain notes §5). The newest ``lookahead_frames`` of the window
 are generated but not committed: they are regenerated with more input on the next push, because a pose
 is better determined once the insoles have seen what follows it. Frames then go through the offline
-post-processing, in its causal form: poses smoothed as offline over the committed frames before them and
-the lookahead after them, root integration, pelvis height held through flight,
+post-processing, in its causal form: poses and pelvis height smoothed as offline over the committed frames
+before them and the lookahead after them, root integration, pelvis height held through flight,
 bone lengths fixed at the first commit, planted feet pinned (:class:`~step2motion.reconstruction.
 foot_contacts.FootPinner`).
 
@@ -63,7 +63,7 @@ from step2motion.model.checkpoint import Checkpoint
 from step2motion.model.denoiser import N_POSE_JOINTS
 from step2motion.motion import forward_kinematics
 from step2motion.reconstruction.body_size import check_wearer, height_scale, on_skeleton
-from step2motion.reconstruction.foot_contacts import FootPinner
+from step2motion.reconstruction.foot_contacts import FootPinner, pelvis_height_m
 from step2motion.reconstruction.odometry_feet import chip_at_frames, flat_toe_m
 from step2motion.reconstruction.odometry_root import odometry_root_path, reliable_feet
 from step2motion.reconstruction.pipeline import (
@@ -189,6 +189,7 @@ class StreamingReconstructor:
         self._committed = 0  # frames committed so far
         self._history_m = np.zeros((1, 0, N_POSE_JOINTS, 3))  # last committed poses (for inpainting)
         self._history_start = 0
+        self._heights_m = np.zeros(0)  # the last committed frames' pelvis heights, as read off the poses
         self._condition: Condition | None = None  # cached model input, frames from _condition_start
         self._condition_start = 0
         self._root_state = RootState()
@@ -358,24 +359,50 @@ class StreamingReconstructor:
                 else self.skeleton_offsets_m
             )
             self._pinner = FootPinner(self.offsets_m, self.frame_rate_hz)
+        ahead_m = self._height_scale * window_poses[:, commit : commit + self._smoothing_half]
+        if self.skeleton_offsets_m is not None and ahead_m.shape[1]:
+            ahead_m = on_skeleton(ahead_m, self.skeleton_offsets_m)
+        ahead_time_s = np.arange(self._committed, self._committed + ahead_m.shape[1]) / self.frame_rate_hz
+        ahead_stance = stance_at_times(rec, weight_n, ahead_time_s - rec.time_s[0])
+        heights_m = self._smoothed_heights(poses_m[0], stance, ahead_m[0], ahead_stance)
         root = _RootMoves(np.concatenate(moves), None, np.zeros(len(frame_time_s), dtype=bool))
         if self.root == "odometry":
             root = self._odometry(rec, root.moves, first_new)
-        chunk = self._finish_frames(poses_m, root, stance, frame_time_s, started_s)
+        chunk = self._finish_frames(poses_m, root, stance, frame_time_s, started_s, heights_m)
         self._trim_buffer()
         return chunk
+
+    @property
+    def _smoothing_half(self) -> int:
+        """Frames on either side of a frame that its smoothing reads."""
+        return round(POSE_SMOOTHING_S * self.frame_rate_hz / 2)
 
     def _smoothed(self, new_m: np.ndarray, first_new: int, ahead_m: np.ndarray) -> np.ndarray:
         """The new frames' poses ``[1, n, 21, 3]`` (from ``first_new``) smoothed as offline
         (:func:`~step2motion.reconstruction.pipeline.smoothed_over_time`) over what a commit can see: the
         committed poses before them and the generated, not yet committed ones after (``ahead_m``)."""
-        half = round(POSE_SMOOTHING_S * self.frame_rate_hz / 2)
+        half = self._smoothing_half
         # the history may no longer hold them (one push committing more than a window)
         lo, hi = (max(0, f - self._history_start) for f in (first_new - half, first_new))
         before = self._history_m[:, lo:hi]
         around = np.concatenate([before, new_m, ahead_m[:, :half]], axis=1)
         smooth = smoothed_over_time(around, self.frame_rate_hz)
         return smooth[:, before.shape[1] : before.shape[1] + new_m.shape[1]]
+
+    def _smoothed_heights(
+        self, poses_m: np.ndarray, stance: np.ndarray, ahead_m: np.ndarray, ahead_stance: np.ndarray
+    ) -> np.ndarray:
+        """The new frames' pelvis heights ``[n]`` read off their poses ``[n, 21, 3]`` and stance ``[n, 2]``
+        (:func:`~step2motion.reconstruction.foot_contacts.pelvis_height_m`), smoothed as offline
+        (:func:`~step2motion.reconstruction.pipeline.smoothed_poses`) over what a commit can see: the
+        committed frames' heights before them and the lookahead's ``ahead_m``, ``ahead_stance`` after."""
+        last = float(self._heights_m[-1]) if self._heights_m.size else None
+        new = pelvis_height_m(poses_m, stance, last)
+        ahead = pelvis_height_m(ahead_m, ahead_stance, float(new[-1]))
+        smooth = smoothed_over_time(np.concatenate([self._heights_m, new, ahead]), self.frame_rate_hz, axis=0)
+        before = self._heights_m.size
+        self._heights_m = np.concatenate([self._heights_m, new])[-self._smoothing_half :]
+        return smooth[before : before + new.size]
 
     def _odometry(self, rec: InsoleRecording, network_moves: np.ndarray, first_new: int) -> _RootMoves:
         """The root of the frames from ``first_new``: the network's ``network_moves`` ``[n, 4]``, except
@@ -429,9 +456,13 @@ class StreamingReconstructor:
         stance: np.ndarray,
         time_s: np.ndarray,
         started_s: float,
+        heights_m: np.ndarray,
     ) -> StreamChunk:
-        """World placement, skeleton and foot pinning of newly committed frames."""
-        world, heading, self._root_state = place_in_world(poses_m, root.moves, stance, self._root_state)
+        """World placement (pelvis heights ``heights_m`` ``[n]``), skeleton and foot pinning of newly
+        committed frames."""
+        world, heading, self._root_state = place_in_world(
+            poses_m, root.moves, stance, self._root_state, heights_m[None]
+        )
         root_m = world[0, :, :1]  # only x and z are read
         landing_m = None if root.landing is None else root_m + rotate_about_y(root.landing, heading)
         motion = skeleton_motion(
