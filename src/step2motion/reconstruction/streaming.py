@@ -343,7 +343,12 @@ class StreamingReconstructor:
             self._remember(window_poses[:, :commit], start)
             self._committed = start + commit
         frame_time_s = np.arange(first_new, self._committed) / self.frame_rate_hz
-        stance = stance_at_times(rec, weight_n, frame_time_s - rec.time_s[0])
+        n_ahead = min(window_poses.shape[1] - commit, self._smoothing_half)  # for the pelvis height
+        ahead_time_s = np.arange(self._committed, self._committed + n_ahead) / self.frame_rate_hz
+        stance, ahead_stance = np.split(
+            stance_at_times(rec, weight_n, np.concatenate([frame_time_s, ahead_time_s]) - rec.time_s[0]),
+            [frame_time_s.size],
+        )
         poses_m = self._smoothed(np.concatenate(poses, axis=1), first_new, window_poses[:, commit:])
         first_commit = self.offsets_m is None or self._pinner is None  # size and bones are fixed then
         if first_commit and self.height_m is not None:
@@ -359,11 +364,9 @@ class StreamingReconstructor:
                 else self.skeleton_offsets_m
             )
             self._pinner = FootPinner(self.offsets_m, self.frame_rate_hz)
-        ahead_m = self._height_scale * window_poses[:, commit : commit + self._smoothing_half]
-        if self.skeleton_offsets_m is not None and ahead_m.shape[1]:
+        ahead_m = self._height_scale * window_poses[:, commit : commit + n_ahead]
+        if self.skeleton_offsets_m is not None and n_ahead:
             ahead_m = on_skeleton(ahead_m, self.skeleton_offsets_m)
-        ahead_time_s = np.arange(self._committed, self._committed + ahead_m.shape[1]) / self.frame_rate_hz
-        ahead_stance = stance_at_times(rec, weight_n, ahead_time_s - rec.time_s[0])
         heights_m = self._smoothed_heights(poses_m[0], stance, ahead_m[0], ahead_stance)
         root = _RootMoves(np.concatenate(moves), None, np.zeros(len(frame_time_s), dtype=bool))
         if self.root == "odometry":
