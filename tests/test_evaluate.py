@@ -27,6 +27,7 @@ from step2motion.heading import rotate_about_y
 from step2motion.io.bvh import read_bvh
 from step2motion.io.moticon import read_moticon
 from step2motion.model.checkpoint import load_checkpoint, save_checkpoint
+from step2motion.reconstruction.body_size import NOT_TOLD, Wearer
 from step2motion.recording import InsoleRecording
 from step2motion.skeleton import LEG_PER_STATURE
 
@@ -152,14 +153,9 @@ class TruthMethod:
     def subjects_seen(self) -> Mapping[str, frozenset[str]]:
         return {}
 
-    def __call__(
-        self,
-        rec: InsoleRecording,
-        height_m: float | None = None,
-        skeleton_offsets_m: np.ndarray | None = None,
-    ) -> MethodOutput:
-        self.heights_m.append(height_m)
-        self.skeletons_m.append(skeleton_offsets_m)
+    def __call__(self, rec: InsoleRecording, wearer: Wearer = NOT_TOLD) -> MethodOutput:
+        self.heights_m.append(wearer.height_m)
+        self.skeletons_m.append(wearer.skeleton_offsets_m)
         motion = read_bvh(self.motions[rec.source])
         fps = 25.0
         time_s = np.arange(round(rec.duration_s * fps)) / fps

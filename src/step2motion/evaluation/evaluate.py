@@ -55,6 +55,7 @@ from step2motion.io.bvh import read_bvh, resample_motion
 from step2motion.io.moticon import read_moticon
 from step2motion.model.checkpoint import load_checkpoint
 from step2motion.motion import Motion
+from step2motion.reconstruction.body_size import NOT_TOLD, Wearer
 from step2motion.reconstruction.pipeline import (
     Reconstruction,
     ReconstructionOptions,
@@ -119,7 +120,8 @@ class Method(Protocol):
     """Something that turns a recording into motion. ``settings`` (JSON-able) go into reports;
     ``subjects_seen`` maps a role (``train``, ``validation``) to the subjects whose data the method
     learnt from or was selected on, so that it is never evaluated on them. A call may be told the wearer's
-    standing height or skeleton (:mod:`~step2motion.reconstruction.body_size`), as a user may know them."""
+    standing height or skeleton (:class:`~step2motion.reconstruction.body_size.Wearer`), as a user may know
+    them."""
 
     @property
     def settings(self) -> dict[str, Any]: ...
@@ -127,12 +129,7 @@ class Method(Protocol):
     @property
     def subjects_seen(self) -> Mapping[str, frozenset[str]]: ...
 
-    def __call__(
-        self,
-        rec: InsoleRecording,
-        height_m: float | None = None,
-        skeleton_offsets_m: np.ndarray | None = None,
-    ) -> MethodOutput: ...
+    def __call__(self, rec: InsoleRecording, wearer: Wearer = NOT_TOLD) -> MethodOutput: ...
 
 
 @dataclass(frozen=True)
@@ -213,13 +210,10 @@ class CheckpointMethod:
         recorded = self.checkpoint.info.get("subjects", {})
         return {role: frozenset(recorded.get(role, ())) for role in ("train", "validation")}
 
-    def __call__(
-        self,
-        rec: InsoleRecording,
-        height_m: float | None = None,
-        skeleton_offsets_m: np.ndarray | None = None,
-    ) -> MethodOutput:
-        options = dataclasses.replace(self.options, height_m=height_m, skeleton_offsets_m=skeleton_offsets_m)
+    def __call__(self, rec: InsoleRecording, wearer: Wearer = NOT_TOLD) -> MethodOutput:
+        options = dataclasses.replace(
+            self.options, height_m=wearer.height_m, skeleton_offsets_m=wearer.skeleton_offsets_m
+        )
         return method_output(reconstruct(rec, self.checkpoint, options))
 
 
@@ -242,13 +236,10 @@ class PredictorMethod:
     def subjects_seen(self) -> Mapping[str, frozenset[str]]:
         return {"train": self._train_subjects, "validation": frozenset()}
 
-    def __call__(
-        self,
-        rec: InsoleRecording,
-        height_m: float | None = None,
-        skeleton_offsets_m: np.ndarray | None = None,
-    ) -> MethodOutput:
-        options = ReconstructionOptions(height_m=height_m, skeleton_offsets_m=skeleton_offsets_m)
+    def __call__(self, rec: InsoleRecording, wearer: Wearer = NOT_TOLD) -> MethodOutput:
+        options = ReconstructionOptions(
+            height_m=wearer.height_m, skeleton_offsets_m=wearer.skeleton_offsets_m
+        )
         return method_output(reconstruct_with(rec, self.predictor, options))
 
 
@@ -271,12 +262,7 @@ class StreamedMethod(CheckpointMethod):
     def settings(self) -> dict[str, Any]:
         return {**super().settings, "streamed": True}
 
-    def __call__(
-        self,
-        rec: InsoleRecording,
-        height_m: float | None = None,
-        skeleton_offsets_m: np.ndarray | None = None,
-    ) -> MethodOutput:
+    def __call__(self, rec: InsoleRecording, wearer: Wearer = NOT_TOLD) -> MethodOutput:
         from step2motion.io.moticon import PARSE_CHUNK_ROWS
         from step2motion.reconstruction.streaming_file import ChunkedReconstruction
 
@@ -288,8 +274,8 @@ class StreamedMethod(CheckpointMethod):
             guidance=self.options.guidance,
             seed=self.options.seed,
             root=self.options.root,
-            height_m=height_m,
-            skeleton_offsets_m=skeleton_offsets_m,
+            height_m=wearer.height_m,
+            skeleton_offsets_m=wearer.skeleton_offsets_m,
         )
         rows = (
             rec.take(slice(start, start + PARSE_CHUNK_ROWS))
@@ -500,8 +486,11 @@ def evaluate_clip(
     ``"skeleton"``, ``motion``'s skeleton itself."""
     if wearer not in WEARER_KNOWLEDGE:
         raise ValueError(f"wearer must be one of {', '.join(map(str, WEARER_KNOWLEDGE))}, got {wearer!r}")
-    height_m = skeleton.stature_m(motion.offsets_m) if wearer == "height" else None
-    output = method(rec, height_m, motion.offsets_m if wearer == "skeleton" else None)
+    told = Wearer(
+        height_m=skeleton.stature_m(motion.offsets_m) if wearer == "height" else None,
+        skeleton_offsets_m=motion.offsets_m if wearer == "skeleton" else None,
+    )
+    output = method(rec, told)
     n_frames = output.positions_m.shape[0]
     if output.time_s.shape != (n_frames,) or n_frames == 0:
         raise ValueError(f"method output has {n_frames} frames but {output.time_s.shape} frame times")

@@ -22,6 +22,8 @@ of its own, so height and skeleton are not given together.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from step2motion import skeleton
@@ -87,6 +89,24 @@ def check_wearer(
         None if height_m is None else check_height_m(height_m),
         None if skeleton_offsets_m is None else check_skeleton(skeleton_offsets_m),
     )
+
+
+@dataclass(frozen=True, eq=False)
+class Wearer:
+    """What a user knows of the wearer's body: the standing height (m) or the skeleton (rest offsets
+    ``[22, 3]``, m), or neither (None); checked by :func:`check_wearer`."""
+
+    height_m: float | None = None
+    skeleton_offsets_m: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        height_m, offsets_m = check_wearer(self.height_m, self.skeleton_offsets_m)
+        object.__setattr__(self, "height_m", height_m)
+        object.__setattr__(self, "skeleton_offsets_m", offsets_m)
+
+
+#: Nothing known of the wearer: the size and shape the model draws.
+NOT_TOLD = Wearer()
 
 
 def on_skeleton(root_relative_m: np.ndarray, offsets_m: np.ndarray) -> np.ndarray:
