@@ -16,8 +16,9 @@ still from heel strike through push-off while the ankle rolls over it. At the fi
 horizontal position becomes the anchor (or where the caller says the foot lands, when it knows better:
 streaming places footprints by the feet's odometry); on every later stance frame the foot is translated
 back onto it (the toe keeps its predicted height) and the leg is re-solved with two-bone inverse kinematics
-(hip → knee → ankle, knee bending toward where the prediction bent it, bone lengths unchanged, the foot
-keeping its orientation). After toe-off the remaining correction fades out over :data:`RELEASE_S`.
+(hip → knee → ankle, knee bending toward where the prediction bent it, leaning toward the pelvis' front by
+:data:`KNEE_FORWARD_BIAS_M`, bone lengths unchanged, the foot keeping its orientation). After toe-off the
+remaining correction fades out over :data:`RELEASE_S`.
 When a planted foot would be out of the leg's reach, the whole body is moved toward it: horizontally
 for good (the root stays held back, so the trajectory remains continuous), vertically (pelvis lowered)
 for that frame only. Everything is causal (a frame depends on earlier frames only), so offline and
@@ -56,6 +57,10 @@ MAX_FOLLOW_M_S = 2.0
 REACH_FRACTION = 0.995
 #: Passes of the reach fix per frame (two feet pulling in different directions converge in a few).
 REACH_PASSES = 4
+#: The knee bends toward the predicted knee's offset from the hip-ankle line plus this much toward the
+#: pelvis' front, m: a nearly straight predicted leg gives its knee no reliable direction (it swung from
+#: frame to frame, popping the knee out sideways as the IK bent it), and knees bend forward.
+KNEE_FORWARD_BIAS_M = 0.1
 
 _LEGS = {side: skeleton.joint_indices(skeleton.BODY_PARTS[f"{side}_leg"]) for side in SIDES}
 _POSE_TOES = [skeleton.POSE_JOINT_NAMES.index(f"{side.capitalize()}ToeBase") for side in SIDES]
@@ -237,8 +242,9 @@ def solve_leg(
     foot_rotation: np.ndarray | None = None,
 ) -> np.ndarray:
     """Two-bone IK of one leg on ``[n]`` frames: new local rotations ``[n, 22, 4]`` putting the ankle on
-    its target ``[n, 3]`` (within reach; the knee bends toward where it was bent), the foot keeping its
-    global orientation or, when given, taking ``foot_rotation`` ``[n, 4]`` (global, ``[w, x, y, z]``)."""
+    its target ``[n, 3]`` (within reach; the knee bends toward where it was bent, leaning forward: module
+    docstring), the foot keeping its global orientation or, when given, taking ``foot_rotation`` ``[n, 4]``
+    (global, ``[w, x, y, z]``)."""
     hip_j, knee_j, ankle_j, _ = _LEGS[side]
     thigh_m, shin_m = np.linalg.norm(offsets_m[knee_j]), np.linalg.norm(offsets_m[ankle_j])
     positions, rotmats = forward_kinematics(local_rotations, root_m, offsets_m)
@@ -255,8 +261,11 @@ def solve_leg(
     )
     bend = (knee - hip) - np.sum((knee - hip) * axis, axis=-1, keepdims=True) * axis
     forward = quat.mul_vec(global_q[:, 0], np.broadcast_to([0.0, 0.0, 1.0], bend.shape))
-    bend = np.where(np.linalg.norm(bend, axis=-1, keepdims=True) > 1e-6, bend, forward)
-    bend /= np.linalg.norm(bend, axis=-1, keepdims=True)
+    forward = forward - np.sum(forward * axis, axis=-1, keepdims=True) * axis
+    bend = bend + KNEE_FORWARD_BIAS_M * forward / np.maximum(
+        np.linalg.norm(forward, axis=-1, keepdims=True), _EPS_M
+    )
+    bend /= np.maximum(np.linalg.norm(bend, axis=-1, keepdims=True), _EPS_M)
     along_m = (thigh_m**2 - shin_m**2 + distance**2) / (2.0 * distance)
     across_m = np.sqrt(np.maximum(thigh_m**2 - along_m**2, 0.0))
     new_knee = hip + along_m[:, None] * axis + across_m[:, None] * bend
