@@ -336,17 +336,21 @@ def follow_feet(
     reach = leg_reach_m(offsets_m)
     shift = _smoothed_shift(_reach_shift(hips, ankles, reach), round(REACH_SMOOTHING_S * fps))
     shift += _reach_shift(hips + shift[:, None], ankles, reach)  # what the smoothing left out of reach
-    return by_frame_chunks(
-        lambda chunk: _legs_on_ankles(
-            local_rotations[chunk],
-            root_m[chunk] + shift[chunk],
-            offsets_m,
-            hips[chunk] + shift[chunk, None],
-            ankles[chunk],
-            feet_q[chunk],
+    root = root_m + shift
+    (rotations,) = by_frame_chunks(
+        lambda chunk: (
+            _legs_on_ankles(
+                local_rotations[chunk],
+                root[chunk],
+                offsets_m,
+                hips[chunk] + shift[chunk, None],
+                ankles[chunk],
+                feet_q[chunk],
+            ),
         ),
         n,
     )
+    return rotations, root
 
 
 def _reach_shift(hips_m: np.ndarray, ankles_m: np.ndarray, reach_m: np.ndarray) -> np.ndarray:
@@ -401,12 +405,12 @@ def _legs_on_ankles(
     hips_m: np.ndarray,
     ankles_m: np.ndarray,
     feet_q: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> np.ndarray:
     """Per frame: both legs solved onto ankle targets ``[n, 2, 3]`` with the feet's orientations ``[n, 2, 4]``
     from the root ``[n, 3]`` and hips ``[n, 2, 3]`` already moved toward them; a target still out of reach
     gives way toward its hip (module docstring: reach)."""
     ankles_m = ankles_m - reach_excess(hips_m, ankles_m, leg_reach_m(offsets_m))
-    return solve_legs(local_rotations, root_m, offsets_m, ankles_m, feet_q), root_m
+    return solve_legs(local_rotations, root_m, offsets_m, ankles_m, feet_q)
 
 
 def feet_above_floor(

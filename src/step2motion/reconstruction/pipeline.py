@@ -158,12 +158,12 @@ class Reconstruction:
 
 @dataclass(frozen=True)
 class RootState:
-    """Where the root is after the last placed frame: position (m), heading (rad), per-sample pelvis
-    height (m; None before the first frame). The start is the origin with heading 0."""
+    """Where the root is after the last placed frame: position (m), heading (rad). The start is the
+    origin with heading 0 (the pelvis height continues from :class:`~step2motion.reconstruction.streaming.
+    StreamingReconstructor`'s own record of it)."""
 
     position_m: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(3))
     heading_rad: float = 0.0
-    pelvis_height_m: np.ndarray | None = None
 
 
 def odometry_allowed(options: ReconstructionOptions) -> bool:
@@ -223,17 +223,14 @@ def place_on_path(
     root_m: np.ndarray,
     heading_rad: np.ndarray,
     stance: np.ndarray,
-    last_height_m: np.ndarray | None = None,
     heights_m: np.ndarray | None = None,
 ) -> np.ndarray:
     """World joint positions ``[K, n, 22, 3]`` of poses ``[K, n, 21, 3]`` on the root's horizontal path
-    ``[n, 3]`` (its height is not used) with yaws ``[n]``; each sample's pelvis height from its pose and
-    the stance ``[n, 2]``, continuing from ``last_height_m`` ``[K]`` when given, or ``heights_m`` ``[K, n]``
-    when given."""
+    ``[n, 3]`` (its height is not used) with yaws ``[n]``; each sample's pelvis height ``heights_m``
+    ``[K, n]`` when given, else read off its pose and the stance ``[n, 2]``."""
     world = np.empty((*poses_m.shape[:2], skeleton.N_JOINTS, 3))
     for k, pose in enumerate(poses_m):
-        last = None if last_height_m is None else float(last_height_m[k])
-        height = pelvis_height_m(pose, stance, last) if heights_m is None else heights_m[k]
+        height = pelvis_height_m(pose, stance) if heights_m is None else heights_m[k]
         world[k] = to_world(pose, np.column_stack([root_m[:, 0], height, root_m[:, 2]]), heading_rad)
     return world
 
@@ -249,8 +246,8 @@ def place_in_world(
     stance ``[n, 2]`` (pelvis heights ``heights_m`` ``[K, n]`` when given, else :func:`place_on_path`'s),
     continuing from ``state``; the root's headings ``[n]`` (rad) and the state after the last frame."""
     root_m, heading = integrate_root(root_motion, state.position_m, state.heading_rad)
-    world = place_on_path(poses_m, root_m, heading, stance, state.pelvis_height_m, heights_m)
-    return world, heading, RootState(root_m[-1], float(heading[-1]), world[:, -1, 0, 1].copy())
+    world = place_on_path(poses_m, root_m, heading, stance, heights_m)
+    return world, heading, RootState(root_m[-1], float(heading[-1]))
 
 
 def skeleton_motion(

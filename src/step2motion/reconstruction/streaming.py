@@ -353,9 +353,7 @@ class StreamingReconstructor:
         first_commit = self.offsets_m is None or self._pinner is None  # size and bones are fixed then
         if first_commit and self.height_m is not None:
             self._height_scale = height_scale(poses_m, self.height_m)
-        poses_m = self._height_scale * poses_m
-        if self.skeleton_offsets_m is not None:
-            poses_m = on_skeleton(poses_m, self.skeleton_offsets_m)
+        poses_m = self._sized(poses_m)
         if first_commit:
             n = poses_m.shape[1]
             self.offsets_m = (
@@ -364,9 +362,7 @@ class StreamingReconstructor:
                 else self.skeleton_offsets_m
             )
             self._pinner = FootPinner(self.offsets_m, self.frame_rate_hz)
-        ahead_m = self._height_scale * window_poses[:, commit : commit + n_ahead]
-        if self.skeleton_offsets_m is not None and n_ahead:
-            ahead_m = on_skeleton(ahead_m, self.skeleton_offsets_m)
+        ahead_m = self._sized(window_poses[:, commit : commit + n_ahead])
         heights_m = self._smoothed_heights(poses_m[0], stance, ahead_m[0], ahead_stance)
         root = _RootMoves(np.concatenate(moves), None, np.zeros(len(frame_time_s), dtype=bool))
         if self.root == "odometry":
@@ -374,6 +370,14 @@ class StreamingReconstructor:
         chunk = self._finish_frames(poses_m, root, stance, frame_time_s, started_s, heights_m)
         self._trim_buffer()
         return chunk
+
+    def _sized(self, poses_m: np.ndarray) -> np.ndarray:
+        """Poses ``[1, n, 21, 3]`` at the wearer's size: scaled to the height (by the first commit's factor)
+        or redrawn on the skeleton, when given."""
+        poses_m = self._height_scale * poses_m
+        if self.skeleton_offsets_m is None or not poses_m.shape[1]:
+            return poses_m
+        return on_skeleton(poses_m, self.skeleton_offsets_m)
 
     @property
     def _smoothing_half(self) -> int:
