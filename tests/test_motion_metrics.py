@@ -143,6 +143,29 @@ def test_travel_aligned_drift_forgives_the_hips_facing_off_the_walking_direction
     assert math.isnan(mm.root_drift_travel_aligned_m_per_m(standing, standing))
 
 
+def test_turned_drift_is_the_drift_of_the_path_turned_by_that_angle() -> None:
+    """The same 10-m walk with the hips 5° off: told to turn back by those 5° it has no drift (the walk a
+    body told the hips' angle would draw); told to turn further, a chord of the angle per metre; a whole
+    prediction turned and moved away is brought back to frame 0's root first."""
+    n = 101
+    root = np.outer(np.linspace(0.0, 10.0, n), [0.0, 0.0, 1.0])
+    true = _translated(np.tile(_rest_pose_m(), (n, 1, 1)), root)
+    hips_off = true.copy()
+    hips_off[:, 1:] = rotate_about_y(true[:, 1:] - true[:, :1], np.full(n, np.radians(5.0))) + true[:, :1]
+    hip_turn = -np.radians(5.0)  # the frame-0 hip alignment turns the prediction by this
+    assert mm.root_drift_turned_m_per_m(hips_off, true, hip_turn) == pytest.approx(
+        mm.root_drift_m_per_m(hips_off, true)
+    )
+    assert mm.root_drift_turned_m_per_m(hips_off, true, 0.0) == pytest.approx(0.0, abs=1e-9)
+    assert mm.root_drift_turned_m_per_m(hips_off, true, np.radians(10.0)) == pytest.approx(
+        2 * np.sin(np.radians(5.0)), rel=1e-6
+    )
+    moved = rotate_about_y(true, np.full(n, np.radians(30.0))) + np.array([2.0, 0.0, 1.0])
+    assert mm.root_drift_turned_m_per_m(moved, true, -np.radians(30.0)) == pytest.approx(0.0, abs=1e-9)
+    standing = np.tile(_rest_pose_m(), (n, 1, 1))
+    assert math.isnan(mm.root_drift_turned_m_per_m(standing, standing, 0.0))
+
+
 def test_path_ratio_of_a_walk_that_shuffles_at_two_thirds_of_the_stride() -> None:
     n = 101
     root = np.outer(np.linspace(0.0, 6.0, n), [0.0, 0.0, 1.0])

@@ -211,6 +211,17 @@ def root_drift_m_per_m(pred_m: np.ndarray, true_m: np.ndarray) -> float:
     return float(_aligned_root_path(pred_m, true_m, 0, pred_m.shape[0])[-1] / path_m)
 
 
+def root_drift_turned_m_per_m(pred_m: np.ndarray, true_m: np.ndarray, turn_rad: float) -> float:
+    """:func:`root_drift_m_per_m` with the predicted path turned by ``turn_rad`` about the vertical (after
+    moving its frame-0 root onto the truth's) instead of aligned on the hips, e.g. to ask how far a walk
+    drifts when its body is told an angle that insoles cannot measure."""
+    pred_m, true_m = _check_pair(pred_m, true_m)
+    path_m = _root_path_length_m(true_m)
+    if path_m < MIN_DRIFT_PATH_M:
+        return math.nan
+    return float(_aligned_root_path(pred_m, true_m, 0, pred_m.shape[0], turn_rad)[-1] / path_m)
+
+
 def root_drift_travel_aligned_m_per_m(pred_m: np.ndarray, true_m: np.ndarray) -> float:
     """:func:`root_drift_m_per_m` with the predicted path turned so that its initial direction of travel
     matches the truth's, instead of its frame-0 hip heading: both directions run from frame 0 to the first
@@ -229,7 +240,7 @@ def root_drift_travel_aligned_m_per_m(pred_m: np.ndarray, true_m: np.ndarray) ->
         return math.nan
     # a turn by θ about +Y adds θ to the yaw atan2(x, z) of a horizontal (x, z) direction
     turn = float(np.arctan2(true_step[0], true_step[1]) - np.arctan2(pred_step[0], pred_step[1]))
-    return float(_aligned_root_path(pred_m, true_m, 0, pred_m.shape[0], turn)[-1] / path_m)
+    return root_drift_turned_m_per_m(pred_m, true_m, turn)
 
 
 def root_path_ratio(pred_m: np.ndarray, true_m: np.ndarray) -> float:
