@@ -467,7 +467,7 @@ def test_a_foot_pivoting_under_load_resets_its_velocity_at_its_quiet_moments(mon
     Its quiet moments reset the velocity (not still: the foot is on its heel or ball), so no stretch
     between resets lasts long enough for the reconstruction to cut the track; without them it would."""
     from step2motion.odometry import stillness
-    from step2motion.reconstruction.odometry_root import MAX_MOVING_S, _without_long_moves
+    from step2motion.reconstruction.odometry_root import MAX_MOVING_S, _without_untrusted_moves
 
     rec = _pivot_on_the_spot()
     track = track_foot(rec, "right")
@@ -481,14 +481,15 @@ def test_a_foot_pivoting_under_load_resets_its_velocity_at_its_quiet_moments(mon
     )
     gaps = [rec.time_s[b] - rec.time_s[a - 1] for a, b, r in zip(starts, stops, reset, strict=True) if not r]
     assert max(gaps) < MAX_MOVING_S
-    assert np.isfinite(_without_long_moves(track)[0].position_m).all()
+    never_fast = np.zeros(rec.n_samples, bool)
+    assert np.isfinite(_without_untrusted_moves(track, never_fast)[0].position_m).all()
     # the bias integrates between resets only: the chip stays near where it stood
     assert np.abs(track.position_m[:, :2]).max() < 0.15
     # without the quiet moments the whole turn is one move, too long to trust
     monkeypatch.setattr(stillness, "LOADED_MOVE_MAX_SCORE", -1.0)
     open_loop = track_foot(rec, "right")
     assert not open_loop.velocity_reset[pivoting].any()
-    assert np.isnan(_without_long_moves(open_loop)[0].position_m[pivoting]).all()
+    assert np.isnan(_without_untrusted_moves(open_loop, never_fast)[0].position_m[pivoting]).all()
 
 
 def test_walking_stances_get_no_loaded_quiet_moments() -> None:

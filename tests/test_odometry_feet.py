@@ -29,6 +29,7 @@ from step2motion.reconstruction.odometry_feet import CHIP_FRACTION, feet_above_f
 from step2motion.reconstruction.odometry_root import (
     MAX_MOVING_S,
     MAX_OPEN_END_S,
+    MAX_TRUSTED_GYRO_DPS,
     heading_at_frames,
     motion_yaw_rad,
     odometry_pelvis,
@@ -303,6 +304,32 @@ def test_a_foot_moving_too_long_at_a_track_end_is_dropped(walk: tuple[Motion, In
 def long_walk() -> tuple[Motion, InsoleRecording]:
     motion = walking_motion(n_cycles=10, gait=GAIT)
     return motion, simulate_recording(motion, mass_kg=70.0, insole_size=7, noise="none", seed=0)
+
+
+def test_a_foot_turning_too_fast_between_still_moments_cuts_the_odometry_there(
+    long_walk: tuple[Motion, InsoleRecording],
+) -> None:
+    """A swing in which the foot turns faster than any walking step (a kick, a spin) is integrated with a
+    tilt error the ramp cannot remove: it is left out like a stretch too long, the pieces on either side
+    kept; a rate below the limit cuts nothing."""
+    _, rec = long_walk
+    rec = from_first_sample(rec)
+    starts, stops, still = runs(track_foot(rec, "left").still)
+    middle = rec.n_samples // 2
+    start, stop = next((a, b) for a, b, s in zip(starts, stops, still, strict=True) if not s and b > middle)
+    assert len(trusted_pieces(rec)) == 1
+
+    def spun(rate_dps: float) -> InsoleRecording:
+        gyro = rec.left.gyro_dps.copy()
+        gyro[(start + stop) // 2] = [0.0, 0.0, rate_dps]
+        return dataclasses.replace(rec, left=dataclasses.replace(rec.left, gyro_dps=gyro))
+
+    assert len(trusted_pieces(spun(0.9 * MAX_TRUSTED_GYRO_DPS))) == 1
+    pieces = trusted_pieces(spun(1.1 * MAX_TRUSTED_GYRO_DPS))
+    assert len(pieces) == 2 and pieces[0][0] == 0
+    assert pieces[0][1].left.time_s.size <= start and pieces[1][0] >= stop
+    for _, piece in pieces:
+        assert piece.left.tracked.sum() > 2 * rec.rate_hz and piece.right.tracked.sum() > 2 * rec.rate_hz
 
 
 def test_a_foot_moving_too_long_between_still_moments_cuts_the_odometry_into_pieces(

@@ -12,8 +12,12 @@ moments (the foot-flats, and a loaded foot's quiet moments: :attr:`FootTrack.vel
 foot that moves for long without one (dancing, running, a foot off the floor while sitting; a walking
 swing with its heel strike and roll-over lasts about a second) integrates its accelerometer open loop for
 that long, and its track ends up metres off. Between two still moments the velocity error is ramped out,
-so up to :data:`MAX_MOVING_S` is trusted; a longer stretch there would shift everything after it, so the
-recording is cut there: the stretches where either foot moves longer are left out and the odometry is
+so up to :data:`MAX_MOVING_S` is trusted; a longer stretch there would shift everything after it. So would a
+stretch in which the foot turns faster than :data:`MAX_TRUSTED_GYRO_DPS` (a kick, a spin on one foot): the
+ramp assumes a steady error, and such a swing's tilt error is not steady (about 15° between two samples at
+100 Hz, and every percent of gyro scale error is tens of degrees per second), so gravity leaks into the track
+and its stride comes out a metre or more off. So the recording is cut there: the stretches where either foot
+moves too long or too fast are left out and the odometry is
 computed afresh on each piece between them (:func:`trusted_pieces`), so that one such stretch in an hour
 does not cost the whole hour its odometry. Before the first or after the last still moment of a piece's
 track, integrated from one side only, a stretch longer than :data:`MAX_OPEN_END_S` is dropped (those
@@ -52,15 +56,21 @@ from step2motion.recording import SIDES, InsoleRecording, samples_spanning
 MAX_MOVING_S = 2.0
 #: ... and before its first or after its last still moment, integrated from one side only, s.
 MAX_OPEN_END_S = 1.5
+#: ... nor a moving stretch in which the foot turns faster than this, deg/s (module docstring). Walking,
+#: running, turning and start-stop swings of the corpus stay below 1250 deg/s; on the training subjects'
+#: simulated clips, the few dance swings above this erred by a metre or more in stride length, those below
+#: it by centimetres (``benchmarks/foot_odometry.py`` measures strides on walks and turns).
+MAX_TRUSTED_GYRO_DPS = 1500.0
 #: The odometry's walking heading is smooth; the pelvis turns to and fro within every stride, which the
 #: network's yaw follows. Its part faster than a moving average over this window (about a gait cycle), s,
 #: is added to the odometry's heading.
 PELVIS_SWING_WINDOW_S = 1.0
 
 
-def _without_long_moves(track: FootTrack) -> tuple[FootTrack, np.ndarray]:
-    """``track`` with its too long moving stretches (between velocity resets) untracked, and ``[T]`` bool
-    marking those that lie between two resets (module docstring)."""
+def _without_untrusted_moves(track: FootTrack, too_fast: np.ndarray) -> tuple[FootTrack, np.ndarray]:
+    """``track`` with its moving stretches (between velocity resets) that last too long or hold a sample of
+    ``too_fast`` ``[T]`` (bool) untracked, and ``[T]`` bool marking those that lie between two resets
+    (module docstring)."""
     drop = np.zeros(track.time_s.size, dtype=bool)
     interior_long = np.zeros(track.time_s.size, dtype=bool)
     for segment in np.unique(track.segment[track.tracked]):
@@ -69,7 +79,8 @@ def _without_long_moves(track: FootTrack) -> tuple[FootTrack, np.ndarray]:
         for start, stop, is_reset in zip(*runs(reset), strict=True):
             interior = start > 0 and stop < indices.size
             duration_s = time_s[min(stop, indices.size - 1)] - time_s[max(start - 1, 0)]
-            if is_reset or duration_s <= (MAX_MOVING_S if interior else MAX_OPEN_END_S):
+            short = duration_s <= (MAX_MOVING_S if interior else MAX_OPEN_END_S)
+            if is_reset or (short and not too_fast[indices[start:stop]].any()):
                 continue
             interior_long[indices[start:stop]] = interior
             drop[indices[start:stop]] = True
@@ -90,11 +101,19 @@ def _without_long_moves(track: FootTrack) -> tuple[FootTrack, np.ndarray]:
     )
 
 
+def _too_fast(gyro_dps: np.ndarray) -> np.ndarray:
+    """``[T]`` bool: samples whose angular rate ``[T, 3]`` exceeds :data:`MAX_TRUSTED_GYRO_DPS` (missing
+    ones do not)."""
+    return np.linalg.norm(np.nan_to_num(gyro_dps), axis=-1) > MAX_TRUSTED_GYRO_DPS
+
+
 def trusted_pieces(rec: InsoleRecording, first_sample: int = 0) -> list[tuple[int, FeetOdometry]]:
     """The reconciled both-feet odometry of each piece of ``rec`` between the stretches where a foot moves
-    too long between two still moments (module docstring), in time order, each with the index of its
-    first sample (counted from ``first_sample``, which ``rec``'s first sample has)."""
-    trimmed = [_without_long_moves(track_foot(rec, side)) for side in SIDES]
+    too long or too fast between two still moments (module docstring), in time order, each with the index
+    of its first sample (counted from ``first_sample``, which ``rec``'s first sample has)."""
+    trimmed = [
+        _without_untrusted_moves(track_foot(rec, side), _too_fast(rec.foot(side).gyro_dps)) for side in SIDES
+    ]
     cut = trimmed[0][1] | trimmed[1][1]
     if not cut.any():
         feet = combine_feet(*(track for track, _ in trimmed))
