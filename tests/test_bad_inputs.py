@@ -18,6 +18,7 @@ from test_paired_corpus import write_paired_corpus
 from test_reconstruction import _one_torch_thread, simulated_walk, tiny_checkpoint  # noqa: F401 (fixture)
 
 from step2motion.cli import main
+from step2motion.cli._recording_notes import notes
 from step2motion.errors import InputError
 from step2motion.io.bvh import read_bvh, write_bvh
 from step2motion.io.moticon import write_moticon
@@ -276,6 +277,24 @@ def test_reconstruct_notes_a_missing_insole(
     assert notes[0] == f"note: {tmp_path / 'left.txt'}: {note}"
     # and without the right IMU no odometry: the network's root, said so
     assert len(notes) == 2 and notes[1].startswith(f"note: {tmp_path / 'left.txt'}: no trusted foot odometry")
+
+
+def test_an_insole_starting_late_is_noted_with_what_carries_the_motion_until_then() -> None:
+    """The other insole carries the start, or, where it has no data at all, nothing does: the note must not
+    send the reader to an insole that is empty."""
+    no_gaps = np.zeros((0, 2))
+    both = notes(no_gaps, [], {"left": (0.5, 0.0), "right": (0.0, 0.3)})
+    assert both == [
+        "the left insole's data starts 0.50 s after the recording's first row: until then the motion comes "
+        "from the right insole alone (where it has data)",
+        "the right insole's data stops 0.30 s before the recording's last row: from then on the motion comes "
+        "from the left insole alone (where it has data)",
+    ]
+    one = notes(no_gaps, ["right"], {"left": (0.5, 0.0)})
+    assert one == [
+        "the right insole has no data: the motion comes from the left foot alone",
+        "the left insole's data starts 0.50 s after the recording's first row: until then no insole has data",
+    ]
 
 
 def test_evaluate_names_split_subjects_without_data(

@@ -55,18 +55,20 @@ def notes(
         other = next(side for side in SIDES if side not in empty)
         lines.append(f"the {empty[0]} insole has no data: the motion comes from the {other} foot alone")
     wordings = (
-        "starts {:.2f} s after the recording's first row: until then",
-        "stops {:.2f} s before the recording's last row: from then on",
+        ("starts {:.2f} s after the recording's first row", "until then"),
+        ("stops {:.2f} s before the recording's last row", "from then on"),
     )
-    for index, wording in enumerate(wordings):
+    for index, (edge, when) in enumerate(wordings):
         for side in SIDES:
             if side in data_ends_s and data_ends_s[side][index] >= REPORTED_GAP_S:
                 other = next(o for o in SIDES if o != side)
-                when = wording.format(data_ends_s[side][index])
-                lines.append(
-                    f"the {side} insole's data {when} the motion comes from the {other} insole alone "
-                    "(where it has data)"
+                source = (
+                    "no insole has data"
+                    if other in empty_sides
+                    else f"the motion comes from the {other} insole alone (where it has data)"
                 )
+                edge_s = edge.format(data_ends_s[side][index])
+                lines.append(f"the {side} insole's data {edge_s}: {when} {source}")
     return lines
 
 
