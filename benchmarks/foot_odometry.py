@@ -13,6 +13,11 @@ capture's own chip (:func:`step2motion.simulation.imu.chip_world_poses`) between
   still moments ("vs floor line"; CMU capture floors are not level: stance heights drift by centimetres
   along a walk, which the odometry, assuming a level floor, cannot see).
 
+**Peak rotation rate** (needs the corpus): every clip of the training subjects, of every style, simulated the
+same way; each detected stride's absolute length error (m) against the peak angular rate of that foot's gyro
+over the stride, binned. Above :data:`~step2motion.reconstruction.odometry_root.MAX_TRUSTED_GYRO_DPS` (a kick,
+a spin) the reconstruction does not trust the track: this table is where that limit comes from.
+
 **Stance width** (needs the corpus): how far apart the two chips are across the mocap hips' heading on every
 frame of each split's walk clips (median, p10, p90), against the nominal width the odometry sets the feet
 apart by (:data:`~step2motion.odometry.both_feet.STANCE_WIDTH_M`, the training median), which insoles cannot
@@ -30,6 +35,7 @@ track) are what step events count; the strides out of and into standing are coun
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +53,7 @@ from step2motion.motion import Motion
 from step2motion.odometry.both_feet import STANCE_WIDTH_M, track_feet
 from step2motion.odometry.strapdown import track_foot
 from step2motion.odometry.strides import Stride, foot_strides
+from step2motion.reconstruction.odometry_root import MAX_TRUSTED_GYRO_DPS
 from step2motion.recording import SIDES
 from step2motion.simulation.imu import chip_world_poses
 from step2motion.simulation.simulate import motion_at_rate, simulate_recording
@@ -64,6 +71,7 @@ class StrideErrors:
     """Errors of the strides of one foot of one clip, one entry per stride."""
 
     length_relative: np.ndarray
+    length_m: np.ndarray
     heading_deg: np.ndarray
     clearance_vs_start_m: np.ndarray
     clearance_vs_floor_line_m: np.ndarray
@@ -74,7 +82,7 @@ def stride_errors(strides: list[Stride], motion_at_samples: Motion, side: str) -
     position, axes = chip_world_poses(motion_at_samples, side)  # Y up
     # yaw counter-clockwise seen from above, in the Z-up frame whose Y is the mocap's -Z
     yaw = np.unwrap(np.arctan2(-axes[:, 2, 0], axes[:, 0, 0]))
-    length, heading, vs_start, vs_line = [], [], [], []
+    length, length_m, heading, vs_start, vs_line = [], [], [], [], []
     for s in strides:
         a, b = s.start_index, s.end_index
         true_length = float(np.hypot(*(position[b, [0, 2]] - position[a, [0, 2]])))
@@ -83,12 +91,15 @@ def stride_errors(strides: list[Stride], motion_at_samples: Motion, side: str) -
         length.append(
             (s.length_m - true_length) / true_length if true_length >= MIN_TRUE_LENGTH_M else np.nan
         )
+        length_m.append(s.length_m - true_length)
         # modulo a turn: the capture's toe yaw is undefined, and unwrapping jumps by 360°, while the toe
         # points straight down at a fast toe-off; no stride turns half a turn
         heading.append((s.heading_change_deg - np.degrees(yaw[b] - yaw[a]) + 180.0) % 360.0 - 180.0)
         vs_start.append(s.clearance_m - (height.max() - height[0]))
         vs_line.append(s.clearance_m - (height - floor_line).max())
-    return StrideErrors(*(np.array(values, dtype=float) for values in (length, heading, vs_start, vs_line)))
+    return StrideErrors(
+        *(np.array(values, dtype=float) for values in (length, length_m, heading, vs_start, vs_line))
+    )
 
 
 def simulated_errors(noise: str) -> tuple[StrideErrors, int]:
@@ -141,6 +152,49 @@ def simulated_table(errors: StrideErrors, n_clips: int, noise: str) -> Table:
         _abs_stats(errors.clearance_vs_floor_line_m, 100.0),
         "",
     )
+    return table
+
+
+#: Peak rotation rate bins of the rotation-rate table, deg/s (the last bin is open).
+RATE_BINS_DPS = (0.0, 500.0, 1000.0, MAX_TRUSTED_GYRO_DPS)
+
+
+def rotation_rate_table(noise: str) -> Table:
+    """Stride length error by the foot's peak rotation rate over the stride (module docstring)."""
+    train_subjects = set(load_split().train)
+    errors, peaks, styles = [], [], []
+    for entry in (e for e in corpus_entries(CORPUS) if e.subject in train_subjects):
+        motion = read_corpus_motion(CORPUS, entry)
+        rec = simulate_recording(motion, noise=noise, seed=0)
+        truth = motion_at_rate(motion, RATE_HZ)
+        for side in SIDES:
+            strides = foot_strides(track_foot(rec, side))
+            rate_dps = np.linalg.norm(np.nan_to_num(rec.foot(side).gyro_dps), axis=1)
+            errors.append(stride_errors(strides, truth, side).length_m)
+            peaks.append([rate_dps[s.start_index : s.end_index + 1].max() for s in strides])
+            styles.extend([entry.style] * len(strides))
+    error_m, peak_dps, style = np.abs(np.concatenate(errors)), np.concatenate(peaks), np.array(styles)
+    table = Table(
+        title=f"Stride length error by the foot's peak rotation rate: training subjects, noise {noise}",
+        caption=f"the reconstruction cuts the track above {MAX_TRUSTED_GYRO_DPS:.0f} deg/s",
+    )
+    for column in ("peak rate, deg/s", "strides", "median m", "p90 m", "largest m", "styles"):
+        table.add_column(column, justify="right")
+    edges = (*RATE_BINS_DPS, np.inf)
+    for low, high in itertools.pairwise(edges):
+        inside = (peak_dps >= low) & (peak_dps < high)
+        label = f"{low:.0f}-{high:.0f}" if np.isfinite(high) else f"≥ {low:.0f}"
+        values = error_m[inside]
+        table.add_row(
+            label,
+            str(values.size),
+            *(
+                (f"{np.median(values):.2f}", f"{np.percentile(values, 90):.2f}", f"{values.max():.2f}")
+                if values.size
+                else ("–",) * 3
+            ),
+            ", ".join(sorted(set(style[inside]))),
+        )
     return table
 
 
@@ -211,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     if CORPUS.is_dir():
         errors, n_clips = simulated_errors(args.noise)
         console.print(simulated_table(errors, n_clips, args.noise))
+        console.print(rotation_rate_table(args.noise))
         console.print(stance_width_table())
     else:
         console.print(f"{CORPUS} not present: simulated comparison skipped")

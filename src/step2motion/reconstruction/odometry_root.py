@@ -56,10 +56,9 @@ from step2motion.recording import SIDES, InsoleRecording, samples_spanning
 MAX_MOVING_S = 2.0
 #: ... and before its first or after its last still moment, integrated from one side only, s.
 MAX_OPEN_END_S = 1.5
-#: ... nor a moving stretch in which the foot turns faster than this, deg/s (module docstring). Walking,
-#: running, turning and start-stop swings of the corpus stay below 1250 deg/s; on the training subjects'
-#: simulated clips, the few dance swings above this erred by a metre or more in stride length, those below
-#: it by centimetres (``benchmarks/foot_odometry.py`` measures strides on walks and turns).
+#: ... nor a moving stretch in which the foot turns faster than this, deg/s (module docstring): far above
+#: any walking or running swing, and where the stride errors of the training subjects' simulated clips
+#: jump (``benchmarks/foot_odometry.py``, table "Stride length error by the foot's peak rotation rate").
 MAX_TRUSTED_GYRO_DPS = 1500.0
 #: The odometry's walking heading is smooth; the pelvis turns to and fro within every stride, which the
 #: network's yaw follows. Its part faster than a moving average over this window (about a gait cycle), s,
