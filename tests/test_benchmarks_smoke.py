@@ -206,3 +206,34 @@ def test_cell_load_shares_of_a_known_split() -> None:
     shares = _script("simulator_realism").cell_load_shares(synthetic_walk())
     np.testing.assert_allclose(shares, force_weights / force_weights.sum(), atol=1e-9)
     assert shares.sum() == pytest.approx(1.0)
+
+
+def test_walk_drift_helpers_read_the_hips_angle_and_the_heading_bias(tmp_path: Path) -> None:
+    """A straight fixture walk: its hips face the way it walks (0°) wherever it heads, its toes point along
+    it too, and a body turned off its path reads that turn; its noise-free insoles leave no heading bias (the
+    odometry's heading keeps the chip's)."""
+    from motion_fixtures import walking_motion
+    from pymotion.rotations import quat_np as quat
+
+    from step2motion.simulation.simulate import simulate_recording
+
+    walk_drift = _script("walk_drift")
+    motion = walking_motion(n_cycles=6)
+    hips_deg, toes_deg = walk_drift.angles_to_travel_deg(motion)
+    assert abs(hips_deg) < 0.5 and abs(toes_deg) < 2.0
+    turn = quat.from_angle_axis(np.array([[0.7]]), np.array([[0.0, 1.0, 0.0]]))[0]  # 40° about +Y
+    rotations = motion.local_rotations.copy()
+    rotations[:, 0] = quat.mul(np.broadcast_to(turn, rotations[:, 0].shape), rotations[:, 0])
+    turned = dataclasses.replace(
+        motion,
+        local_rotations=rotations,
+        root_position_m=quat.mul_vec(np.broadcast_to(turn, (motion.n_frames, 4)), motion.root_position_m),
+    )
+    assert walk_drift.angles_to_travel_deg(turned) == pytest.approx((hips_deg, toes_deg), abs=0.1)
+    off_path = dataclasses.replace(motion, local_rotations=rotations)  # the body turned, its path not
+    assert walk_drift.angles_to_travel_deg(off_path) == pytest.approx((np.degrees(0.7),) * 2, abs=0.1)
+    standing = dataclasses.replace(motion, root_position_m=np.zeros_like(motion.root_position_m))
+    assert walk_drift.angles_to_travel_deg(standing) is None
+    path = tmp_path / "walk.txt"
+    write_moticon(simulate_recording(motion, mass_kg=70.0, insole_size=7, noise="none", seed=0), path)
+    assert np.abs(walk_drift.heading_rate_dps(path, motion)).max() < 0.3
