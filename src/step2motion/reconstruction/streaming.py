@@ -38,10 +38,11 @@ Latency = algorithmic lookahead + compute per push. The lookahead is ``lookahead
 (default 3 frames = 0.10 s at 30 Hz; a sample also waits up to one frame period, 33 ms, for the frame
 it belongs to). Compute per push is one window of the denoiser (``steps`` passes over ``window_frames``
 frames, whatever the push size up to half a window) plus the features and the skeleton fit;
-``StreamChunk.compute_s`` reports it; ``benchmarks/speed.py`` measures it on the machine at hand (for
-the bundled model on a 2-core laptop-class CPU, README gives ~0.1 s lookahead + ~0.1 s compute per
-0.1-s push). Pushes of at least ~0.3 s of input keep up with real time there; fewer steps shrink the
-denoiser part linearly.
+``StreamChunk.compute_s`` reports it; ``benchmarks/speed.py`` measures it on the machine at hand (README
+gives the bundled model's figures). A push costs about the same whatever its size, so a live caller should
+push whatever has arrived since its last push rather than a fixed interval: pushes then grow to the compute
+time and the stream keeps up with real time (fixed pushes shorter than the compute fall behind); fewer steps
+shrink the denoiser part linearly.
 """
 
 from __future__ import annotations
