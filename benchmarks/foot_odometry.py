@@ -55,7 +55,7 @@ from step2motion.odometry.strapdown import track_foot
 from step2motion.odometry.strides import Stride, foot_strides
 from step2motion.reconstruction.odometry_root import MAX_TRUSTED_GYRO_DPS
 from step2motion.recording import SIDES
-from step2motion.simulation.imu import chip_world_poses
+from step2motion.simulation.imu import chip_heading_rad, chip_world_poses
 from step2motion.simulation.simulate import motion_at_rate, simulate_recording
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -80,8 +80,7 @@ class StrideErrors:
 def stride_errors(strides: list[Stride], motion_at_samples: Motion, side: str) -> StrideErrors:
     """Errors of ``strides`` against the chip of ``motion_at_samples`` (one frame per recording sample)."""
     position, axes = chip_world_poses(motion_at_samples, side)  # Y up
-    # yaw counter-clockwise seen from above, in the Z-up frame whose Y is the mocap's -Z
-    yaw = np.unwrap(np.arctan2(-axes[:, 2, 0], axes[:, 0, 0]))
+    yaw = chip_heading_rad(axes)
     length, length_m, heading, vs_start, vs_line = [], [], [], [], []
     for s in strides:
         a, b = s.start_index, s.end_index

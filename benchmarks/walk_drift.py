@@ -42,6 +42,8 @@ from tqdm import tqdm
 
 from step2motion.evaluation.evaluate import CheckpointMethod, MethodSettings, select_clips, truth_at
 from step2motion.evaluation.motion_metrics import (
+    ClipMetrics,
+    aggregate,
     root_drift_m_per_m,
     root_drift_travel_aligned_m_per_m,
     root_drift_turned_m_per_m,
@@ -55,8 +57,8 @@ from step2motion.io.moticon import read_moticon
 from step2motion.model.checkpoint import DEFAULT_MODEL_PATH
 from step2motion.motion import Motion
 from step2motion.odometry.strapdown import track_foot
-from step2motion.recording import SIDES
-from step2motion.simulation.imu import chip_world_poses
+from step2motion.recording import SIDES, InsoleRecording
+from step2motion.simulation.imu import chip_heading_rad, chip_world_poses
 from step2motion.simulation.sensor_model import GYRO_BIAS_DPS
 from step2motion.simulation.simulate import motion_at_rate
 
@@ -69,6 +71,9 @@ MIN_SPEED_M_S = 0.5
 TRAVEL_WINDOW_S = 1.0
 #: Clips with fewer walking frames than this are left out of table 1, s.
 MIN_WALKING_S = 1.0
+#: Table 2's drift columns: aligned on the frame-0 hips, on the first half metre walked, and on the hips
+#: with the body told its subject's mean angle (module docstring).
+DRIFT_COLUMNS = ("frame-0 hips", "first 0.5 m", "hips + subject's angle")
 
 
 def _wrap(angle_rad: np.ndarray | float) -> np.ndarray:
@@ -112,18 +117,16 @@ def corpus_angles(corpus: Path) -> dict[str, dict[str, tuple[float, float]]]:
     return out
 
 
-def heading_rate_dps(recording_path: Path, motion: Motion) -> list[float]:
-    """Per foot, the slope (deg/s) of the odometry heading minus the capture chip's heading over the still
-    samples (NaN with fewer than 10)."""
-    rec = read_moticon(recording_path)
+def heading_rate_dps(rec: InsoleRecording, motion: Motion) -> list[float]:
+    """Per foot, the slope (deg/s) of ``rec``'s odometry heading minus the capture chip's heading (the
+    simulated recording's ``motion``) over the still samples (NaN with fewer than 10)."""
     motion = motion_at_rate(motion, RATE_HZ)
     rates = []
     for side in SIDES:
         track = track_foot(rec, side)
         axes = chip_world_poses(motion, side)[1]
         n = min(len(axes), track.time_s.size)
-        # the odometry's convention: yaw counter-clockwise seen from above, Z up (the capture's -Z is Y)
-        true_yaw = np.unwrap(np.arctan2(-axes[:n, 2, 0], axes[:n, 0, 0]))
+        true_yaw = chip_heading_rad(axes[:n])
         still = track.still[:n] & np.isfinite(track.heading_rad[:n])
         if still.sum() < 10:
             rates.append(math.nan)
@@ -131,12 +134,6 @@ def heading_rate_dps(recording_path: Path, motion: Motion) -> list[float]:
         error = np.unwrap(track.heading_rad[:n][still] - true_yaw[still])
         rates.append(math.degrees(np.polyfit(track.time_s[:n][still], error, 1)[0]))
     return rates
-
-
-def _frame_weighted(rows: list[tuple], column: int) -> float:
-    """Frame-weighted mean of drift ``column`` over ``rows`` where it is finite, as ``evaluate`` means."""
-    pairs = [(frames, drift[column]) for _, frames, drift, _, _ in rows if math.isfinite(drift[column])]
-    return sum(n * d for n, d in pairs) / sum(n for n, _ in pairs) if pairs else math.nan
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,8 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for clip in tqdm(clips, desc="test walks", leave=False):
         entry = clip.entry
-        output = method(read_moticon(entry.recording_path))
-        motion = read_bvh(entry.motion_path)
+        rec, motion = read_moticon(entry.recording_path), read_bvh(entry.motion_path)
+        output = method(rec)
         true_m = truth_at(motion, entry, output.time_s, output.fps)
         pred_m = start_aligned(output.positions_m, output.positions_m, true_m)
         others = [a[0] for stem, a in angles.get(entry.subject, {}).items() if stem != Path(entry.name).stem]
@@ -185,27 +182,29 @@ def main(argv: list[str] | None = None) -> int:
             else math.nan
         )
         drift = (root_drift_m_per_m(pred_m, true_m), root_drift_travel_aligned_m_per_m(pred_m, true_m), told)
-        rates = heading_rate_dps(entry.recording_path, motion)
-        rows.append((entry, len(true_m), drift, rates, output.time_s[-1] - output.time_s[0]))
+        metrics = ClipMetrics(STYLE, len(true_m), dict(zip(DRIFT_COLUMNS, drift, strict=True)))
+        rows.append((entry, metrics, heading_rate_dps(rec, motion), output.time_s[-1] - output.time_s[0]))
 
     table = Table(title="2-3. Test walks: drift (m per m walked) by alignment; heading bias left in (deg/s)")
-    columns = ("clip", "s", "frame-0 hips", "first 0.5 m", "hips + subject's angle", "bias L", "R", "L+R / 2")
-    for column in columns:
+    for column in ("clip", "s", *DRIFT_COLUMNS, "bias L", "R", "L+R / 2"):
         table.add_column(column, justify="right")
-    for entry, _, drift, rates, seconds in rows:
+    for entry, metrics, rates, seconds in rows:
         both = np.nanmean(rates) if np.isfinite(rates).any() else math.nan
         table.add_row(
-            Path(entry.name).with_suffix("").as_posix(), f"{seconds:.1f}", *(f"{d:.3f}" for d in drift),
-            *(f"{r:+.2f}" for r in (*rates, both)),
+            Path(entry.name).with_suffix("").as_posix(), f"{seconds:.1f}",
+            *(f"{metrics.metrics[c]:.3f}" for c in DRIFT_COLUMNS), *(f"{r:+.2f}" for r in (*rates, both)),
         )  # fmt: skip
-    rates = np.array([r for *_, r, _ in rows], dtype=float)
+    rates = np.array([r for _, _, r, _ in rows], dtype=float)
     sizes = (*np.nanmean(np.abs(rates), axis=0), np.nanmean(np.abs(np.nanmean(rates, axis=1))))
-    told = [row for row in rows if math.isfinite(row[2][2])]
-    for label, subset, bias in (("all (frame-weighted)", rows, sizes), ("told an angle", told, ())):
+    told = [metrics for _, metrics, _, _ in rows if math.isfinite(metrics.metrics[DRIFT_COLUMNS[2]])]
+    for label, subset, bias in (
+        ("all (frame-weighted)", [metrics for _, metrics, _, _ in rows], sizes),
+        ("told an angle", told, ()),
+    ):
+        means = aggregate(subset)
         table.add_row(
-            label, "", *(f"[bold]{_frame_weighted(subset, i):.3f}" for i in range(3)),
-            *(f"|{v:.2f}|" for v in bias),
-        )  # fmt: skip
+            label, "", *(f"[bold]{means[c]:.3f}" for c in DRIFT_COLUMNS), *(f"|{v:.2f}|" for v in bias)
+        )
     table.caption = (
         "bias: |mean size| in the first summary row; the simulated gyro bias is "
         f"{GYRO_BIAS_DPS} deg/s (1 σ per axis); 'told an angle': the walks whose subject has other walk clips"

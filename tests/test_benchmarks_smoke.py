@@ -208,7 +208,7 @@ def test_cell_load_shares_of_a_known_split() -> None:
     assert shares.sum() == pytest.approx(1.0)
 
 
-def test_walk_drift_helpers_read_the_hips_angle_and_the_heading_bias(tmp_path: Path) -> None:
+def test_walk_drift_helpers_read_the_hips_angle_and_the_heading_bias() -> None:
     """A straight fixture walk: its hips face the way it walks (0°) wherever it heads, its toes point along
     it too, and a body turned off its path reads that turn; its noise-free insoles leave no heading bias (the
     odometry's heading keeps the chip's)."""
@@ -234,6 +234,5 @@ def test_walk_drift_helpers_read_the_hips_angle_and_the_heading_bias(tmp_path: P
     assert walk_drift.angles_to_travel_deg(off_path) == pytest.approx((np.degrees(0.7),) * 2, abs=0.1)
     standing = dataclasses.replace(motion, root_position_m=np.zeros_like(motion.root_position_m))
     assert walk_drift.angles_to_travel_deg(standing) is None
-    path = tmp_path / "walk.txt"
-    write_moticon(simulate_recording(motion, mass_kg=70.0, insole_size=7, noise="none", seed=0), path)
-    assert np.abs(walk_drift.heading_rate_dps(path, motion)).max() < 0.3
+    rec = simulate_recording(motion, mass_kg=70.0, insole_size=7, noise="none", seed=0)
+    assert np.abs(walk_drift.heading_rate_dps(rec, motion)).max() < 0.3

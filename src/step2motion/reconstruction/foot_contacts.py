@@ -145,12 +145,7 @@ class FootPinner:
                     targets[t, index] = ankle + np.array([correction[0], 0.0, correction[1]])
             # the body moves horizontally for good, vertically (index 1) for this frame only
             hips = positions[t, self._hips]
-            for _ in range(REACH_PASSES):
-                excess = reach_excess(hips + offset, targets[t], self._reach_m)
-                pulling = np.any(excess != 0.0, axis=-1)
-                if not pulling.any():
-                    break
-                offset += excess[pulling].mean(axis=0)
+            offset += reach_shift((hips + offset)[None], targets[t][None], self._reach_m)[0]
             # still out of reach (feet further apart than the legs allow): the foot gives way
             excess = reach_excess(hips + offset, targets[t], self._reach_m)
             for index in np.flatnonzero(np.any(excess != 0.0, axis=-1)):
@@ -210,6 +205,20 @@ def reach_excess(hips_m: np.ndarray, ankles_m: np.ndarray, reach_m: np.ndarray) 
         over = np.isfinite(distance) & (distance > reach_m)
     safe = np.where(over, distance, 1.0)
     return np.where(over[..., None], ((safe - reach_m) / safe)[..., None] * to_target, 0.0)
+
+
+def reach_shift(hips_m: np.ndarray, ankles_m: np.ndarray, reach_m: np.ndarray) -> np.ndarray:
+    """``[n, 3]`` per frame, the body's move toward ankle targets ``[n, 2, 3]`` (NaN: none) out of reach
+    ``reach_m`` ``[2]`` from the hips ``[n, 2, 3]``: the mean of the feet's excess, :data:`REACH_PASSES`
+    passes at most (two feet pulling different ways converge in a few; module docstring)."""
+    shift = np.zeros((len(hips_m), 3))
+    for _ in range(REACH_PASSES):
+        excess = reach_excess(hips_m + shift[:, None], ankles_m, reach_m)
+        pulling = np.any(excess != 0.0, axis=-1).sum(axis=1)
+        if not pulling.any():
+            break
+        shift += excess.sum(axis=1) / np.maximum(pulling, 1)[:, None]
+    return shift
 
 
 def solve_legs(

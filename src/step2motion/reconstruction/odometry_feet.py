@@ -82,9 +82,9 @@ from step2motion.motion import Motion, by_frame_chunks, forward_kinematics, join
 from step2motion.odometry.both_feet import FeetOdometry
 from step2motion.odometry.strapdown import FootTrack
 from step2motion.reconstruction.foot_contacts import (
-    REACH_PASSES,
     leg_reach_m,
     reach_excess,
+    reach_shift,
     solve_leg,
     solve_legs,
 )
@@ -334,8 +334,8 @@ def follow_feet(
         )
     ankles[..., 1] = np.maximum(ankles[..., 1], 0.0)
     reach = leg_reach_m(offsets_m)
-    shift = _smoothed_shift(_reach_shift(hips, ankles, reach), round(REACH_SMOOTHING_S * fps))
-    shift += _reach_shift(hips + shift[:, None], ankles, reach)  # what the smoothing left out of reach
+    shift = _smoothed_shift(reach_shift(hips, ankles, reach), round(REACH_SMOOTHING_S * fps))
+    shift += reach_shift(hips + shift[:, None], ankles, reach)  # what the smoothing left out of reach
     root = root_m + shift
     (rotations,) = by_frame_chunks(
         lambda chunk: (
@@ -351,19 +351,6 @@ def follow_feet(
         n,
     )
     return rotations, root
-
-
-def _reach_shift(hips_m: np.ndarray, ankles_m: np.ndarray, reach_m: np.ndarray) -> np.ndarray:
-    """``[n, 3]`` per frame, the body's move toward ankle targets ``[n, 2, 3]`` out of reach from the hips
-    ``[n, 2, 3]`` (module docstring: reach)."""
-    shift = np.zeros((len(hips_m), 3))
-    for _ in range(REACH_PASSES):
-        excess = reach_excess(hips_m + shift[:, None], ankles_m, reach_m)
-        pulling = np.any(excess != 0.0, axis=-1).sum(axis=1)
-        if not pulling.any():
-            break
-        shift += excess.sum(axis=1) / np.maximum(pulling, 1)[:, None]
-    return shift
 
 
 def _smoothed_shift(shift_m: np.ndarray, window: int) -> np.ndarray:

@@ -114,6 +114,13 @@ def chip_world_poses(
     return positions_m[:, foot] + rotmats[:, foot] @ chip_position_m, rotmats[:, foot] @ chip_axes
 
 
+def chip_heading_rad(chip_axes: np.ndarray) -> np.ndarray:
+    """``[T]`` unwrapped yaw of the chip's toe axis from its axes ``[T, 3, 3]`` (:func:`chip_world_poses`)
+    in the foot odometry's convention (:mod:`~step2motion.odometry.strapdown`: Z up, counter-clockwise
+    seen from above; the motion's -Z is its Y): what an odometry heading is compared with."""
+    return np.unwrap(np.arctan2(-chip_axes[:, 2, 0], chip_axes[:, 0, 0]))
+
+
 def simulate_imu(
     motion: Motion, side: str, sole: foot_contact.SoleModel | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
